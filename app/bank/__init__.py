@@ -1,0 +1,1 @@
+"""The question bank: schemas of bank items, loading question_bank/, syncing it to the database."""
