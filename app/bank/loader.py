@@ -19,7 +19,9 @@ class BankError(Exception):
     """The bank on disk is invalid; `problems` lists every finding with its file."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(problems))
+        super().__init__(
+            f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(problems)
+        )
         self.problems = problems
 
 

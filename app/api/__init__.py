@@ -1,0 +1,1 @@
+"""The REST API for HR tools at /api/v1."""

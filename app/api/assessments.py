@@ -1,0 +1,153 @@
+"""/api/v1/assessments: compose, read, invite, and read results."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from app.api import schemas, views
+from app.api.problems import problem_responses
+from app.assessments import service as assessments
+from app.assessments.service import (
+    DuplicateQuestionsError,
+    UnknownQuestionsError,
+    UnknownTemplateError,
+)
+from app.attempts import service as attempts
+from app.attempts.export import results_csv
+from app.candidates import service as candidates
+from app.deps import ApiKeyOrg, SessionDep, SettingsDep
+from app.errors import (
+    AssessmentNotFoundError,
+    InvalidCursorError,
+    InvalidRequestError,
+    UnauthorizedError,
+)
+
+router = APIRouter(prefix="/assessments", tags=["assessments"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        UnauthorizedError,
+        UnknownQuestionsError,
+        DuplicateQuestionsError,
+        UnknownTemplateError,
+        InvalidRequestError,
+    ),
+)
+def create_assessment(
+    body: schemas.AssessmentCreate, session: SessionDep, organization_id: ApiKeyOrg
+) -> schemas.AssessmentRead:
+    """Create an assessment from question ids or from a role template."""
+    assessment = assessments.compose_assessment(
+        session,
+        organization_id=organization_id,
+        title=body.title,
+        question_ids=body.question_ids,
+        template=body.template,
+        time_limit_minutes=body.time_limit_minutes,
+    )
+    return views.assessment(assessment)
+
+
+@router.get("", responses=problem_responses(UnauthorizedError, InvalidCursorError))
+def list_assessments(
+    session: SessionDep,
+    organization_id: ApiKeyOrg,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.AssessmentPage:
+    """List the organization's assessments, newest first."""
+    page = assessments.list_assessments(
+        session, organization_id=organization_id, cursor=cursor, limit=limit
+    )
+    return schemas.AssessmentPage(
+        items=[views.assessment(a) for a in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/{assessment_id}", responses=problem_responses(UnauthorizedError, AssessmentNotFoundError)
+)
+def get_assessment(
+    assessment_id: uuid.UUID, session: SessionDep, organization_id: ApiKeyOrg
+) -> schemas.AssessmentRead:
+    """Get one assessment with its questions."""
+    return views.assessment(
+        assessments.get_assessment(
+            session, organization_id=organization_id, assessment_id=assessment_id
+        )
+    )
+
+
+@router.post(
+    "/{assessment_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(UnauthorizedError, AssessmentNotFoundError, InvalidRequestError),
+)
+def create_invitation(
+    assessment_id: uuid.UUID,
+    body: schemas.InvitationCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    organization_id: ApiKeyOrg,
+) -> schemas.InvitationRead:
+    """Invite a candidate; the token is shown only in this response."""
+    new = candidates.invite(
+        session,
+        organization_id=organization_id,
+        assessment_id=assessment_id,
+        email=body.candidate.email,
+        name=body.candidate.name,
+        valid_days=settings.invitation_valid_days,
+    )
+    return schemas.InvitationRead(
+        invitation_id=new.invitation.id,
+        attempt_id=new.attempt.id,
+        token=new.token,
+        url=f"{settings.public_base_url.rstrip('/')}/take/{new.token}",
+        expires_at=new.invitation.expires_at,
+    )
+
+
+@router.get(
+    "/{assessment_id}/results",
+    response_model=schemas.ResultsPage,
+    responses={
+        **problem_responses(UnauthorizedError, AssessmentNotFoundError, InvalidCursorError),
+        200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV of every row"},
+    },
+)
+def list_results(
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    organization_id: ApiKeyOrg,
+    accept: Annotated[str, Header()] = "application/json",
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.ResultsPage | Response:
+    """One row per attempt; `Accept: text/csv` returns every row as CSV."""
+    if "text/csv" in accept:
+        rows = attempts.all_results(
+            session, organization_id=organization_id, assessment_id=assessment_id
+        )
+        return Response(
+            results_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="results-{assessment_id}.csv"'},
+        )
+    page = attempts.list_results(
+        session,
+        organization_id=organization_id,
+        assessment_id=assessment_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return schemas.ResultsPage(
+        items=[views.attempt(a) for a in page.items], next_cursor=page.next_cursor
+    )

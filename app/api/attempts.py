@@ -1,0 +1,25 @@
+"""/api/v1/attempts: an attempt's status, score and per-question results."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from app.api import schemas, views
+from app.api.problems import problem_responses
+from app.attempts import service as attempts
+from app.deps import ApiKeyOrg, SessionDep
+from app.errors import AttemptNotFoundError, UnauthorizedError
+
+router = APIRouter(prefix="/attempts", tags=["attempts"])
+
+
+@router.get("/{attempt_id}", responses=problem_responses(UnauthorizedError, AttemptNotFoundError))
+def get_attempt(
+    attempt_id: uuid.UUID, session: SessionDep, organization_id: ApiKeyOrg
+) -> schemas.AttemptRead:
+    """Get an attempt's status, score, per-skill breakdown and per-question results."""
+    return views.attempt(
+        attempts.get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
+    )

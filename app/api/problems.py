@@ -1,0 +1,80 @@
+"""Render errors as RFC 9457 problem+json for /api paths."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import DomainError, InvalidRequestError, MalformedRequestError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+def problem_response(error: DomainError, instance: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{error.code}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(error.extensions)
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry of a route, so OpenAPI lists the problems it can return."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = out.setdefault(error.status, {"description": "", "content": {PROBLEM_JSON: {}}})
+        entry["description"] = " | ".join(filter(None, [entry["description"], error.code]))
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return problem_response(MalformedRequestError(), request.url.path)
+        problem = InvalidRequestError(
+            "; ".join(_describe(e) for e in errors), errors=[_jsonable(e) for e in errors]
+        )
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        problem = DomainError(str(exc.detail))
+        problem.status, problem.title = exc.status_code, str(exc.detail)
+        problem.code = {404: "not-found", 405: "method-not-allowed"}.get(
+            exc.status_code, "http-error"
+        )
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        problem = DomainError("An unexpected error occurred; nothing was changed.")
+        problem.status, problem.code, problem.title = 500, "internal-error", "Internal error"
+        return problem_response(problem, request.url.path)
+
+
+def _describe(error: Any) -> str:
+    location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    return f"{location}: {error.get('msg')}" if location else str(error.get("msg"))
+
+
+def _jsonable(error: Any) -> dict[str, Any]:
+    return {"loc": list(error.get("loc", ())), "msg": error.get("msg"), "type": error.get("type")}

@@ -1,0 +1,52 @@
+"""/api/v1/questions: the bank and the organization's custom questions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api import schemas, views
+from app.api.problems import problem_responses
+from app.bank.schemas import QuestionKind
+from app.deps import ApiKeyOrg, SessionDep
+from app.errors import InvalidCursorError, QuestionNotFoundError, UnauthorizedError
+from app.questions import service as questions
+from app.skills import Skill
+
+router = APIRouter(prefix="/questions", tags=["questions"])
+
+
+@router.get("", responses=problem_responses(UnauthorizedError, InvalidCursorError))
+def list_questions(
+    session: SessionDep,
+    organization_id: ApiKeyOrg,
+    skill: Skill | None = None,
+    kind: QuestionKind | None = None,
+    difficulty: Annotated[int | None, Query(ge=1, le=3)] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.QuestionPage:
+    """List current questions, filtered by skill, kind and difficulty."""
+    page = questions.list_questions(
+        session,
+        organization_id=organization_id,
+        skill=skill,
+        kind=kind,
+        difficulty=difficulty,
+        cursor=cursor,
+        limit=limit,
+    )
+    return schemas.QuestionPage(
+        items=[views.question(q) for q in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{question_id}", responses=problem_responses(UnauthorizedError, QuestionNotFoundError))
+def get_question(
+    question_id: str, session: SessionDep, organization_id: ApiKeyOrg
+) -> schemas.QuestionRead:
+    """Get the current version of one question."""
+    return views.question(
+        questions.get_question(session, organization_id=organization_id, question_id=question_id)
+    )

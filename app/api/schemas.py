@@ -1,0 +1,162 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QuestionRead(BaseModel):
+    id: str
+    version: str
+    kind: str
+    skills: list[str]
+    difficulty: int
+    points: float
+    source: str
+    prompt: str
+    is_parameterized: bool
+
+
+class QuestionPage(BaseModel):
+    items: list[QuestionRead]
+    next_cursor: str | None
+
+
+class AssessmentCreate(_In):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    question_ids: Annotated[list[str], Field(min_length=1, max_length=200)] | None = None
+    template: str | None = None
+    time_limit_minutes: Annotated[int, Field(ge=1, le=600)] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AssessmentCreate:
+        if (self.question_ids is None) == (self.template is None):
+            raise ValueError("give exactly one of `question_ids` and `template`")
+        if self.question_ids is not None and self.time_limit_minutes is None:
+            raise ValueError("`time_limit_minutes` is required with `question_ids`")
+        return self
+
+
+class AssessmentQuestion(BaseModel):
+    id: str
+    version: str
+    kind: str
+    skills: list[str]
+    difficulty: int
+    points: float
+
+
+class AssessmentRead(BaseModel):
+    id: uuid.UUID
+    title: str
+    time_limit_minutes: int
+    template: str | None
+    created_at: datetime
+    max_score: float
+    questions: list[AssessmentQuestion]
+
+
+class AssessmentPage(BaseModel):
+    items: list[AssessmentRead]
+    next_cursor: str | None
+
+
+class CandidateIn(_In):
+    email: Email
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class InvitationCreate(_In):
+    candidate: CandidateIn
+
+
+class InvitationRead(BaseModel):
+    invitation_id: uuid.UUID
+    attempt_id: uuid.UUID
+    token: str
+    url: str
+    expires_at: datetime
+
+
+class AnswerPut(_In):
+    response: dict[str, Any]
+    base_revision: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="The revision this edit started from; a newer stored one gives 409.",
+    )
+
+
+class AnswerSaved(BaseModel):
+    question_id: str
+    revision: int
+    saved_at: datetime
+
+
+class SavedResponse(BaseModel):
+    response: dict[str, Any]
+    revision: int
+
+
+class TakeAssessment(BaseModel):
+    title: str
+    time_limit_minutes: int
+    question_count: int
+
+
+class TakeRead(BaseModel):
+    attempt_id: uuid.UUID
+    status: str
+    assessment: TakeAssessment
+    started_at: datetime | None
+    deadline: datetime | None
+    submitted_at: datetime | None
+    questions: list[dict[str, Any]] | None
+    answers: dict[str, SavedResponse]
+
+
+class CandidateRead(BaseModel):
+    email: str
+    name: str
+
+
+class SkillScore(BaseModel):
+    score: float
+    max_score: float
+
+
+class QuestionResult(BaseModel):
+    question_id: str
+    kind: str
+    skills: list[str]
+    points: float
+    score: float
+    status: str
+
+
+class AttemptRead(BaseModel):
+    attempt_id: uuid.UUID
+    assessment_id: uuid.UUID
+    candidate: CandidateRead
+    status: str
+    score: float | None
+    max_score: float | None
+    per_skill: dict[str, SkillScore] | None
+    per_question: list[QuestionResult] | None
+    started_at: datetime | None
+    deadline: datetime | None
+    submitted_at: datetime | None
+
+
+class ResultsPage(BaseModel):
+    items: list[AttemptRead]
+    next_cursor: str | None

@@ -1,0 +1,74 @@
+"""/api/v1/take/{token}: the candidate's side, authorized by the invitation token alone."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api import schemas, views
+from app.api.problems import problem_responses
+from app.attempts import answers
+from app.attempts import service as attempts
+from app.deps import SessionDep
+from app.errors import (
+    AttemptExpiredError,
+    AttemptNotStartedError,
+    AttemptSubmittedError,
+    InvalidRequestError,
+    InvalidResponseError,
+    InvitationExpiredError,
+    InvitationNotFoundError,
+    MalformedRequestError,
+    QuestionNotFoundError,
+    RevisionConflictError,
+)
+
+router = APIRouter(prefix="/take/{token}", tags=["take"])
+
+_STATE_PROBLEMS = (AttemptExpiredError, AttemptSubmittedError, InvitationNotFoundError)
+
+
+@router.get("", responses=problem_responses(InvitationNotFoundError, InvitationExpiredError))
+def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
+    """The overview; the questions and saved answers once started."""
+    return views.take(attempts.overview(session, token=token))
+
+
+@router.post("/start", responses=problem_responses(*_STATE_PROBLEMS, InvitationExpiredError))
+def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
+    """Start the clock; returns the deadline and the questions."""
+    return views.take(attempts.start(session, token=token))
+
+
+@router.put(
+    "/answers/{question_id}",
+    responses=problem_responses(
+        *_STATE_PROBLEMS,
+        AttemptNotStartedError,
+        QuestionNotFoundError,
+        InvalidResponseError,
+        InvalidRequestError,
+        MalformedRequestError,
+        RevisionConflictError,
+    ),
+)
+def put_answer(
+    token: str, question_id: str, body: schemas.AnswerPut, session: SessionDep
+) -> schemas.AnswerSaved:
+    """Save a response (autosave); returns its new revision."""
+    saved = answers.save_answer(
+        session,
+        token=token,
+        question_id=question_id,
+        response=body.response,
+        base_revision=body.base_revision,
+    )
+    return schemas.AnswerSaved(
+        question_id=saved.question_id, revision=saved.revision, saved_at=saved.saved_at
+    )
+
+
+@router.post("/submit", responses=problem_responses(*_STATE_PROBLEMS, AttemptNotStartedError))
+def submit_take(token: str, session: SessionDep) -> schemas.TakeRead:
+    """Finish the attempt; grading happens after."""
+    attempts.submit(session, token=token)
+    return views.take(attempts.overview(session, token=token))

@@ -1,0 +1,81 @@
+"""Turn domain objects into API bodies."""
+
+from __future__ import annotations
+
+from app.api import schemas
+from app.attempts.service import CandidateView
+from app.models import Assessment, Attempt, QuestionVersion
+
+
+def question(q: QuestionVersion) -> schemas.QuestionRead:
+    return schemas.QuestionRead(
+        id=q.question_id,
+        version=q.version,
+        kind=q.kind,
+        skills=q.skills,
+        difficulty=q.difficulty,
+        points=q.points,
+        source=q.source,
+        prompt=str(q.content.get("prompt") or q.content.get("title") or ""),
+        is_parameterized=bool(q.content.get("params")),
+    )
+
+
+def assessment(a: Assessment) -> schemas.AssessmentRead:
+    questions = [
+        schemas.AssessmentQuestion(
+            id=i.question.question_id,
+            version=i.question.version,
+            kind=i.question.kind,
+            skills=i.question.skills,
+            difficulty=i.question.difficulty,
+            points=i.question.points,
+        )
+        for i in a.items
+    ]
+    return schemas.AssessmentRead(
+        id=a.id,
+        title=a.title,
+        time_limit_minutes=a.time_limit_minutes,
+        template=a.template,
+        created_at=a.created_at,
+        max_score=sum(q.points for q in questions),
+        questions=questions,
+    )
+
+
+def attempt(a: Attempt) -> schemas.AttemptRead:
+    score = a.score
+    return schemas.AttemptRead(
+        attempt_id=a.id,
+        assessment_id=a.assessment_id,
+        candidate=schemas.CandidateRead(email=a.candidate.email, name=a.candidate.name),
+        status=a.status,
+        score=score.score if score else None,
+        max_score=score.max_score if score else None,
+        per_skill={k: schemas.SkillScore(**v) for k, v in score.per_skill.items()}
+        if score
+        else None,
+        per_question=[schemas.QuestionResult(**r) for r in score.per_question] if score else None,
+        started_at=a.started_at,
+        deadline=a.deadline,
+        submitted_at=a.submitted_at,
+    )
+
+
+def take(view: CandidateView) -> schemas.TakeRead:
+    a = view.attempt
+    return schemas.TakeRead(
+        attempt_id=a.id,
+        status=a.status,
+        assessment=schemas.TakeAssessment(
+            title=a.assessment.title,
+            time_limit_minutes=a.assessment.time_limit_minutes,
+            question_count=len(a.assessment.items),
+        ),
+        started_at=a.started_at,
+        deadline=a.deadline,
+        submitted_at=a.submitted_at,
+        questions=view.questions,
+        answers={k: schemas.SavedResponse(**v) for k, v in view.answers.items()},
+    )

@@ -1,0 +1,1 @@
+"""Assessments: composing them from questions and reading them back."""

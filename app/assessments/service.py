@@ -1,0 +1,131 @@
+"""Compose assessments from question ids, pinning the current version of each question."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import AssessmentNotFoundError, DomainError, InvalidCursorError
+from app.models import Assessment, AssessmentItem
+from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.questions import service as questions
+
+
+class UnknownQuestionsError(DomainError):
+    status, code, title = 400, "unknown-questions", "Some question ids are not known"
+
+
+class DuplicateQuestionsError(DomainError):
+    status, code, title = 400, "duplicate-questions", "A question is listed twice"
+
+
+class UnknownTemplateError(DomainError):
+    status, code, title = 400, "unknown-template", "No role template has this id"
+
+
+def compose_assessment(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    title: str,
+    question_ids: list[str] | None,
+    template: str | None,
+    time_limit_minutes: int | None,
+) -> Assessment:
+    """Create an assessment from explicit question ids, or from a role template."""
+    if template is not None:
+        raise UnknownTemplateError(f"No role template {template!r}.")
+    assert question_ids is not None, "the request schema requires ids or a template"
+    assert time_limit_minutes is not None, "the request schema requires a time limit with ids"
+    return create_assessment(
+        session,
+        organization_id=organization_id,
+        title=title,
+        question_ids=question_ids,
+        time_limit_minutes=time_limit_minutes,
+    )
+
+
+def create_assessment(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    title: str,
+    question_ids: list[str],
+    time_limit_minutes: int,
+    template: str | None = None,
+) -> Assessment:
+    """Create an assessment of the given questions, in order, at their current versions."""
+    duplicates = sorted({q for q in question_ids if question_ids.count(q) > 1})
+    if duplicates:
+        raise DuplicateQuestionsError(f"Listed more than once: {', '.join(duplicates)}.")
+    versions = questions.current_versions(
+        session, organization_id=organization_id, question_ids=question_ids
+    )
+    unknown = [q for q in question_ids if q not in versions]
+    if unknown:
+        raise UnknownQuestionsError(
+            f"Unknown question ids: {', '.join(unknown)}.", question_ids=unknown
+        )
+    assessment = Assessment(
+        organization_id=organization_id,
+        title=title,
+        time_limit_minutes=time_limit_minutes,
+        template=template,
+    )
+    assessment.items = [
+        AssessmentItem(position=i, question=versions[q]) for i, q in enumerate(question_ids)
+    ]
+    session.add(assessment)
+    session.commit()
+    return assessment
+
+
+def get_assessment(
+    session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
+) -> Assessment:
+    """Return an assessment of this organization; another organization's is not found."""
+    assessment = session.scalar(
+        select(Assessment)
+        .where(Assessment.id == assessment_id, Assessment.organization_id == organization_id)
+        .options(selectinload(Assessment.items).selectinload(AssessmentItem.question))
+    )
+    if assessment is None:
+        raise AssessmentNotFoundError(f"No assessment {assessment_id}.")
+    return assessment
+
+
+def list_assessments(
+    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[Assessment]:
+    """Newest first, one page after `cursor`."""
+    after = decode_cursor(cursor, 2)
+    size = page_size(limit)
+    query = (
+        select(Assessment)
+        .where(Assessment.organization_id == organization_id)
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        .options(selectinload(Assessment.items).selectinload(AssessmentItem.question))
+        .limit(size + 1)
+    )
+    if after is not None:
+        created_at, last_id = _parse_key(after)
+        query = query.where(tuple_(Assessment.created_at, Assessment.id) < (created_at, last_id))
+    rows = list(session.scalars(query))
+    items = rows[:size]
+    next_cursor = (
+        encode_cursor(items[-1].created_at.isoformat(), str(items[-1].id))
+        if len(rows) > size
+        else None
+    )
+    return Page(items, next_cursor)
+
+
+def _parse_key(key: list[str]) -> tuple[datetime, uuid.UUID]:
+    try:
+        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+    except ValueError as exc:
+        raise InvalidCursorError() from exc

@@ -1,0 +1,1 @@
+"""Attempts: taking an assessment, saving answers, submitting, and reading results."""

@@ -1,0 +1,109 @@
+"""Saving an answer: the hottest write in the product, one prebuilt statement per save.
+
+The statement inserts or updates the answer only while the attempt is started and before its
+deadline, and (when the client names the revision it edited) only if that is still the stored
+revision: state checks and the write are one atomic SQL statement, with no ORM round trips.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Insert, Integer, Table, bindparam, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.attempts import lifecycle, lookups
+from app.attempts.responses import normalize_response
+from app.db import utcnow
+from app.errors import QuestionNotFoundError, RevisionConflictError
+from app.models import Answer, Attempt, AttemptStatus
+
+_answer = cast(Table, Answer.__table__)
+_attempt = cast(Table, Attempt.__table__)
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    question_id: str
+    revision: int
+    saved_at: datetime
+
+
+def save_answer(
+    session: Session,
+    *,
+    token: str,
+    question_id: str,
+    response: dict[str, Any],
+    base_revision: int | None,
+) -> SavedAnswer:
+    """Upsert the response; refuse it after submit or deadline, or on a stale base revision."""
+    ref = lookups.attempt_ref(session, token)
+    spec = lookups.question_specs(session, ref.assessment_id).get(question_id)
+    if spec is None:
+        raise QuestionNotFoundError(f"The assessment has no question {question_id!r}.")
+    normalized = normalize_response(spec, response)
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    params = {
+        "answer_id": uuid.uuid4(),
+        "attempt_id": ref.attempt_id,
+        "question_id": question_id,
+        "response": normalized,
+        "now": now,
+        "base": base_revision,
+    }
+    statement = _upsert(dialect, checked=base_revision is not None)
+    revision = session.connection().execute(statement, params).scalar()
+    if revision is None:
+        # Cold path: say why nothing was written (not started, submitted, expired, conflict).
+        lifecycle.refuse_write(session, ref.attempt_id, now)
+        raise RevisionConflictError(
+            f"Revision {base_revision} is no longer current.", question_id=question_id
+        )
+    session.commit()
+    return SavedAnswer(question_id, int(revision), now)
+
+
+_statements: dict[tuple[str, bool], Insert] = {}
+
+
+def _upsert(dialect: str, *, checked: bool) -> Insert:
+    key = (dialect, checked)
+    if key not in _statements:
+        _statements[key] = _build_upsert(dialect, checked=checked)
+    return _statements[key]
+
+
+def _build_upsert(dialect: str, *, checked: bool) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = bindparam("now", type_=_answer.c.updated_at.type)
+    open_attempt = select(
+        bindparam("answer_id", type_=_answer.c.id.type),
+        _attempt.c.id,
+        bindparam("question_id", type_=_answer.c.question_id.type),
+        bindparam("response", type_=_answer.c.response.type),
+        literal(1, Integer),
+        now,
+    ).where(
+        _attempt.c.id == bindparam("attempt_id", type_=_attempt.c.id.type),
+        _attempt.c.status == AttemptStatus.STARTED.value,
+        _attempt.c.deadline > now,
+    )
+    statement = insert(_answer).from_select(
+        ["id", "attempt_id", "question_id", "response", "revision", "updated_at"], open_attempt
+    )
+    where = _answer.c.revision == bindparam("base", type_=Integer) if checked else None
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={
+            "response": statement.excluded.response,
+            "revision": _answer.c.revision + 1,
+            "updated_at": statement.excluded.updated_at,
+        },
+        where=where,
+    ).returning(_answer.c.revision)

@@ -1,0 +1,54 @@
+"""The attempt state machine: invited -> started -> submitted | expired (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import (
+    AttemptExpiredError,
+    AttemptNotFoundError,
+    AttemptNotStartedError,
+    AttemptSubmittedError,
+)
+from app.models import Attempt, AttemptStatus
+from app.scoring import service as scoring
+
+
+def is_past_deadline(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now >= attempt.deadline
+
+
+def close_if_expired(session: Session, attempt: Attempt, now: datetime | None = None) -> bool:
+    """Grade a started attempt whose deadline passed with what was saved; True if it closed."""
+    now = now or utcnow()
+    if attempt.status != AttemptStatus.STARTED or not is_past_deadline(attempt, now):
+        return False
+    attempt.status = AttemptStatus.EXPIRED
+    attempt.submitted_at = attempt.deadline
+    scoring.score_attempt(session, attempt)
+    session.commit()
+    return True
+
+
+def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Raise the problem that explains why this attempt takes no more answers, if any."""
+    if close_if_expired(session, attempt, now) or attempt.status == AttemptStatus.EXPIRED:
+        raise AttemptExpiredError(
+            "The time limit has passed; your saved answers were submitted for grading."
+        )
+    if attempt.status == AttemptStatus.SUBMITTED:
+        raise AttemptSubmittedError("This attempt was submitted; answers can no longer change.")
+    if attempt.status == AttemptStatus.INVITED:
+        raise AttemptNotStartedError("Start the assessment before answering.")
+
+
+def refuse_write(session: Session, attempt_id: uuid.UUID, now: datetime) -> None:
+    """Called when the answer upsert wrote nothing: raise the state problem, if that was why."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise AttemptNotFoundError()
+    ensure_writable(session, attempt, now)

@@ -1,0 +1,35 @@
+"""What a candidate may see of a question: never answers, explanations or hidden data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.bank.instances import derive_seed, render_instance
+from app.bank.items import parse_item
+from app.bank.schemas import NumericItem, QuestionKind
+from app.models import QuestionVersion
+
+_CODING_FIELDS = ("title", "statement", "starter", "functions")
+
+
+def candidate_question(question: QuestionVersion, attempt_seed: int) -> dict[str, Any]:
+    """Render one question for the candidate, with this attempt's numbers when parameterized."""
+    view: dict[str, Any] = {
+        "id": question.question_id,
+        "kind": question.kind,
+        "points": question.points,
+    }
+    if question.kind == QuestionKind.CODING:
+        view.update({k: question.content.get(k) for k in _CODING_FIELDS})
+        view["prompt"] = question.content.get("title", "")
+        return view
+    item = parse_item(question.id, question.content)
+    view["prompt"] = item.prompt
+    if isinstance(item, NumericItem):
+        if item.is_parameterized:
+            view["prompt"] = render_instance(item, derive_seed(attempt_seed, item.id)).prompt
+        view["unit"] = item.unit
+    choices = question.content.get("choices")
+    if choices is not None:
+        view["choices"] = [{"id": c["id"], "text": c["text"]} for c in choices]
+    return view

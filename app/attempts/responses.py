@@ -1,0 +1,75 @@
+"""Check that a response has the shape its question's kind asks for, and normalize it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from app.bank.schemas import QuestionKind
+from app.errors import InvalidResponseError
+
+MAX_SOURCE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """What the hot path needs to know of a question to accept a response."""
+
+    question_id: str
+    kind: QuestionKind
+    choice_ids: frozenset[str]
+
+    @classmethod
+    def from_content(cls, question_id: str, kind: str, content: dict[str, Any]) -> QuestionSpec:
+        choices = frozenset(c["id"] for c in content.get("choices", []))
+        return cls(question_id, QuestionKind(kind), choices)
+
+
+def normalize_response(spec: QuestionSpec, response: dict[str, Any]) -> dict[str, Any]:
+    """Return the canonical response for `spec`, or raise InvalidResponseError saying why."""
+    kind = spec.kind
+    if kind is QuestionKind.SINGLE_CHOICE:
+        choice = _field(response, "choice", str, kind)
+        _check_choices(spec, [choice])
+        return {"choice": choice}
+    if kind is QuestionKind.MULTI_CHOICE:
+        choices = _field(response, "choices", list, kind)
+        if not all(isinstance(c, str) for c in choices) or len(set(choices)) != len(choices):
+            raise InvalidResponseError("`choices` must be a list of distinct choice ids.")
+        _check_choices(spec, choices)
+        return {"choices": sorted(choices)}
+    if kind is QuestionKind.TRUE_FALSE:
+        return {"value": _field(response, "value", bool, kind)}
+    if kind is QuestionKind.NUMERIC:
+        value = response.get("value")
+        # bool is an int subclass in Python; `true` is not a number here.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or set(response) != {"value"}
+        ):
+            raise InvalidResponseError('A numeric answer is {"value": <number>}.')
+        if not math.isfinite(value):
+            raise InvalidResponseError("A numeric answer must be finite.")
+        return {"value": float(value)}
+    source = _field(response, "source", str, kind)
+    if len(source.encode()) > MAX_SOURCE_BYTES:
+        raise InvalidResponseError(f"Source code is limited to {MAX_SOURCE_BYTES // 1024} KiB.")
+    return {"source": source}
+
+
+def _field(response: dict[str, Any], name: str, type_: type, kind: QuestionKind) -> Any:
+    value = response.get(name)
+    if set(response) != {name} or not isinstance(value, type_):
+        expected = f"{{{name!r}: <{type_.__name__}>}}"
+        raise InvalidResponseError(
+            f"A {kind.value} answer is {expected}, got keys {sorted(response)}."
+        )
+    return value
+
+
+def _check_choices(spec: QuestionSpec, choices: list[str]) -> None:
+    unknown = [c for c in choices if c not in spec.choice_ids]
+    if unknown:
+        raise InvalidResponseError(f"Unknown choice ids: {', '.join(unknown)}.")

@@ -1,0 +1,180 @@
+"""Taking an assessment (overview, start, submit) and reading attempts back for recruiters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import Session, joinedload
+
+from app.assessments import service as assessments
+from app.attempts import lifecycle, lookups
+from app.attempts.presentation import candidate_question
+from app.db import utcnow
+from app.errors import AttemptNotFoundError, InvalidCursorError, InvitationExpiredError
+from app.models import Answer, Assessment, AssessmentItem, Attempt, AttemptStatus, Invitation
+from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.scoring import service as scoring
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    attempt: Attempt
+    questions: list[dict[str, Any]] | None  # only once started
+    answers: dict[str, dict[str, Any]]  # question id -> {response, revision}
+
+
+def overview(session: Session, *, token: str) -> CandidateView:
+    """What the candidate sees on opening the link; questions and saved answers once started."""
+    attempt = _attempt_for_token(session, token)
+    lifecycle.close_if_expired(session, attempt)
+    if attempt.status == AttemptStatus.INVITED:
+        _check_invitation_valid(session, attempt)
+        return CandidateView(attempt, None, {})
+    return _started_view(session, attempt)
+
+
+def start(session: Session, *, token: str) -> CandidateView:
+    """Start the clock (once; starting again returns the same deadline)."""
+    attempt = _attempt_for_token(session, token)
+    if attempt.status == AttemptStatus.INVITED:
+        _check_invitation_valid(session, attempt)
+        now = utcnow()
+        attempt.status = AttemptStatus.STARTED
+        attempt.started_at = now
+        attempt.deadline = now + timedelta(minutes=attempt.assessment.time_limit_minutes)
+        session.commit()
+    else:
+        lifecycle.ensure_writable(session, attempt, utcnow())
+    return _started_view(session, attempt)
+
+
+def submit(session: Session, *, token: str) -> Attempt:
+    """Finish the attempt and score what can be scored now."""
+    attempt = _attempt_for_token(session, token)
+    lifecycle.ensure_writable(session, attempt, utcnow())
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = utcnow()
+    scoring.score_attempt(session, attempt)
+    session.commit()
+    return attempt
+
+
+def get_attempt(session: Session, *, organization_id: uuid.UUID, attempt_id: uuid.UUID) -> Attempt:
+    """Return an attempt of this organization, closing it first if its deadline passed."""
+    attempt = session.scalar(_org_attempts(organization_id).where(Attempt.id == attempt_id))
+    if attempt is None:
+        raise AttemptNotFoundError(f"No attempt {attempt_id}.")
+    lifecycle.close_if_expired(session, attempt)
+    return attempt
+
+
+def list_results(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    cursor: str | None,
+    limit: int,
+) -> Page[Attempt]:
+    """One row per attempt of an assessment, oldest invitation first."""
+    assessments.get_assessment(
+        session, organization_id=organization_id, assessment_id=assessment_id
+    )
+    after = decode_cursor(cursor, 2)
+    size = page_size(limit)
+    query = (
+        _org_attempts(organization_id)
+        .where(Attempt.assessment_id == assessment_id)
+        .order_by(Attempt.created_at, Attempt.id)
+        .limit(size + 1)
+    )
+    if after is not None:
+        try:
+            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+        except ValueError as exc:
+            raise InvalidCursorError() from exc
+        query = query.where(tuple_(Attempt.created_at, Attempt.id) > key)
+    rows = list(session.scalars(query))
+    now = utcnow()
+    for attempt in rows:
+        lifecycle.close_if_expired(session, attempt, now)
+    items = rows[:size]
+    next_cursor = (
+        encode_cursor(items[-1].created_at.isoformat(), str(items[-1].id))
+        if len(rows) > size
+        else None
+    )
+    return Page(items, next_cursor)
+
+
+def answers_of(session: Session, attempt_id: uuid.UUID) -> dict[str, Answer]:
+    return {
+        a.question_id: a
+        for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt_id))
+    }
+
+
+def _org_attempts(organization_id: uuid.UUID) -> Select[Attempt]:
+    return (
+        select(Attempt)
+        .join(Assessment, Assessment.id == Attempt.assessment_id)
+        .where(Assessment.organization_id == organization_id)
+        .options(joinedload(Attempt.candidate), joinedload(Attempt.score))
+    )
+
+
+def _attempt_for_token(session: Session, token: str) -> Attempt:
+    ref = lookups.attempt_ref(session, token)
+    attempt = session.scalar(
+        select(Attempt)
+        .where(Attempt.id == ref.attempt_id)
+        .options(
+            joinedload(Attempt.assessment)
+            .selectinload(Assessment.items)
+            .joinedload(AssessmentItem.question)
+        )
+    )
+    if attempt is None:
+        raise AttemptNotFoundError()
+    return attempt
+
+
+def _check_invitation_valid(session: Session, attempt: Attempt) -> None:
+    invitation = session.get(Invitation, attempt.invitation_id)
+    if invitation is not None and utcnow() >= invitation.expires_at:
+        raise InvitationExpiredError(
+            "This invitation has expired; ask the recruiter for a new one."
+        )
+
+
+def _started_view(session: Session, attempt: Attempt) -> CandidateView:
+    questions = [candidate_question(i.question, attempt.seed) for i in attempt.assessment.items]
+    answers = {
+        qid: {"response": a.response, "revision": a.revision}
+        for qid, a in answers_of(session, attempt.id).items()
+    }
+    return CandidateView(attempt, questions, answers)
+
+
+def all_results(
+    session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
+) -> list[Attempt]:
+    """Every attempt of an assessment, for exports."""
+    rows: list[Attempt] = []
+    cursor: str | None = None
+    while True:
+        page = list_results(
+            session,
+            organization_id=organization_id,
+            assessment_id=assessment_id,
+            cursor=cursor,
+            limit=200,
+        )
+        rows.extend(page.items)
+        if page.next_cursor is None:
+            return rows
+        cursor = page.next_cursor

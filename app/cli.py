@@ -1,0 +1,115 @@
+"""The `chainrule` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from alembic import command
+from alembic.config import Config
+
+from app.bank.loader import BankError, load_concepts
+from app.bank.sync import concept_payloads, sync_bank
+from app.db import make_engine, make_sessionmaker
+from app.organizations import service as organizations
+from app.settings import REPO_ROOT, Settings, get_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    handler = args.handler
+    result: int = handler(settings, args)
+    return result
+
+
+def alembic_config(settings: Settings) -> Config:
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", settings.database_url)
+    return config
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    command.upgrade(alembic_config(settings), args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    if not args.no_setup:
+        command.upgrade(alembic_config(settings), "head")
+        _bank_sync(settings, args)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _create_org(settings: Settings, args: argparse.Namespace) -> int:
+    engine = make_engine(settings)
+    with make_sessionmaker(engine)() as session:
+        new = organizations.create_organization(
+            session, name=args.name, admin_email=args.admin_email
+        )
+        org_id = str(new.organization.id)
+    engine.dispose()
+    if args.json:
+        print(json.dumps({"org_id": org_id, "api_key": new.api_key}))
+    else:
+        print(f"organization {args.name!r} created: {org_id}")
+        print(f"API key (shown once, store it now): {new.api_key}")
+    return 0
+
+
+def _bank_sync(settings: Settings, _args: argparse.Namespace) -> int:
+    try:
+        concepts = load_concepts(settings.bank_dir / "concepts")
+    except BankError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    engine = make_engine(settings)
+    with make_sessionmaker(engine)() as session:
+        report = sync_bank(session, concept_payloads(concepts))
+    engine.dispose()
+    print(
+        f"bank synced: {len(report.created)} new, {len(report.new_versions)} new versions, "
+        f"{report.unchanged} unchanged, {len(report.retired)} retired"
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chainrule", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate, sync the bank and serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-setup", action="store_true", help="skip migrations and bank sync")
+    serve.set_defaults(handler=_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(handler=_migrate)
+
+    org = sub.add_parser("create-org", help="create an organization and print its API key once")
+    org.add_argument("name")
+    org.add_argument("--admin-email", required=True)
+    org.add_argument("--json", action="store_true")
+    org.set_defaults(handler=_create_org)
+
+    bank = sub.add_parser("bank", help="question bank tools")
+    bank_sub = bank.add_subparsers(required=True, metavar="ACTION")
+    bank_sub.add_parser("sync", help="upsert the bank into the database").set_defaults(
+        handler=_bank_sync
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

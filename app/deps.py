@@ -1,0 +1,46 @@
+"""Dependencies shared by the API and the browser UI."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app.errors import UnauthorizedError
+from app.organizations import service as organizations
+from app.settings import Settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="An organization's API key")
+
+
+def get_api_key_org(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> uuid.UUID:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
+    return organizations.authenticate(session, api_key=credentials.credentials)
+
+
+ApiKeyOrg = Annotated[uuid.UUID, Depends(get_api_key_org)]

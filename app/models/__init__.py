@@ -1,0 +1,22 @@
+"""ORM models, one module per aggregate."""
+
+from app.models.assessment import Assessment, AssessmentItem
+from app.models.attempt import Answer, Attempt, AttemptStatus, Score
+from app.models.candidate import Candidate, Invitation
+from app.models.organization import ApiKey, Organization, Recruiter
+from app.models.question import QuestionVersion
+
+__all__ = [
+    "Answer",
+    "ApiKey",
+    "Assessment",
+    "AssessmentItem",
+    "Attempt",
+    "AttemptStatus",
+    "Candidate",
+    "Invitation",
+    "Organization",
+    "QuestionVersion",
+    "Recruiter",
+    "Score",
+]

@@ -1,0 +1,69 @@
+"""Attempts, their saved answers and their scores."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+from app.models.assessment import Assessment
+from app.models.candidate import Candidate
+
+
+class AttemptStatus(StrEnum):
+    INVITED = "invited"
+    STARTED = "started"
+    SUBMITTED = "submitted"
+    EXPIRED = "expired"
+
+
+class Attempt(Base):
+    __tablename__ = "attempt"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    invitation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invitation.id"), unique=True)
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), index=True)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidate.id"), index=True)
+    # Parameterized questions and hidden test cases are drawn from this seed.
+    seed: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.INVITED)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assessment: Mapped[Assessment] = relationship()
+    candidate: Mapped[Candidate] = relationship()
+    score: Mapped[Score | None] = relationship(back_populates="attempt")
+
+
+class Answer(Base):
+    """The latest saved response to one question; `revision` counts the saves."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"))
+    question_id: Mapped[str] = mapped_column(String(80))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    revision: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Score(Base):
+    __tablename__ = "score"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    score: Mapped[float]
+    max_score: Mapped[float]
+    per_skill: Mapped[dict[str, Any]] = mapped_column(JSON)
+    per_question: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="score")

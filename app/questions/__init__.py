@@ -1,0 +1,1 @@
+"""Questions as recruiters and candidates see them."""

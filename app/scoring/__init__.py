@@ -1,0 +1,1 @@
+"""Scoring: answers to points, per question and per skill."""

@@ -1,0 +1,38 @@
+"""Settings read from the environment (DESIGN.md §9); nothing else reads os.environ."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'chainrule.db'}"
+    broker_url: str | None = None
+    secret_key: SecretStr = SecretStr("dev-only-change-me")
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str | None = None
+    webhook_allow_private_targets: bool = False
+    bank_dir: Path = REPO_ROOT / "question_bank"
+    # A sync `yield` session dependency deadlocks unless the threadpool is larger than the
+    # database pool plus overflow (CONVENTIONS §11), so both are sized here, together.
+    db_pool_size: int = 10
+    db_max_overflow: int = 5
+    threadpool_size: int = 40
+    invitation_valid_days: int = 14
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

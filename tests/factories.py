@@ -1,0 +1,88 @@
+"""Plain builders for tests: they flush, never commit."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.bank.loader import content_version
+from app.candidates import service as candidates
+from app.candidates.service import NewInvitation
+from app.models import Assessment, AssessmentItem, Organization, QuestionVersion
+from app.organizations.service import NewOrganization, add_api_key
+
+_counter = itertools.count(1)
+
+
+def make_org(session: Session, name: str = "Acme") -> NewOrganization:
+    org = Organization(name=name)
+    session.add(org)
+    session.flush()
+    return NewOrganization(org, add_api_key(session, organization_id=org.id, name="test"))
+
+
+def single_choice(qid: str, skill: str, answer: str = "b", **overrides: Any) -> dict[str, Any]:
+    return {
+        "id": qid,
+        "kind": "single_choice",
+        "skills": [skill],
+        "difficulty": 1,
+        "points": 1.0,
+        "prompt": f"Question {qid}?",
+        "explanation": "Because.",
+        "choices": [{"id": c, "text": f"choice {c}"} for c in "abc"],
+        "answer": answer,
+        **overrides,
+    }
+
+
+def make_question(session: Session, content: dict[str, Any], **overrides: Any) -> QuestionVersion:
+    content = {"tags": [], **content}
+    question = QuestionVersion(
+        question_id=content["id"],
+        version=content_version(content),
+        organization_id=None,
+        source="bank",
+        kind=content["kind"],
+        skills=content["skills"],
+        difficulty=content.get("difficulty", 1),
+        points=content.get("points", 1.0),
+        content=content,
+        is_current=True,
+        **overrides,
+    )
+    session.add(question)
+    session.flush()
+    return question
+
+
+def make_assessment(
+    session: Session,
+    organization: Organization,
+    questions: list[QuestionVersion],
+    time_limit_minutes: int = 30,
+) -> Assessment:
+    assessment = Assessment(
+        organization_id=organization.id,
+        title=f"Assessment {next(_counter)}",
+        time_limit_minutes=time_limit_minutes,
+    )
+    assessment.items = [AssessmentItem(position=i, question=q) for i, q in enumerate(questions)]
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def make_invitation(
+    session: Session, organization: Organization, assessment: Assessment, valid_days: int = 7
+) -> NewInvitation:
+    return candidates.invite(
+        session,
+        organization_id=organization.id,
+        assessment_id=assessment.id,
+        email=f"cand{next(_counter)}@example.com",
+        name="Ada Candidate",
+        valid_days=valid_days,
+    )
