@@ -1,0 +1,355 @@
+"""The wire format between the trusted side and the sandbox child: JSON headers, raw array bytes.
+
+A frame is a u32 little-endian header length, a UTF-8 JSON header, then the raw C-order bytes of
+each array the header lists (``{"name", "dtype", "shape"}``). Nothing is pickled or evaluated.
+Every size is checked against a cap *before* anything is allocated, dtypes come from a short
+allowlist, and a frame must be consumed exactly (no trailing bytes), because the child's side of
+the channel is written by code we do not trust.
+
+This module is also copied into the sandbox runtime and imported by the harness, so it depends on
+numpy and the standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "DTYPES",
+    "MAX_ARRAY_BYTES",
+    "MAX_FRAME_BYTES",
+    "MAX_HEADER_BYTES",
+    "MAX_NDIM",
+    "MAX_SOURCE_CHARS",
+    "STDOUT_KEEP_BYTES",
+    "ErrorInfo",
+    "Job",
+    "ProtocolError",
+    "Result",
+    "Status",
+    "decode_job",
+    "decode_result",
+    "encode_job",
+    "encode_result",
+    "read_frame",
+]
+
+# Wire name -> numpy dtype. Little-endian only; the name is what the header carries.
+DTYPES: dict[str, np.dtype[Any]] = {
+    "float64": np.dtype("<f8"),
+    "float32": np.dtype("<f4"),
+    "int64": np.dtype("<i8"),
+    "int32": np.dtype("<i4"),
+    "bool": np.dtype("|b1"),
+    "uint8": np.dtype("|u1"),
+}
+MAX_NDIM = 8
+MAX_HEADER_BYTES = 8 * 2**20
+MAX_ARRAY_BYTES = 64 * 2**20  # all arrays of one frame together
+MAX_FRAME_BYTES = 4 + MAX_HEADER_BYTES + MAX_ARRAY_BYTES
+MAX_SOURCE_CHARS = 1 * 2**20
+MAX_ARRAYS = 4096
+STDOUT_KEEP_BYTES = 4096
+MAX_TEXT_CHARS = 64 * 1024  # one error message or traceback
+
+Status = Literal["ok", "load_error", "rejected"]
+_STATUSES: frozenset[str] = frozenset({"ok", "load_error", "rejected"})
+_LEN = struct.Struct("<I")
+
+Array = npt.NDArray[Any]
+
+
+class ProtocolError(ValueError):
+    """A frame is malformed, too large, or not what the other side promised."""
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An exception raised by candidate code, as the candidate should see it."""
+
+    type: str
+    message: str
+    line: int | None = None
+    traceback: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form of this error."""
+        return {
+            "type": self.type,
+            "message": self.message,
+            "line": self.line,
+            "traceback": self.traceback,
+        }
+
+    @classmethod
+    def from_json(cls, raw: object) -> ErrorInfo:
+        """Validate and build an ErrorInfo from untrusted JSON."""
+        obj = _mapping(raw, "error")
+        line = obj.get("line")
+        if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+            raise ProtocolError("error line must be an integer or null")
+        return cls(
+            type=_text(obj.get("type"), "error type", 200),
+            message=_text(obj.get("message"), "error message", MAX_TEXT_CHARS),
+            line=line,
+            traceback=_text(obj.get("traceback", ""), "error traceback", MAX_TEXT_CHARS),
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the child runs: the candidate module, named input arrays and a call plan."""
+
+    source: str
+    arrays: dict[str, Array] = field(default_factory=dict)
+    plan: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What came back from the child: kept outputs, per-step errors, timings and printed text."""
+
+    status: Status
+    outputs: dict[str, Array] = field(default_factory=dict)
+    errors: dict[str, ErrorInfo] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    module_error: ErrorInfo | None = None
+    stdout: str = ""
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _wire_array(name: str, value: object) -> tuple[dict[str, Any], bytes]:
+    if not isinstance(value, np.ndarray):
+        raise ProtocolError(f"array {name!r}: expected a numpy array, got {type(value).__name__}")
+    for wire_name, dtype in DTYPES.items():
+        if value.dtype == dtype or (
+            value.dtype.kind == dtype.kind and value.dtype.itemsize == dtype.itemsize
+        ):
+            data = np.asarray(value, dtype=dtype, order="C")
+            spec = {"name": name, "dtype": wire_name, "shape": list(data.shape)}
+            return spec, data.tobytes()
+    raise ProtocolError(f"array {name!r}: dtype {value.dtype} is not allowed on the wire")
+
+
+def _encode(header: dict[str, Any], arrays: Mapping[str, object]) -> bytes:
+    if len(arrays) > MAX_ARRAYS:
+        raise ProtocolError(f"too many arrays ({len(arrays)} > {MAX_ARRAYS})")
+    specs: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    total = 0
+    for name, value in arrays.items():
+        spec, data = _wire_array(name, value)
+        if len(spec["shape"]) > MAX_NDIM:
+            raise ProtocolError(f"array {name!r}: more than {MAX_NDIM} dimensions")
+        total += len(data)
+        if total > MAX_ARRAY_BYTES:
+            raise ProtocolError(f"arrays exceed {MAX_ARRAY_BYTES} bytes")
+        specs.append(spec)
+        chunks.append(data)
+    header = {**header, "arrays": specs}
+    head = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
+    if len(head) > MAX_HEADER_BYTES:
+        raise ProtocolError(f"header exceeds {MAX_HEADER_BYTES} bytes")
+    return b"".join([_LEN.pack(len(head)), head, *chunks])
+
+
+def encode_job(job: Job) -> bytes:
+    """Serialize a job for the child."""
+    if len(job.source) > MAX_SOURCE_CHARS:
+        raise ProtocolError(f"source exceeds {MAX_SOURCE_CHARS} characters")
+    try:
+        return _encode({"kind": "job", "source": job.source, "plan": job.plan}, job.arrays)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ProtocolError):
+            raise
+        raise ProtocolError(f"job is not JSON-serializable: {exc}") from exc
+
+
+def encode_result(result: Result) -> bytes:
+    """Serialize a result for the trusted side."""
+    header = {
+        "kind": "result",
+        "status": result.status,
+        "errors": {k: v.to_json() for k, v in result.errors.items()},
+        "timings": result.timings,
+        "module_error": None if result.module_error is None else result.module_error.to_json(),
+        "stdout": result.stdout,
+    }
+    return _encode(header, result.outputs)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _mapping(raw: object, what: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{what} must be an object")
+    return cast(dict[str, Any], raw)
+
+
+def _text(raw: object, what: str, limit: int) -> str:
+    if not isinstance(raw, str):
+        raise ProtocolError(f"{what} must be a string")
+    if len(raw) > limit:
+        raise ProtocolError(f"{what} exceeds {limit} characters")
+    return raw
+
+
+def _reject_constant(name: str) -> None:
+    raise ProtocolError(f"non-finite number {name} in header")
+
+
+def _array_specs(
+    header: dict[str, Any],
+) -> tuple[list[tuple[str, np.dtype[Any], tuple[int, ...]]], int]:
+    """Validate the array list of a header; return the specs and the body size they declare."""
+    raw_specs = header.get("arrays")
+    if not isinstance(raw_specs, list):
+        raise ProtocolError("header has no array list")
+    if len(raw_specs) > MAX_ARRAYS:
+        raise ProtocolError(f"too many arrays ({len(raw_specs)} > {MAX_ARRAYS})")
+    specs: list[tuple[str, np.dtype[Any], tuple[int, ...]]] = []
+    seen: set[str] = set()
+    total = 0
+    for raw in raw_specs:
+        spec = _mapping(raw, "array spec")
+        name = _text(spec.get("name"), "array name", 200)
+        if name in seen:
+            raise ProtocolError(f"array {name!r} appears twice")
+        seen.add(name)
+        dtype = DTYPES.get(spec.get("dtype"))  # type: ignore[arg-type]
+        if dtype is None:
+            raise ProtocolError(f"array {name!r}: dtype {spec.get('dtype')!r} is not allowed")
+        shape = spec.get("shape")
+        if not isinstance(shape, list) or len(shape) > MAX_NDIM:
+            raise ProtocolError(f"array {name!r}: bad shape")
+        if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+            raise ProtocolError(f"array {name!r}: bad shape {shape!r}")
+        # Python ints cannot overflow, so a lying shape cannot wrap around the cap.
+        nbytes = math.prod(shape) * dtype.itemsize
+        total += nbytes
+        if total > MAX_ARRAY_BYTES:
+            raise ProtocolError(f"arrays exceed {MAX_ARRAY_BYTES} bytes")
+        specs.append((name, dtype, tuple(shape)))
+    return specs, total
+
+
+def _parse_header(data: bytes | memoryview) -> tuple[dict[str, Any], int]:
+    """Return the header and its end offset, after checking the declared length."""
+    if len(data) < _LEN.size:
+        raise ProtocolError("frame is shorter than its length prefix")
+    (head_len,) = _LEN.unpack_from(data, 0)
+    if head_len > MAX_HEADER_BYTES:
+        raise ProtocolError(f"header of {head_len} bytes exceeds {MAX_HEADER_BYTES}")
+    end = _LEN.size + head_len
+    if len(data) < end:
+        raise ProtocolError("frame is shorter than its header")
+    try:
+        header = json.loads(bytes(data[_LEN.size : end]), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ProtocolError(f"header is not valid JSON: {exc}") from exc
+    return _mapping(header, "header"), end
+
+
+def _decode(data: bytes, kind: str) -> tuple[dict[str, Any], dict[str, Array]]:
+    if len(data) > MAX_FRAME_BYTES:
+        raise ProtocolError(f"frame of {len(data)} bytes exceeds {MAX_FRAME_BYTES}")
+    view = memoryview(data)
+    header, offset = _parse_header(view)
+    if header.get("kind") != kind:
+        raise ProtocolError(f"expected a {kind} frame, got {header.get('kind')!r}")
+    specs, body = _array_specs(header)
+    if len(data) - offset != body:
+        raise ProtocolError(f"frame body is {len(data) - offset} bytes, header declares {body}")
+    arrays: dict[str, Array] = {}
+    for name, dtype, shape in specs:
+        nbytes = math.prod(shape) * dtype.itemsize
+        flat = np.frombuffer(view[offset : offset + nbytes], dtype=dtype)
+        if dtype.kind == "b":
+            # Raw bytes other than 0/1 would make bools that compare oddly; normalise them.
+            flat = np.frombuffer(view[offset : offset + nbytes], dtype=np.uint8) != 0
+        arrays[name] = flat.reshape(shape).copy()
+        offset += nbytes
+    return header, arrays
+
+
+def decode_job(data: bytes) -> Job:
+    """Parse and validate a job frame."""
+    header, arrays = _decode(data, "job")
+    source = _text(header.get("source"), "source", MAX_SOURCE_CHARS)
+    plan = header.get("plan")
+    if not isinstance(plan, list) or not all(isinstance(step, dict) for step in plan):
+        raise ProtocolError("plan must be a list of objects")
+    return Job(source=source, arrays=arrays, plan=cast(list[dict[str, Any]], plan))
+
+
+def decode_result(data: bytes) -> Result:
+    """Parse and validate a result frame written by untrusted code."""
+    header, arrays = _decode(data, "result")
+    status = header.get("status")
+    if status not in _STATUSES:
+        raise ProtocolError(f"unknown status {status!r}")
+    raw_errors = _mapping(header.get("errors", {}), "errors")
+    errors = {_text(k, "error key", 200): ErrorInfo.from_json(v) for k, v in raw_errors.items()}
+    timings: dict[str, float] = {}
+    for key, value in _mapping(header.get("timings", {}), "timings").items():
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            raise ProtocolError(f"timing {key!r} is not a finite number")
+        timings[_text(key, "timing key", 200)] = float(value)
+    raw_module_error = header.get("module_error")
+    module_error = None if raw_module_error is None else ErrorInfo.from_json(raw_module_error)
+    stdout = _text(header.get("stdout", ""), "stdout", STDOUT_KEEP_BYTES)
+    return Result(
+        status=cast(Status, status),
+        outputs=arrays,
+        errors=errors,
+        timings=timings,
+        module_error=module_error,
+        stdout=stdout,
+    )
+
+
+# --------------------------------------------------------------------------- streams
+
+
+def _read_exact(read: Callable[[int], bytes], size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = read(min(remaining, 1 << 20))
+        if not chunk:
+            raise ProtocolError(f"stream ended {remaining} bytes before the end of the frame")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> bytes:
+    """Read exactly one frame from a file descriptor, checking sizes before reading the body."""
+
+    def read(n: int) -> bytes:
+        return os.read(fd, n)
+
+    prefix = _read_exact(read, _LEN.size)
+    (head_len,) = _LEN.unpack(prefix)
+    if head_len > MAX_HEADER_BYTES:
+        raise ProtocolError(f"header of {head_len} bytes exceeds {MAX_HEADER_BYTES}")
+    head = _read_exact(read, head_len)
+    header, _ = _parse_header(prefix + head)
+    _, body = _array_specs(header)
+    return prefix + head + _read_exact(read, body)
