@@ -59,10 +59,9 @@ def score_attempt(
         "per_question": [asdict(r) for r in results],
         "graded_at": utcnow(),
     }
-    score = session.get(Score, attempt.id)
+    score = attempt.score
     if score is None:
-        score = Score(attempt_id=attempt.id, **values)
-        session.add(score)
+        score = attempt.score = Score(**values)
     else:
         for key, value in values.items():
             setattr(score, key, value)
