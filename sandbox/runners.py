@@ -10,25 +10,30 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import selectors
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from sandbox import runtime
+from sandbox import isolation, pool, runtime
 from sandbox.errors import SandboxError
 from sandbox.limits import BOOTSTRAP, Limits
 from sandbox.protocol import MAX_FRAME_BYTES, Job, ProtocolError, Result, decode_result, encode_job
 
 __all__ = [
+    "IsolatedRunner",
     "Limits",
+    "PooledRunner",
     "RunOutcome",
     "Runner",
     "Termination",
@@ -104,36 +109,44 @@ def supervise(
     deadline: float,
     output_limit: int,
     kill: Callable[[], None],
+    status_fd: int | None = None,
     done: Callable[[], bool] | None = None,
 ) -> Collected:
     """Feed the job, drain output and result pipes, and kill on deadline or output overflow.
 
-    Returns when every pipe reached EOF, when ``done()`` says the run is over, or after a kill.
-    The caller owns and closes the fds.
+    Returns when every pipe reached EOF, or (pooled runs, whose pipes never reach EOF) once
+    ``done()`` is true and nothing more is buffered, or right after a kill. ``status_fd`` wakes
+    the loop to ask ``done()``. The caller owns and closes the fds.
     """
     got = Collected(result=bytearray(), stderr_tail=bytearray())
     sel = selectors.DefaultSelector()
     pending = memoryview(job_bytes)
+    data_fds = {result_fd, *output_fds}
     try:
         _nonblocking(job_fd, result_fd, *output_fds)
         if pending:
             sel.register(job_fd, selectors.EVENT_WRITE)
-        for fd in [*output_fds, result_fd]:
+        for fd in data_fds:
             sel.register(fd, selectors.EVENT_READ)
-        readers = len(output_fds) + 1
+        if status_fd is not None:
+            sel.register(status_fd, selectors.EVENT_READ)
+        readers = len(data_fds)
         while readers:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
+            finished = done is not None and done()
+            timeout = 0.0 if finished else deadline - time.monotonic()
+            if timeout <= 0 and not finished:
                 got.timed_out = True
                 kill()
                 break
-            if done is not None and done():
-                timeout = min(timeout, 0.0)
             events = sel.select(timeout)
-            if not events and done is not None and done():
+            if finished and not any(key.fd in data_fds for key, _ in events):
                 break
             for key, _ in events:
                 fd = key.fd
+                if fd == status_fd:
+                    if finished:
+                        sel.unregister(fd)  # EOF or a line already taken: stop waking on it
+                    continue
                 if fd == job_fd:
                     try:
                         pending = pending[os.write(fd, pending) :]
@@ -348,3 +361,288 @@ class UnsafeLocalRunner:
     def close(self) -> None:
         """Remove the temporary child directory."""
         self._tmp.cleanup()
+
+
+# --------------------------------------------------------------------------- isolated runner
+
+LAUNCHER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+
+
+def _bwrap_status(code: int | None, signo: int | None) -> tuple[int | None, int | None]:
+    # bwrap reports a child killed by signal N as exit status 128 + N.
+    if code is not None and code > 128 and code - 128 < 65:
+        return None, code - 128
+    return code, signo
+
+
+class IsolatedRunner:
+    """A fresh bwrap sandbox and a fresh interpreter per run (all isolation layers)."""
+
+    def __init__(
+        self,
+        *,
+        slots: int = 2,
+        runtime_dir: Path = runtime.DEFAULT_DIR,
+        allow_weaker: bool = False,
+    ) -> None:
+        self._caps = isolation.probe()
+        isolation.check_strict(self._caps, allow_weaker)
+        self._rt = runtime.ensure(runtime_dir)
+        self._free: queue.Queue[isolation.SlotResources] = queue.Queue()
+        self._all: list[isolation.SlotResources] = []
+        for _ in range(slots):
+            slot = isolation.acquire_slot(self._caps)
+            self._all.append(slot)
+            self._free.put(slot)
+
+    @property
+    def uids(self) -> list[int]:
+        """The host uids of this runner's slots."""
+        return [s.uid for s in self._all]
+
+    def run(self, job: Job, limits: Limits) -> RunOutcome:
+        """Run the job in a fresh sandbox of a free slot."""
+        job_bytes = encode_job(job)
+        slot = self._free.get()
+        try:
+            return self._run(slot, job_bytes, limits)
+        finally:
+            self._free.put(slot)
+
+    def _run(self, slot: isolation.SlotResources, job_bytes: bytes, limits: Limits) -> RunOutcome:
+        slot.configure(limits, extra_pids=4)
+        job_r, job_w = os.pipe()
+        res_r, res_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        info_r, info_w = os.pipe()
+        sec = isolation.seccomp_fd() if self._caps.present.get("seccomp") else None
+        program = isolation.python_program(limits, job_r, res_w)
+        argv = isolation.launch_argv(self._rt, slot, sec, program, as_pid_1=False)
+        # bwrap writes its child's pid to the info fd once the sandbox is up: a run with no
+        # info is a sandbox failure, never a verdict.
+        at = argv.index("--unshare-all")
+        argv[at:at] = ["--info-fd", str(info_w)]
+        child_fds = [job_r, res_w, out_w, err_w, info_w, *([sec] if sec is not None else [])]
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                pass_fds=(job_r, res_w, info_w, *([sec] if sec is not None else [])),
+                env=LAUNCHER_ENV,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            for fd in (*child_fds, job_w, res_r, out_r, err_r, info_r):
+                os.close(fd)
+            raise SandboxError(f"could not start bwrap: {exc}") from exc
+        for fd in child_fds:
+            os.close(fd)
+
+        def kill() -> None:
+            slot.kill_all()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        try:
+            got = supervise(
+                job_fd=job_w,
+                job_bytes=job_bytes,
+                output_fds=[out_r, err_r],
+                result_fd=res_r,
+                deadline=start + limits.wall_seconds,
+                output_limit=limits.output_bytes,
+                kill=kill,
+            )
+            if not wait_exit(proc.pid, start + limits.wall_seconds):
+                got.timed_out = True
+                kill()
+        finally:
+            for fd in (job_w, res_r, out_r, err_r):
+                os.close(fd)
+            _, status, _ = os.wait4(proc.pid, 0)
+            proc.returncode = status
+            slot.kill_all()  # daemons the candidate left behind, if any survived bwrap
+            os.set_blocking(info_r, False)
+            try:
+                info = os.read(info_r, 4096)
+            except BlockingIOError:
+                info = b""
+            os.close(info_r)
+        wall = time.monotonic() - start
+        exit_code, signo = _bwrap_status(*split_status(status))
+        if not info and not got.timed_out:
+            tail = bytes(got.stderr_tail).decode("utf-8", "replace")
+            raise SandboxError(f"the sandbox did not start (status {status}): {tail[-500:]}")
+        return classify(
+            got=got,
+            limits=limits,
+            exit_code=exit_code,
+            signo=signo,
+            cpu_seconds=slot.cpu_seconds() or 0.0,
+            wall_seconds=wall,
+            peak_memory_bytes=slot.peak_memory(),
+            oom_killed=slot.oom_kills() > slot.oom_base,
+        )
+
+    def close(self) -> None:
+        """Kill whatever runs and release the slots' uids and cgroups."""
+        for slot in self._all:
+            slot.release()
+        self._all.clear()
+
+
+# --------------------------------------------------------------------------- pooled runner
+
+
+class PooledRunner:
+    """Warm zygotes, one bwrap sandbox per slot: the default runner (all isolation layers)."""
+
+    def __init__(
+        self,
+        *,
+        slots: int = 2,
+        runtime_dir: Path = runtime.DEFAULT_DIR,
+        allow_weaker: bool = False,
+        recycle_after: int = 64,
+    ) -> None:
+        self._caps = isolation.probe()
+        isolation.check_strict(self._caps, allow_weaker)
+        self._rt = runtime.ensure(runtime_dir)
+        self._recycle_after = recycle_after
+        self._free: queue.Queue[tuple[isolation.SlotResources, pool.Zygote | None]] = queue.Queue()
+        self._slots: list[isolation.SlotResources] = []
+        self._zygotes: dict[int, pool.Zygote] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        # bwrap's --die-with-parent fires when the *thread* that started it exits, so every
+        # zygote is started from these long-lived threads, never from a caller's thread.
+        self._launcher = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="zygote")
+        try:
+            for _ in range(slots):
+                self._slots.append(isolation.acquire_slot(self._caps))
+            futures = [self._launcher.submit(self._restart, s) for s in self._slots]
+            for future in futures:
+                future.result()
+            if any(z is None for _, z in list(self._free.queue)):
+                raise SandboxError("could not start the zygotes")
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def uids(self) -> list[int]:
+        """The host uids of this runner's slots."""
+        return [s.uid for s in self._slots]
+
+    def _start(self, slot: isolation.SlotResources) -> pool.Zygote:
+        zygote = pool.Zygote(self._rt, slot, self._caps)
+        with self._lock:
+            self._zygotes[slot.uid] = zygote
+        return zygote
+
+    def _restart(self, slot: isolation.SlotResources, old: pool.Zygote | None = None) -> None:
+        zygote: pool.Zygote | None = None
+        try:
+            if old is not None:
+                with self._lock:
+                    self._zygotes.pop(slot.uid, None)
+                old.destroy()
+            if not self._closed:
+                zygote = self._start(slot)
+        except SandboxError:
+            zygote = None  # retried by the next run that takes this slot
+        finally:
+            self._free.put((slot, zygote))
+
+    def run(self, job: Job, limits: Limits) -> RunOutcome:
+        """Run the job in a child forked from a warm zygote."""
+        if self._closed:
+            raise SandboxError("runner is closed")
+        job_bytes = encode_job(job)
+        slot, zygote = self._free.get()
+        healthy = False
+        try:
+            if zygote is None or not zygote.alive():
+                if zygote is not None:
+                    zygote.destroy()
+                zygote = None
+                zygote = self._launcher.submit(self._start, slot).result()
+            outcome, healthy = self._run(zygote, job_bytes, limits)
+            return outcome
+        finally:
+            if zygote is not None and healthy and zygote.jobs < self._recycle_after:
+                self._free.put((slot, zygote))
+            elif zygote is not None and not self._closed:
+                self._launcher.submit(self._restart, slot, zygote)
+            else:
+                self._free.put((slot, zygote))
+
+    def _run(self, z: pool.Zygote, job_bytes: bytes, limits: Limits) -> tuple[RunOutcome, bool]:
+        slot = z.slot
+        slot.configure(limits, extra_memory=pool.ZYGOTE_MEMORY, extra_pids=pool.ZYGOTE_PIDS)
+        for fd in (z.pipes.result_r, z.pipes.out_r, z.pipes.err_r, z.pipes.job_r_dup):
+            pool.drain(fd)
+        start = time.monotonic()
+        deadline = start + limits.wall_seconds
+        z.fork(limits)
+        killed = False
+
+        def kill() -> None:
+            nonlocal killed
+            killed = True
+            slot.kill_all()
+
+        got = supervise(
+            job_fd=z.pipes.job_w,
+            job_bytes=job_bytes,
+            output_fds=[z.pipes.out_r, z.pipes.err_r],
+            result_fd=z.pipes.result_r,
+            deadline=deadline,
+            output_limit=limits.output_bytes,
+            kill=kill,
+            status_fd=z.pipes.status_r,
+            done=z.status_ready,
+        )
+        line = None if killed else z.read_status(deadline)
+        wall = time.monotonic() - start
+        oom = slot.oom_kills() > slot.oom_base
+        exit_code: int | None = None
+        signo: int | None = None
+        healthy = not killed and line is not None and line.startswith("D ")
+        if healthy and line is not None:
+            exit_code, signo = split_status(int(line.split()[1]))
+        elif not killed:
+            kill()
+            if not oom:
+                tail = bytes(got.stderr_tail).decode("utf-8", "replace")
+                raise SandboxError(f"zygote died during a job: {tail[-500:]}")
+        # A child that died early leaves part of its job in the pipe: never feed it to the next.
+        pool.drain(z.pipes.job_r_dup)
+        outcome = classify(
+            got=got,
+            limits=limits,
+            exit_code=exit_code,
+            signo=signo,
+            cpu_seconds=slot.cpu_seconds() or 0.0,
+            wall_seconds=wall,
+            peak_memory_bytes=slot.peak_memory(),
+            oom_killed=oom,
+        )
+        return outcome, healthy
+
+    def close(self) -> None:
+        """Stop every zygote and release the slots."""
+        self._closed = True
+        self._launcher.shutdown(wait=True)
+        with self._lock:
+            zygotes = list(self._zygotes.values())
+            self._zygotes.clear()
+        for z in zygotes:
+            z.destroy()
+        for slot in self._slots:
+            slot.release()
+        self._slots.clear()

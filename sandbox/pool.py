@@ -1,0 +1,183 @@
+"""Warm sandbox slots: one bwrap sandbox per slot running a zygote (see sandbox/zygote.py).
+
+The trusted side keeps every pipe end it needs, enforces the wall deadline itself, and on a
+timeout, an output flood or any misbehaviour kills the slot's whole cgroup (zygote included),
+waits for the cgroup to be empty and starts a fresh zygote. Zygotes are also recycled every
+``recycle_after`` jobs, so whatever a candidate managed to leave in one does not live long.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+from sandbox import isolation
+from sandbox.errors import SandboxError
+from sandbox.limits import Limits
+from sandbox.runtime import Runtime
+
+ZYGOTE_MEMORY = 96 * 2**20  # the zygote's own share of the slot's memory cgroup
+ZYGOTE_PIDS = 4
+START_TIMEOUT = 20.0
+LAUNCHER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+
+_ZYGOTE_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.zygote import serve; "
+    "serve(*(int(a) for a in sys.argv[2:6]))"
+)
+
+
+@dataclass
+class Pipes:
+    """The trusted side's ends of one zygote's pipes."""
+
+    ctl_w: int
+    status_r: int
+    job_w: int
+    job_r_dup: int  # a read end we hold, to drain a job the child did not consume
+    result_r: int
+    out_r: int
+    err_r: int
+
+    def close(self) -> None:
+        """Close every fd."""
+        for fd in (
+            self.ctl_w,
+            self.status_r,
+            self.job_w,
+            self.job_r_dup,
+            self.result_r,
+            self.out_r,
+            self.err_r,
+        ):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def drain(fd: int) -> bytes:
+    """Read whatever is buffered in a non-blocking pipe."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Zygote:
+    """One live zygote in one slot."""
+
+    def __init__(self, rt: Runtime, slot: isolation.SlotResources, caps: isolation.Capabilities):
+        self.slot = slot
+        self.jobs = 0
+        ctl_r, ctl_w = os.pipe()
+        status_r, status_w = os.pipe()
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        sec = isolation.seccomp_fd() if caps.present.get("seccomp") else None
+        program = [
+            f"{isolation.SANDBOX_VENV}/bin/python",
+            "-I",
+            "-B",
+            "-c",
+            _ZYGOTE_BOOT,
+            isolation.SANDBOX_CHILD,
+            str(ctl_r),
+            str(status_w),
+            str(job_r),
+            str(result_w),
+        ]
+        argv = isolation.launch_argv(rt, slot, sec, program, as_pid_1=True)
+        child_fds = [ctl_r, status_w, job_r, result_w, *([sec] if sec is not None else [])]
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                pass_fds=child_fds,
+                env=LAUNCHER_ENV,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            for fd in (*child_fds, ctl_w, status_r, job_w, result_r, out_r, out_w, err_r, err_w):
+                os.close(fd)
+            raise SandboxError(f"could not start a zygote: {exc}") from exc
+        job_r_dup = os.dup(job_r)
+        for fd in (*child_fds, out_w, err_w):
+            os.close(fd)
+        self.pipes = Pipes(ctl_w, status_r, job_w, job_r_dup, result_r, out_r, err_r)
+        for fd in (status_r, job_w, job_r_dup, result_r, out_r, err_r):
+            os.set_blocking(fd, False)
+        self._status_buf = b""
+        line = self.read_status(time.monotonic() + START_TIMEOUT)
+        if line != "R":
+            tail = drain(err_r)[-800:].decode("utf-8", "replace")
+            self.destroy()
+            raise SandboxError(f"zygote did not start ({line!r}): {tail}")
+
+    def read_status(self, deadline: float) -> str | None:
+        """Block until the zygote sends a line, it dies (None) or the deadline passes (None)."""
+        sel = selectors.DefaultSelector()
+        sel.register(self.pipes.status_r, selectors.EVENT_READ)
+        try:
+            while b"\n" not in self._status_buf:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not sel.select(remaining):
+                    return None
+                try:
+                    chunk = os.read(self.pipes.status_r, 256)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    return None
+                self._status_buf += chunk
+        finally:
+            sel.close()
+        line, self._status_buf = self._status_buf.split(b"\n", 1)
+        return line.decode("ascii", "replace")
+
+    def status_ready(self) -> bool:
+        """True once a complete status line has arrived (non-blocking)."""
+        if b"\n" in self._status_buf:
+            return True
+        with contextlib.suppress(BlockingIOError):
+            chunk = os.read(self.pipes.status_r, 256)
+            if not chunk:
+                return True  # the zygote died: let the caller find out
+            self._status_buf += chunk
+        return b"\n" in self._status_buf
+
+    def fork(self, limits: Limits) -> None:
+        """Ask the zygote to fork a child for the next job."""
+        fields = ["F", *limits.rlimit_args()]
+        try:
+            os.write(self.pipes.ctl_w, (" ".join(fields) + "\n").encode())
+        except BrokenPipeError as exc:
+            raise SandboxError("zygote is gone") from exc
+        self.jobs += 1
+
+    def alive(self) -> bool:
+        """True while the sandbox process runs."""
+        return self.proc.poll() is None
+
+    def destroy(self) -> None:
+        """Kill the slot's processes, reap the launcher and close the pipes."""
+        try:
+            self.slot.kill_all()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.pipes.close()

@@ -1,0 +1,130 @@
+"""Runs INSIDE a pooled sandbox as its pid 1: a fork server with numpy and the harness loaded.
+
+The zygote never reads job bytes (a forked child would find earlier candidates' data in its
+heap): on each "F" command it forks, and the child reads its own job from the job pipe, closes
+every other fd, sets its rlimits and runs the harness. After the child exits the zygote kills
+every other process of its pid namespace (it is pid 1, so kill(-1) reaches them all), reaps
+them, wipes /tmp and reports the child's wait status. It is non-dumpable, so a child running
+as the same uid can't read its memory or fds through /proc.
+
+Control protocol (text lines): parent -> zygote ``F <cpu_soft> <cpu_hard> <as> <fsize> <nofile>``;
+zygote -> parent ``R`` once ready, ``D <wait status>`` after each job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import resource
+import shutil
+import signal
+import stat
+import sys
+
+import numpy as np
+
+from sandbox import harness
+
+PR_SET_DUMPABLE = 4
+
+
+def _set_non_dumpable() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def _wipe_tmp() -> None:
+    for name in os.listdir("/tmp"):
+        path = os.path.join("/tmp", name)
+        # A candidate may have removed permissions on its own files: restore them first.
+        for root, dirs, _ in os.walk(path):
+            for d in dirs:
+                with contextlib.suppress(OSError):
+                    os.chmod(os.path.join(root, d), stat.S_IRWXU)
+        with contextlib.suppress(OSError):
+            os.chmod(path, stat.S_IRWXU)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _child(fields: list[str], job_fd: int, result_fd: int) -> None:
+    cpu_soft, cpu_hard, address, fsize, nofile = (int(f) for f in fields)
+    keep = sorted({job_fd, result_fd})
+    low = 3
+    for fd in keep:
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # Be the one the OOM killer picks, never the zygote.
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as fh:
+        fh.write("1000")
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_soft, cpu_hard))
+    resource.setrlimit(resource.RLIMIT_AS, (address, address))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    # Every fork would otherwise share the zygote's random state.
+    random.seed()
+    np.random.seed()
+    harness.run_job(job_fd, result_fd)
+
+
+def _reap_everything() -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def serve(ctl_fd: int, status_fd: int, job_fd: int, result_fd: int) -> None:
+    """Fork one child per command until the control pipe closes."""
+    _set_non_dumpable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    harness.warm_numpy_star()
+    ctl = os.fdopen(ctl_fd, "rb", buffering=0)
+    os.write(status_fd, b"R\n")
+    buf = b""
+    while True:
+        while b"\n" not in buf:
+            chunk = ctl.read(256)
+            if not chunk:
+                return
+            buf += chunk
+        line, buf = buf.split(b"\n", 1)
+        fields = line.decode().split()
+        if not fields or fields[0] != "F" or len(fields) != 6:
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(ctl_fd)
+                os.close(status_fd)
+                _child(fields[1:], job_fd, result_fd)
+            finally:
+                os._exit(70)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        _reap_everything()
+        _wipe_tmp()
+        os.write(status_fd, f"D {status}\n".encode())
+
+
+if __name__ == "__main__":
+    serve(*(int(a) for a in sys.argv[1:5]))
