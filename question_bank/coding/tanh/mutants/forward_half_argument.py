@@ -1,0 +1,29 @@
+# BUG: forward computes 2*sigmoid(x) - 1 = tanh(x/2) (the identity needs 2x); the backward matches that wrong forward
+from builtins import range
+import numpy as np
+
+
+def tanh_forward(x):
+    """Computes tanh elementwise.
+
+    Input:
+    - x: Inputs, of any shape
+
+    Returns a tuple of:
+    - out: Output, of the same shape as x
+    - cache: out
+    """
+    out = 2.0 / (1.0 + np.exp(-x)) - 1.0
+    cache = out
+    return out, cache
+
+
+def tanh_backward(dout, cache):
+    """Computes the backward pass for tanh.
+
+    Returns:
+    - dx: Gradient with respect to x
+    """
+    out = cache
+    dx = dout * 0.5 * (1.0 - out ** 2)
+    return dx
