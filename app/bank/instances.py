@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +30,7 @@ MIN_ANSWER_MAGNITUDE = 1e-6
 MIN_RELATIVE_WIDTH = 1e-4
 MAX_RELATIVE_WIDTH = 0.1
 WELL_CONDITIONED_SEEDS = 200
+_ZERO_SNAP = 1e-12
 
 
 class InstanceError(ValueError):
@@ -64,6 +65,18 @@ def render_instance(item: NumericItem, seed: int) -> NumericInstance:
     return _render(item, seed, as_shown=False)
 
 
+def solve(item: NumericItem, params: Mapping[str, float]) -> float:
+    """Compute the answer for explicitly given param values (previews, hand-worked checks)."""
+    if not item.is_parameterized:
+        assert not isinstance(item.answer, str)  # the schema guarantees it
+        return float(item.answer)
+    plan = _plan(item)
+    if set(params) != set(item.params):
+        raise InstanceError(f"{item.id}: params must be exactly {sorted(item.params)}")
+    answer, _ = _run(item.id, plan, {k: float(v) for k, v in params.items()}, set())
+    return answer
+
+
 def _render(item: NumericItem, seed: int, *, as_shown: bool) -> NumericInstance:
     """Render; with `as_shown`, lets shown in the prompt continue at their printed precision.
 
@@ -77,21 +90,28 @@ def _render(item: NumericItem, seed: int, *, as_shown: bool) -> NumericInstance:
     plan = _plan(item)
     placeholders = set(_PLACEHOLDER.findall(item.prompt))
     rng = np.random.default_rng(seed)
-    env: dict[str, float] = {}
-    params: dict[str, float] = {}
-    shown: dict[str, str] = {}
-    for name, spec in item.params.items():
-        value = _draw(name, spec, rng)
-        params[name] = env[name] = value
-        shown[name] = _format_param(value)
-    for name, expression in plan.lets:
-        env[name] = _evaluate(item.id, f"let {name}", expression, env)
-        shown[name] = format_number(env[name])
-        if as_shown and name in placeholders:
-            env[name] = float(shown[name])
-    answer = _evaluate(item.id, "answer", plan.answer, env)
+    params = {name: _draw(name, spec, rng) for name, spec in item.params.items()}
+    answer, shown = _run(item.id, plan, dict(params), placeholders if as_shown else set())
     prompt = _PLACEHOLDER.sub(lambda m: shown[m.group(1)], item.prompt)
     return NumericInstance(item.id, prompt, answer, item.tolerance, params, item.unit)
+
+
+def _run(
+    item_id: str, plan: _Plan, env: dict[str, float], rounded: set[str]
+) -> tuple[float, dict[str, str]]:
+    """Evaluate lets then the answer over `env`; lets named in `rounded` continue as printed."""
+    shown = {name: _format_param(value) for name, value in env.items()}
+    for name, expression in plan.lets:
+        env[name] = _evaluate(item_id, f"let {name}", expression, env)
+        shown[name] = format_number(env[name])
+        if name in rounded:
+            env[name] = float(shown[name])
+    answer = _evaluate(item_id, "answer", plan.answer, env)
+    if abs(answer) < _ZERO_SNAP:
+        # Decimal inputs that cancel exactly (0.1 + 0.2 - 0.3) leave float64 residue like 5e-17;
+        # the true answer is 0, and a reply of 0 must be accepted under a relative tolerance.
+        answer = 0.0
+    return answer, shown
 
 
 def is_correct(target: NumericInstance | NumericItem, value: float) -> bool:
@@ -119,6 +139,9 @@ def well_conditioned(
     item: NumericItem, seeds: Iterable[int] = range(WELL_CONDITIONED_SEEDS)
 ) -> list[str]:
     """List what makes `item` unfit to grade; an empty list means it is fine for every seed."""
+    if not item.is_parameterized:
+        problem = _instance_problem(render_instance(item, 0))
+        return [f"{item.id}: {problem}"] if problem else []
     try:
         _plan(item)
     except InstanceError as exc:

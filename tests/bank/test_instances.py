@@ -12,6 +12,7 @@ from app.bank.instances import (
     is_correct,
     render_for_attempt,
     render_instance,
+    solve,
     well_conditioned,
 )
 from app.bank.schemas import NumericItem
@@ -183,3 +184,22 @@ def test_a_let_shown_in_the_prompt_makes_its_inputs_visible() -> None:
         tolerance={"rel": 0.01},
     )
     assert well_conditioned(item) == []
+
+
+def test_solve_uses_given_params_and_refuses_missing_ones() -> None:
+    item = make_item()
+    assert solve(item, {"x": 0.0}) == 0.25
+    with pytest.raises(InstanceError, match="params must be exactly"):
+        solve(item, {})
+
+
+def test_decimal_cancellation_snaps_to_an_exact_zero() -> None:
+    item = make_item(
+        prompt="a = {a}, b = {b}, c = {c}: a + b - c?",
+        params={"a": {"choice": [0.1]}, "b": {"choice": [0.2]}, "c": {"choice": [0.3]}},
+        let={},
+        answer="a + b - c",
+    )
+    instance = render_instance(item, 0)
+    assert instance.answer == 0.0
+    assert is_correct(instance, 0)

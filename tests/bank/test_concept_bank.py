@@ -1,0 +1,265 @@
+"""The shipped concept bank loads, covers every skill and difficulty, and its numbers are right."""
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from app.bank.instances import is_correct, render_instance, solve, well_conditioned
+from app.bank.loader import LoadedConcept, load_concepts
+from app.bank.schemas import (
+    MultiChoiceItem,
+    NumericItem,
+    QuestionKind,
+    SingleChoiceItem,
+)
+from app.skills import Skill
+
+CONCEPTS = Path(__file__).resolve().parents[2] / "question_bank" / "concepts"
+
+
+@pytest.fixture(scope="module")
+def bank() -> list[LoadedConcept]:
+    return load_concepts(CONCEPTS)
+
+
+@pytest.fixture(scope="module")
+def numeric(bank: list[LoadedConcept]) -> dict[str, NumericItem]:
+    return {c.item.id: c.item for c in bank if isinstance(c.item, NumericItem)}
+
+
+def first_skill(concept: LoadedConcept) -> Skill:
+    return concept.item.skills[0]
+
+
+def test_bank_has_enough_items_per_skill(bank: list[LoadedConcept]) -> None:
+    assert len(bank) >= 85
+    per_skill = Counter(first_skill(c) for c in bank)
+    assert set(per_skill) == set(Skill)
+    assert min(per_skill.values()) >= 16, per_skill
+
+
+def test_every_skill_spreads_over_difficulties_and_kinds(bank: list[LoadedConcept]) -> None:
+    kinds = {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE}
+    kinds |= {QuestionKind.TRUE_FALSE, QuestionKind.NUMERIC}
+    for skill in Skill:
+        mine = [c.item for c in bank if first_skill(c) == skill]
+        difficulties = Counter(item.difficulty for item in mine)
+        assert all(difficulties[d] >= 4 for d in (1, 2, 3)), (skill, difficulties)
+        assert {item.kind for item in mine} == kinds, skill
+
+
+def test_parameterized_numeric_items_are_plentiful_and_spread(bank: list[LoadedConcept]) -> None:
+    parameterized = [c for c in bank if isinstance(c.item, NumericItem) and c.item.is_parameterized]
+    assert len(parameterized) >= 28
+    per_skill = Counter(first_skill(c) for c in parameterized)
+    assert set(per_skill) == set(Skill)
+    assert min(per_skill.values()) >= 5, per_skill
+
+
+def test_file_lives_in_its_first_skill_folder(bank: list[LoadedConcept]) -> None:
+    # Templates count an item for its first skill; keeping the folder equal to it keeps the
+    # per-folder counts in this file honest.
+    for concept in bank:
+        assert concept.path.parent.name == first_skill(concept).value, concept.path
+
+
+def test_every_item_explains_itself(bank: list[LoadedConcept]) -> None:
+    for concept in bank:
+        explanation = concept.item.explanation.strip()
+        assert len(explanation) >= 80, concept.item.id
+        assert len(concept.item.prompt.strip()) >= 20, concept.item.id
+
+
+def test_choice_items_offer_plausible_distractors(bank: list[LoadedConcept]) -> None:
+    single_answers = Counter()
+    for concept in bank:
+        item = concept.item
+        if isinstance(item, SingleChoiceItem):
+            assert len(item.choices) >= 4, item.id
+            single_answers[item.answer] += 1
+        if isinstance(item, MultiChoiceItem):
+            assert len(item.choices) >= 4, item.id
+            assert 1 < len(item.answer) < len(item.choices), item.id
+        texts = [c.text for c in getattr(item, "choices", [])]
+        assert len(set(texts)) == len(texts), item.id
+    # The right answer must not sit at the same position every time.
+    assert len(single_answers) >= 3
+    assert max(single_answers.values()) <= 0.5 * sum(single_answers.values())
+
+
+def test_true_false_items_are_not_all_true(bank: list[LoadedConcept]) -> None:
+    answers = Counter(c.item.answer for c in bank if c.item.kind == QuestionKind.TRUE_FALSE)
+    assert answers[True] >= 4
+    assert answers[False] >= 4
+
+
+def test_every_numeric_item_is_well_conditioned_for_200_seeds(
+    numeric: dict[str, NumericItem],
+) -> None:
+    problems = [p for item in numeric.values() for p in well_conditioned(item)]
+    assert problems == []
+
+
+# Hand-worked values: (item id, params, expected answer), each computed on paper.
+HAND_WORKED: list[tuple[str, dict[str, float], float]] = [
+    ("relu-neuron-output", {"w1": 1, "w2": -1, "b": 0.5, "x1": 2, "x2": 1}, 1.5),
+    ("relu-neuron-output", {"w1": 1, "w2": -1, "b": 0.5, "x1": -2, "x2": 1}, 0.0),
+    ("softmax-probability", {"z1": 0, "z2": 0, "z3": 0}, 1 / 3),
+    ("softmax-probability", {"z1": 1, "z2": 0, "z3": 0}, math.e / (math.e + 2)),
+    ("conv-output-size", {"O": 14, "F": 5, "S": 2, "P": 2}, 14),  # W = 27: (27-5+4)/2+1
+    ("pool-output-count", {"O": 7, "F": 2, "S": 2, "C": 3}, 147),  # 3 x 7 x 7 from 14 x 14
+    ("conv-parameter-count", {"Cin": 3, "Cout": 64, "K": 3}, 1792),  # VGG's first layer
+    ("dense-parameter-count", {"D": 512, "M": 10}, 5130),
+    (
+        "batchnorm-normalized-value",
+        {"x1": -1, "x2": 1, "x3": 0, "x4": 0, "g": 1, "b": -0.5},
+        -1 / math.sqrt(0.5 + 1e-5) - 0.5,  # mean 0, variance 2/4
+    ),
+    ("mse-value", {"p1": 1, "p2": 2, "p3": 3, "t1": 0, "t2": 0, "t3": 0}, 14 / 3),
+    ("mse-gradient", {"t": 0.5, "d": 1, "n": 4}, 0.5),
+    ("cross-entropy-value", {"p": 0.5}, math.log(2)),
+    ("softmax-ce-logit-gradient", {"z1": 0, "z2": 0, "z3": 0}, -2 / 3),
+    ("bce-logit-gradient", {"z": 0, "y": 1}, -0.5),
+    ("multiclass-svm-loss", {"s1": 1, "s2": 2, "s3": -1}, 2.0),
+    ("l2-regularization-gradient", {"lam": 0.1, "w": 2}, 0.4),
+    ("sgd-step", {"w": 1, "g": 2, "lr": 0.1}, 0.8),
+    ("momentum-step", {"w": 1, "v": 0.5, "mu": 0.9, "lr": 0.1, "g": 1}, 1.35),
+    ("rmsprop-update", {"c0": 0.01, "rho": 0.9, "lr": 0.01, "g": 0.1}, -0.01),
+    ("adam-first-step", {"lr": 0.001, "g": -3}, 0.001),
+    ("adam-bias-correction", {"t": 1, "m": 0.05}, 0.5),
+    ("adam-bias-correction", {"t": 2, "m": 0.19}, 1.0),
+    ("step-decay-learning-rate", {"lr0": 0.1, "gamma": 0.1, "k": 10, "n": 2, "r": 3}, 0.001),
+    ("updates-per-training-run", {"N": 50000, "B": 128, "E": 10}, 3910),
+    ("quadratic-divergence-threshold", {"a": 4}, 0.5),
+    ("sigmoid-derivative-at-point", {"x": 0}, 0.25),
+    ("tanh-derivative-at-point", {"x": 0}, 1.0),
+    ("composite-square-derivative", {"a": 2, "b": 1, "x": 1}, 12.0),
+    ("fork-gradients-add", {"x": 1, "a": 1, "b": 2}, 6.0),
+    ("sigmoid-neuron-weight-gradient", {"w": 0, "b": 0, "x": 2}, 0.5),
+    ("softplus-input-gradient", {"w": 1, "x": 0}, 0.5),
+    ("two-layer-weight-gradient", {"x": 1, "w1": 1, "w2": 2, "d": 0.5}, 2.0),
+    ("multiply-gate-gradient", {"x": 3, "y": -4, "g": 2}, -8.0),
+    ("centered-difference-estimate", {"x": 1, "h": 0.1}, 3.01),
+    ("forward-difference-error", {"x": 1, "h": 0.1}, 0.31),
+    ("affine-weight-gradient", {"a": 1, "b": 2, "c": 3, "d": 4, "g1": 1, "g2": -1}, -2.0),
+    ("relu-backward-value", {"x": -1, "g": 5}, 0.0),
+    ("relu-backward-value", {"x": 2, "g": 5}, 5.0),
+    ("batchnorm-gamma-gradient", {"h1": 1, "h2": 2, "h3": 3, "d1": 0.5, "d2": 0.5, "d3": -1}, -1.5),
+    ("sigmoid-backward-from-output", {"s": 0.5, "g": 1}, 0.25),
+    ("softmax-loss-batch-gradient", {"p": 0.2, "n": 4}, -0.2),
+    ("gradient-norm-clipping-value", {"g1": 3, "g2": 4, "c": 1}, 0.6),
+]
+
+
+@pytest.mark.parametrize(("item_id", "params", "expected"), HAND_WORKED)
+def test_answer_expression_matches_hand_worked_value(
+    numeric: dict[str, NumericItem], item_id: str, params: dict[str, float], expected: float
+) -> None:
+    assert solve(numeric[item_id], params) == pytest.approx(expected, rel=1e-6, abs=1e-12)
+
+
+def test_every_parameterized_item_has_a_hand_worked_value(numeric: dict[str, NumericItem]) -> None:
+    covered = {item_id for item_id, _, _ in HAND_WORKED}
+    assert {i for i, item in numeric.items() if item.is_parameterized} <= covered
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def derivative(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def softmax_ce(z: list[float], label: int) -> float:
+    m = max(z)
+    return -(z[label] - m - math.log(sum(math.exp(v - m) for v in z)))
+
+
+# Independent references: the answer of a derivative item must match a numerical derivative of
+# the function written out here, for every drawn instance.
+REFERENCES: dict[str, Callable[[dict[str, float]], float]] = {
+    "sigmoid-derivative-at-point": lambda p: derivative(sigmoid, p["x"]),
+    "tanh-derivative-at-point": lambda p: derivative(math.tanh, p["x"]),
+    "composite-square-derivative": lambda p: derivative(
+        lambda x: (p["a"] * x + p["b"]) ** 2, p["x"]
+    ),
+    "fork-gradients-add": lambda p: derivative(lambda x: (x + p["a"]) * (p["b"] * x), p["x"]),
+    "sigmoid-neuron-weight-gradient": lambda p: derivative(
+        lambda w: sigmoid(w * p["x"] + p["b"]), p["w"]
+    ),
+    "softplus-input-gradient": lambda p: derivative(
+        lambda x: math.log1p(math.exp(p["w"] * x)), p["x"]
+    ),
+    "two-layer-weight-gradient": lambda p: derivative(
+        lambda w1: (p["w2"] * max(0.0, w1 * p["x"]) - (p["w2"] * p["w1"] * p["x"] - p["d"])) ** 2,
+        p["w1"],
+    ),
+    "multiply-gate-gradient": lambda p: derivative(lambda x: p["g"] * x * p["y"], p["x"]),
+    "bce-logit-gradient": lambda p: derivative(
+        lambda z: -(p["y"] * math.log(sigmoid(z)) + (1 - p["y"]) * math.log(1 - sigmoid(z))),
+        p["z"],
+    ),
+    "mse-gradient": lambda p: derivative(lambda q: (q - p["t"]) ** 2 / p["n"], p["t"] + p["d"]),
+    "softmax-ce-logit-gradient": lambda p: derivative(
+        lambda z2: softmax_ce([p["z1"], z2, p["z3"]], 1), p["z2"]
+    ),
+    "l2-regularization-gradient": lambda p: derivative(lambda w: p["lam"] * w * w, p["w"]),
+    "relu-backward-value": lambda p: derivative(lambda x: p["g"] * max(0.0, x), p["x"]),
+    "sigmoid-backward-from-output": lambda p: (
+        p["g"] * derivative(sigmoid, math.log(p["s"] / (1 - p["s"])))
+    ),
+    "affine-weight-gradient": lambda p: derivative(
+        lambda w: p["g1"] * (p["a"] * w + p["b"]) + p["g2"] * (p["c"] * w + p["d"]), 0.3
+    ),
+    "batchnorm-gamma-gradient": lambda p: derivative(
+        lambda g: sum(
+            d * g * h for d, h in ((p["d1"], p["h1"]), (p["d2"], p["h2"]), (p["d3"], p["h3"]))
+        ),
+        1.0,
+    ),
+    "centered-difference-estimate": lambda p: (
+        ((p["x"] + p["h"]) ** 3 - (p["x"] - p["h"]) ** 3) / (2 * p["h"])
+    ),
+    "forward-difference-error": lambda p: 3 * p["x"] * p["h"] + p["h"] ** 2,
+    "quadratic-divergence-threshold": lambda p: 2 / p["a"],
+}
+
+
+@pytest.mark.parametrize("item_id", sorted(REFERENCES))
+def test_derivative_items_match_numerical_derivatives(
+    numeric: dict[str, NumericItem], item_id: str
+) -> None:
+    item = numeric[item_id]
+    for seed in range(40):
+        instance = render_instance(item, seed)
+        expected = REFERENCES[item_id](instance.params)
+        assert instance.answer == pytest.approx(expected, rel=1e-5, abs=1e-8), (seed, instance)
+
+
+def test_quadratic_threshold_really_separates_convergence_from_divergence(
+    numeric: dict[str, NumericItem],
+) -> None:
+    instance = render_instance(numeric["quadratic-divergence-threshold"], 5)
+    a, threshold = instance.params["a"], instance.answer
+
+    def final_w(lr: float) -> float:
+        w = 1.0
+        for _ in range(200):
+            w -= lr * a * w
+        return abs(w)
+
+    assert final_w(0.95 * threshold) < 1e-3
+    assert final_w(1.05 * threshold) > 1e3
+
+
+def test_a_correct_reply_is_accepted_and_a_typical_mistake_refused(
+    numeric: dict[str, NumericItem],
+) -> None:
+    item = numeric["softmax-loss-batch-gradient"]
+    instance = render_instance(item, 11)
+    assert is_correct(instance, round(instance.answer, 4))
+    assert not is_correct(instance, instance.answer * instance.params["n"])  # forgot the 1/N
