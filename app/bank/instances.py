@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -88,10 +89,9 @@ def _render(item: NumericItem, seed: int, *, as_shown: bool) -> NumericInstance:
         answer = float(item.answer)
         return NumericInstance(item.id, item.prompt, answer, item.tolerance, {}, item.unit)
     plan = _plan(item)
-    placeholders = set(_PLACEHOLDER.findall(item.prompt))
     rng = np.random.default_rng(seed)
     params = {name: _draw(name, spec, rng) for name, spec in item.params.items()}
-    answer, shown = _run(item.id, plan, dict(params), placeholders if as_shown else set())
+    answer, shown = _run(item.id, plan, dict(params), set(plan.placeholders) if as_shown else set())
     prompt = _PLACEHOLDER.sub(lambda m: shown[m.group(1)], item.prompt)
     return NumericInstance(item.id, prompt, answer, item.tolerance, params, item.unit)
 
@@ -208,9 +208,30 @@ def _instance_problem(instance: NumericInstance) -> str | None:
 class _Plan:
     lets: list[tuple[str, CompiledExpression]]
     answer: CompiledExpression
+    placeholders: frozenset[str]
+
+
+# Items are immutable and usually long-lived (a per-process cache of question versions), so the
+# checked plan is kept per item object. The entry holds the item itself, so its id() cannot be
+# reused by another object while the entry exists; the size bound keeps per-request items from
+# growing it without limit.
+_PLAN_CACHE: OrderedDict[int, tuple[NumericItem, _Plan]] = OrderedDict()
+_PLAN_CACHE_SIZE = 2048
 
 
 def _plan(item: NumericItem) -> _Plan:
+    """Return the item's checked plan, from the cache when this very item was seen before."""
+    entry = _PLAN_CACHE.get(id(item))
+    if entry is not None and entry[0] is item:
+        return entry[1]
+    plan = _make_plan(item)
+    _PLAN_CACHE[id(item)] = (item, plan)
+    while len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
+        _PLAN_CACHE.popitem(last=False)
+    return plan
+
+
+def _make_plan(item: NumericItem) -> _Plan:
     """Compile an item's expressions (cached by text) and check its names and placeholders."""
     if not isinstance(item.answer, str):
         raise InstanceError(f"{item.id}: a parameterized item needs an answer expression")
@@ -242,7 +263,7 @@ def _plan(item: NumericItem) -> _Plan:
     hidden = sorted(set(item.params) - _visible(placeholders, lets))
     if hidden:
         raise InstanceError(f"{item.id}: params {hidden} never appear in the prompt")
-    return _Plan(lets, answer)
+    return _Plan(lets, answer, frozenset(placeholders))
 
 
 def _visible(placeholders: set[str], lets: list[tuple[str, CompiledExpression]]) -> set[str]:
