@@ -1,0 +1,560 @@
+"""Test cases of a coding task: inputs drawn from seeds, and the call plans run in the child.
+
+Two plans per grading: the candidate plan (forward, backward with a copy of ``dout``, the
+property steps and the timed anti-cheat steps) and the reference plan (forward, backward and the
+perturbed forwards of the numerical gradient check). Both reference the same input arrays, so a
+case is drawn once and run on both sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sandbox.gradcheck import gaussian_directions
+from sandbox.tasks import (
+    CaseSpec,
+    Dim,
+    InputSpec,
+    TaskSpec,
+    UnitKind,
+    UnitSpec,
+    eval_dim,
+    resolve_dims,
+)
+
+Array = npt.NDArray[Any]
+Expr = dict[str, Any]
+Step = dict[str, Any]
+
+TIMED_FORWARDS = 3
+TIMED_BACKWARDS = 2
+SIGNS = ("+", "-")
+
+
+def derive_seed(*parts: object) -> int:
+    """Derive a 63-bit seed from the task, the attempt seed and a label."""
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+@dataclass(frozen=True)
+class Case:
+    """One drawn instance of a task: dims, named input arrays, params and probe directions."""
+
+    name: str
+    hidden: bool
+    timing: bool
+    seed: int
+    weight: float
+    dims: Mapping[str, int]
+    inputs: Mapping[str, Array]
+    params: Mapping[str, Any]
+    # unit id -> output name -> upstream gradient (layers only)
+    douts: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
+    # (unit id, wrt name) -> unit-norm Gaussian directions of the numerical gradient check
+    directions: Mapping[tuple[str, str], tuple[Array, ...]] = field(default_factory=dict)
+
+    def array_name(self, name: str) -> str:
+        """Name the Job array holding input `name` of this case."""
+        return f"{self.name}:{name}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A call plan and the arrays it reads, plus which candidate function each step calls."""
+
+    arrays: dict[str, Array]
+    steps: list[Step]
+    calls: dict[str, str]
+
+
+class Keys:
+    """Step ids and output names of one (case, unit); shared by the plan builders and the grader."""
+
+    def __init__(self, case: str, unit: str) -> None:
+        self.prefix = f"{case}/{unit}"
+
+    def __call__(self, *parts: object) -> str:
+        return "/".join((self.prefix, *(str(p) for p in parts)))
+
+    def out(self, name: str) -> str:
+        return self("out", name)
+
+    def state(self, name: str) -> str:
+        return self("state", name)
+
+    def grad(self, wrt: str, variant: str = "") -> str:
+        return self(f"grad{variant}", wrt)
+
+    def after(self, name: str) -> str:
+        return self("after", name)
+
+    def probe(self, wrt: str, k: int, sign: str, name: str) -> str:
+        return self("probe", wrt, k, sign, name)
+
+
+# --------------------------------------------------------------------------- drawing cases
+
+
+def build_cases(task: TaskSpec, *, seed: int, hidden: bool) -> list[Case]:
+    """Draw the public cases (and the hidden ones when asked) plus the timing case."""
+    cases = [
+        draw_case(task, spec, f"p{i}", case_seed=spec.seed or 0, attempt_seed=seed)
+        for i, spec in enumerate(task.public_cases)
+    ]
+    if hidden:
+        cases += [
+            draw_case(
+                task,
+                spec,
+                f"h{i}",
+                case_seed=derive_seed(task.id, seed, "hidden", i),
+                attempt_seed=seed,
+                hidden=True,
+            )
+            for i, spec in enumerate(task.hidden_cases)
+        ]
+    if task.timing_case is not None:
+        timing = draw_case(
+            task,
+            task.timing_case,
+            "t",
+            case_seed=task.timing_case.seed or 0,
+            attempt_seed=seed,
+            timing=True,
+        )
+        cases.append(timing)
+    return cases
+
+
+def draw_case(
+    task: TaskSpec,
+    spec: CaseSpec,
+    name: str,
+    *,
+    case_seed: int,
+    attempt_seed: int,
+    hidden: bool = False,
+    timing: bool = False,
+) -> Case:
+    """Draw one case: dims, inputs and douts from the case seed; directions from the attempt."""
+    rng = np.random.default_rng(case_seed)
+    drawn: dict[str, int] = {}
+    for dim, value in sorted(spec.dims.items()):
+        drawn[dim] = value if isinstance(value, int) else int(rng.integers(value[0], value[1] + 1))
+    dims = resolve_dims(task, drawn)
+    steps = max((u.steps for u in task.units), default=1)
+    per_step = {n for u in task.units for n in u.per_step}
+    inputs: dict[str, Array] = {}
+    for input_name, input_spec in task.inputs.items():
+        inputs[input_name] = draw_input(input_spec, dims, rng)
+        if input_name in per_step:
+            inputs[f"{input_name}@0"] = inputs[input_name]
+            for s in range(1, steps):
+                inputs[f"{input_name}@{s}"] = draw_input(input_spec, dims, rng)
+    douts = {
+        unit.id: {
+            out: rng.standard_normal(shape_of(shape, dims)) for out, shape in unit.outputs.items()
+        }
+        for unit in task.units
+        if unit.kind is UnitKind.LAYER
+    }
+    # Fresh directions per attempt (never fixed): a bug a projection misses once is not missed
+    # by every attempt. Deterministic per (task, attempt seed, case) so grading is repeatable.
+    probe_rng = np.random.default_rng(derive_seed(task.id, attempt_seed, "probes", name))
+    directions: dict[tuple[str, str], tuple[Array, ...]] = {}
+    if not timing:
+        for unit in task.units:
+            for wrt in (*unit.wrt, *unit.params):
+                shape = inputs[wrt].shape
+                directions[(unit.id, wrt)] = tuple(
+                    gaussian_directions(probe_rng, shape, task.probes)
+                )
+    return Case(
+        name=name,
+        hidden=hidden,
+        timing=timing,
+        seed=case_seed,
+        weight=spec.weight,
+        dims=dims,
+        inputs=inputs,
+        params={**task.params, **spec.params},
+        douts=douts,
+        directions=directions,
+    )
+
+
+def shape_of(shape: tuple[Dim, ...], dims: Mapping[str, int]) -> tuple[int, ...]:
+    """Evaluate a declared shape with a case's dims."""
+    return tuple(eval_dim(d, dims) for d in shape)
+
+
+def _bound(value: float | str, dims: Mapping[str, int]) -> float:
+    # randint bounds may name a dim (labels in [0, C)).
+    return float(eval_dim(value, dims)) if isinstance(value, str) else value
+
+
+def draw_input(spec: InputSpec, dims: Mapping[str, int], rng: np.random.Generator) -> Array:
+    """Draw one input array as its spec says, then apply its away-from-kink constraints."""
+    shape = shape_of(spec.shape, dims)
+    low, high = _bound(spec.low, dims), _bound(spec.high, dims)
+    if spec.dist == "randint":
+        return rng.integers(int(low), int(high), size=shape, dtype=np.int64)
+    if spec.dist == "bernoulli":
+        return np.asarray(rng.random(shape) < spec.p)
+    if spec.dist == "uniform":
+        values = rng.uniform(low, high, size=shape)
+    else:
+        values = spec.mean + spec.std * rng.standard_normal(shape)
+    if spec.min_abs > 0:
+        # |x| >= min_abs >> h keeps central differences off a kink at 0 (ReLU).
+        small = np.abs(values) < spec.min_abs
+        values = np.where(small, values + np.copysign(spec.min_abs, values), values)
+    if spec.distinct > 0 and values.size > 1:
+        # Spread sorted values apart so no two are closer than `distinct` (max-pool ties).
+        flat = values.ravel()
+        order = np.argsort(flat, kind="stable")
+        flat[order] = flat[order] + spec.distinct * np.arange(flat.size)
+        values = flat.reshape(shape)
+    return np.asarray(values, dtype=np.float64)
+
+
+def perturbed(case: Case, wrt: str, k: int, sign: str, step: float, unit: str) -> Array:
+    """Return input `wrt` moved by ±step along probe direction k."""
+    u = case.directions[(unit, wrt)][k]
+    return case.inputs[wrt] + (step if sign == "+" else -step) * u
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+def param_expr(value: Any, case: Case) -> Expr:
+    """Turn a literal param into a plan expression; {input: X} and {dim: D} are substituted."""
+    return {"value": None} if value is None else _expr(value, case)
+
+
+def _expr(value: Any, case: Case) -> Expr:
+    if isinstance(value, dict):
+        if set(value) == {"input"}:
+            return {"array": case.array_name(str(value["input"]))}
+        if set(value) == {"dim"}:
+            return {"value": case.dims[str(value["dim"])]}
+        return {"dict": {str(k): _expr(v, case) for k, v in value.items()}}
+    if isinstance(value, list):
+        return {"list": [_expr(v, case) for v in value]}
+    return {"value": value}
+
+
+def arg_expr(name: str, case: Case, overrides: Mapping[str, str] | None = None) -> Expr:
+    """Expression of one forward argument: an input array (maybe replaced) or a fresh param."""
+    if overrides and name in overrides:
+        return {"array": overrides[name]}
+    if name in case.inputs:
+        return {"array": case.array_name(name)}
+    return param_expr(case.params[name], case)
+
+
+def _ref(step_id: str, *path: object) -> Expr:
+    return {"ref": step_id, "path": list(path)}
+
+
+def _grad_paths(unit: UnitSpec, offset: int = 0) -> dict[str, list[Any]]:
+    # A backward with one gradient returns it bare (relu_backward -> dx), several as a tuple.
+    if len(unit.wrt) == 1 and offset == 0:
+        return {unit.wrt[0]: []}
+    return {w: [offset + i] for i, w in enumerate(unit.wrt)}
+
+
+# --------------------------------------------------------------------------- plans
+
+
+class _Builder:
+    def __init__(self, task: TaskSpec) -> None:
+        self.task = task
+        self.arrays: dict[str, Array] = {}
+        self.steps: list[Step] = []
+        self.calls: dict[str, str] = {}
+
+    def add_inputs(self, case: Case) -> None:
+        for name, value in case.inputs.items():
+            self.arrays[case.array_name(name)] = value
+
+    def array(self, name: str, value: Array) -> Expr:
+        self.arrays[name] = value
+        return {"array": name}
+
+    def step(self, step: Step, calls: str = "") -> str:
+        self.steps.append(step)
+        if calls:
+            self.calls[step["id"]] = calls
+        return str(step["id"])
+
+    def plan(self) -> Plan:
+        return Plan(arrays=self.arrays, steps=self.steps, calls=self.calls)
+
+
+def candidate_plan(task: TaskSpec, cases: list[Case]) -> Plan:
+    """Build the candidate's plan: outputs, gradients, property steps and timed steps."""
+    b = _Builder(task)
+    for case in cases:
+        b.add_inputs(case)
+        for unit in task.units:
+            if case.timing:
+                _timed(b, case, unit)
+                continue
+            {
+                UnitKind.LAYER: _layer_candidate,
+                UnitKind.FUNCTION: _function,
+                UnitKind.LOSS: _loss_candidate,
+                UnitKind.OPTIMIZER: _optimizer,
+                UnitKind.MODEL: _model_candidate,
+            }[unit.kind](b, case, unit)
+    return b.plan()
+
+
+def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
+    """Build the reference's plan: outputs, gradients and the perturbed forwards of each probe."""
+    b = _Builder(task)
+    for case in cases:
+        if case.timing:
+            continue
+        b.add_inputs(case)
+        for unit in task.units:
+            {
+                UnitKind.LAYER: _layer_reference,
+                UnitKind.FUNCTION: _function,
+                UnitKind.LOSS: _loss_reference,
+                UnitKind.OPTIMIZER: _optimizer,
+                UnitKind.MODEL: _model_reference,
+            }[unit.kind](b, case, unit)
+    return b.plan()
+
+
+def _bound_args(b: _Builder, case: Case, unit: UnitSpec, k: Keys) -> list[Expr]:
+    """Bind every argument once (let steps) so it can be read back after the calls."""
+    args = []
+    for name in unit.args:
+        sid = b.step({"id": k("in", name), "let": arg_expr(name, case)})
+        args.append(_ref(sid))
+    return args
+
+
+def _keep_state(b: _Builder, unit: UnitSpec, k: Keys, fn: str) -> None:
+    for state, (source, *path) in unit.state.items():
+        b.step({"id": k("state", state), "let": _ref(k("in", source), *path)}, fn)
+        b.steps[-1]["keep"] = {k.state(state): []}
+
+
+def _keep_after(b: _Builder, unit: UnitSpec, k: Keys, case: Case) -> None:
+    for name in unit.args:
+        if name in case.inputs:
+            b.step(
+                {"id": k("after", name), "let": _ref(k("in", name)), "keep": {k.after(name): []}}
+            )
+
+
+def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    k = Keys(case.name, unit.id)
+    args = _bound_args(b, case, unit, k)
+    outs = list(unit.outputs)
+    keep = {k.out(o): [i] for i, o in enumerate(outs)}
+    fwd = b.step({"id": k("fwd"), "call": unit.forward, "args": args, "keep": keep}, unit.forward)
+    cache = b.step({"id": k("cache"), "let": _ref(fwd, len(outs))}, unit.forward)
+    _keep_state(b, unit, k, unit.forward)
+    douts = case.douts[unit.id]
+    dout_refs = []
+    for o in outs:
+        sid = b.step({"id": k("dout", o), "let": b.array(k("dout", o), douts[o])})
+        dout_refs.append(_ref(sid))
+    paths = _grad_paths(unit)
+
+    def backward(variant: str, dargs: list[Expr]) -> None:
+        keep_g = {k.grad(w, variant): p for w, p in paths.items()}
+        b.step(
+            {"id": k("bwd" + variant), "call": unit.backward, "args": [*dargs, _ref(cache)]}
+            | {"keep": keep_g},
+            unit.backward,
+        )
+
+    backward("", dout_refs)
+    # Properties: linear in dout (2·dout), zero dout -> zero gradients, a repeated call agrees.
+    backward("2", [b.array(k("dout2", o), 2.0 * douts[o]) for o in outs])
+    backward("0", [b.array(k("dout0", o), np.zeros_like(douts[o])) for o in outs])
+    backward("rep", [{"array": k("dout", o)} for o in outs])
+    _keep_after(b, unit, k, case)
+    for o in outs:
+        b.step({"id": k("after-dout", o), "let": _ref(k("dout", o))})
+        b.steps[-1]["keep"] = {k("after-dout", o): []}
+
+
+def _layer_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    k = Keys(case.name, unit.id)
+    outs = list(unit.outputs)
+    args = _bound_args(b, case, unit, k)
+    keep = {k.out(o): [i] for i, o in enumerate(outs)}
+    fwd = b.step({"id": k("fwd"), "call": unit.forward, "args": args, "keep": keep})
+    _keep_state(b, unit, k, unit.forward)
+    douts = [b.array(k("dout", o), case.douts[unit.id][o]) for o in outs]
+    keep_g = {k.grad(w): p for w, p in _grad_paths(unit).items()}
+    b.step({"id": k("bwd"), "call": unit.backward, "args": [*douts, _ref(fwd, len(outs))]})
+    b.steps[-1]["keep"] = keep_g
+    for wrt, i, sign in _probes(b.task, unit.wrt):
+        name = k("x", wrt, i, sign)
+        b.arrays[name] = perturbed(case, wrt, i, sign, b.task.step, unit.id)
+        pargs = [arg_expr(a, case, {wrt: name}) for a in unit.args]
+        pkeep = {k.probe(wrt, i, sign, o): [j] for j, o in enumerate(outs)}
+        b.step({"id": k("p", wrt, i, sign), "call": unit.forward, "args": pargs, "keep": pkeep})
+
+
+def _function(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    """Forward only (e.g. batchnorm in test mode): outputs and state, no gradients."""
+    k = Keys(case.name, unit.id)
+    args = _bound_args(b, case, unit, k)
+    if unit.returns == "value":
+        keep: dict[str, list[int]] = {k.out(next(iter(unit.outputs))): []}
+    else:
+        keep = {k.out(o): [i] for i, o in enumerate(unit.outputs)}
+    b.step({"id": k("fwd"), "call": unit.call, "args": args, "keep": keep}, unit.call)
+    _keep_state(b, unit, k, unit.call)
+    _keep_after(b, unit, k, case)
+
+
+def _probes(task: TaskSpec, names: tuple[str, ...]) -> list[tuple[str, int, str]]:
+    return [(w, i, s) for w in names for i in range(task.probes) for s in SIGNS]
+
+
+def _loss_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    k = Keys(case.name, unit.id)
+    args = _bound_args(b, case, unit, k)
+    paths = _grad_paths(unit, offset=1)
+    keep = {k.out("loss"): [0]} | {k.grad(w): p for w, p in paths.items()}
+    b.step({"id": k("call"), "call": unit.call, "args": args, "keep": keep}, unit.call)
+    # The repeated call gets fresh copies: it must agree with the first one bit for bit.
+    rep_args = [arg_expr(a, case) for a in unit.args]
+    keep_rep = {k.out("loss") + "#rep": [0]} | {k.grad(w, "rep"): p for w, p in paths.items()}
+    b.step({"id": k("rep"), "call": unit.call, "args": rep_args, "keep": keep_rep}, unit.call)
+    _keep_after(b, unit, k, case)
+
+
+def _loss_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    k = Keys(case.name, unit.id)
+    args = [arg_expr(a, case) for a in unit.args]
+    paths = _grad_paths(unit, offset=1)
+    keep = {k.out("loss"): [0]} | {k.grad(w): p for w, p in paths.items()}
+    b.step({"id": k("call"), "call": unit.call, "args": args, "keep": keep})
+    for wrt, i, sign in _probes(b.task, unit.wrt):
+        name = k("x", wrt, i, sign)
+        b.arrays[name] = perturbed(case, wrt, i, sign, b.task.step, unit.id)
+        pargs = [arg_expr(a, case, {wrt: name}) for a in unit.args]
+        pkeep = {k.probe(wrt, i, sign, "loss"): [0]}
+        b.step({"id": k("p", wrt, i, sign), "call": unit.call, "args": pargs, "keep": pkeep})
+
+
+def _optimizer(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    """Chain `steps` updates, each fed the previous step's next_w and config (both sides)."""
+    k = Keys(case.name, unit.id)
+    w_name, dw_name, config_name = unit.args
+    prev = ""
+    for s in range(unit.steps):
+        w = arg_expr(w_name, case) if not prev else _ref(prev, 0)
+        config = arg_expr(config_name, case) if not prev else _ref(prev, 1)
+        dw_key = f"{dw_name}@{s}" if dw_name in unit.per_step else dw_name
+        dw = {"array": case.array_name(dw_key)}
+        keep: dict[str, list[str | int]] = {k.out(f"next_w@{s}"): [0]}
+        keep |= {k.state(f"{st}@{s}"): list(path) for st, path in unit.state.items()}
+        prev = b.step(
+            {"id": k("step", s), "call": unit.call, "args": [w, dw, config], "keep": keep},
+            unit.call,
+        )
+
+
+def _model_setup(b: _Builder, case: Case, unit: UnitSpec, k: Keys) -> str:
+    init = {name: param_expr(v, case) for name, v in unit.init.items()}
+    model = b.step({"id": k("model"), "call": unit.model_class, "kwargs": init}, unit.model_class)
+    for p in unit.params:
+        b.step(_assign(model, p, {"array": case.array_name(p)}), unit.model_class)
+    return model
+
+
+def _assign(model: str, param: str, value: Expr, sid: str = "") -> Step:
+    return {
+        "id": sid or f"{model}/set/{param}",
+        "assign": {"ref": model, "path": ["params", param]},
+        "value": value,
+    }
+
+
+def _model_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    k = Keys(case.name, unit.id)
+    model = _model_setup(b, case, unit, k)
+    loss = {"ref": model, "path": ["loss"]}
+    args = [arg_expr(a, case) for a in unit.args]
+    label = f"{unit.model_class}.loss"
+    keep = {k.out("loss"): [0]} | {k.grad(p): [1, p] for p in unit.params}
+    b.step({"id": k("call"), "call": loss, "args": args, "keep": keep}, label)
+    if unit.scores:
+        b.step(
+            {"id": k("scores"), "call": loss, "args": args[:1], "keep": {k.out("scores"): []}},
+            label,
+        )
+    keep_rep = {k.out("loss") + "#rep": [0]} | {k.grad(p, "rep"): [1, p] for p in unit.params}
+    args = [arg_expr(a, case) for a in unit.args]
+    b.step({"id": k("rep"), "call": loss, "args": args, "keep": keep_rep}, label)
+
+
+def _model_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    k = Keys(case.name, unit.id)
+    model = _model_setup(b, case, unit, k)
+    loss = {"ref": model, "path": ["loss"]}
+    args = [arg_expr(a, case) for a in unit.args]
+    keep = {k.out("loss"): [0]} | {k.grad(p): [1, p] for p in unit.params}
+    b.step({"id": k("call"), "call": loss, "args": args, "keep": keep})
+    if unit.scores:
+        b.step(
+            {"id": k("scores"), "call": loss, "args": args[:1]} | {"keep": {k.out("scores"): []}}
+        )
+    for p, i, sign in _probes(b.task, unit.params):
+        name = k("x", p, i, sign)
+        b.arrays[name] = perturbed(case, p, i, sign, b.task.step, unit.id)
+        b.step(_assign(model, p, {"array": name}, k("set", p, i, sign)))
+        pkeep = {k.probe(p, i, sign, "loss"): [0]}
+        b.step({"id": k("p", p, i, sign), "call": loss, "args": args, "keep": pkeep})
+    for p in unit.params:
+        b.step(_assign(model, p, {"array": case.array_name(p)}, k("reset", p)))
+
+
+def _timed(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    """Time forward and backward at a large size: finite differences in backward cost 1e4x."""
+    k = Keys(case.name, unit.id)
+    if unit.kind is UnitKind.LAYER:
+        first = ""
+        for i in range(TIMED_FORWARDS):
+            args = [arg_expr(a, case) for a in unit.args]
+            sid = b.step(
+                {"id": k("fwd", i), "call": unit.forward, "args": args, "timed": True},
+                unit.forward,
+            )
+            first = first or sid
+        douts = [b.array(k("dout", o), case.douts[unit.id][o]) for o in unit.outputs]
+        for i in range(TIMED_BACKWARDS):
+            cache = _ref(first, len(unit.outputs))
+            b.step(
+                {"id": k("bwd", i), "call": unit.backward, "args": [*douts, cache], "timed": True},
+                unit.backward,
+            )
+    elif unit.kind is UnitKind.MODEL and unit.scores:
+        model = _model_setup(b, case, unit, k)
+        loss = {"ref": model, "path": ["loss"]}
+        label = f"{unit.model_class}.loss"
+        for i in range(TIMED_FORWARDS):
+            args = [arg_expr(unit.args[0], case)]
+            b.step({"id": k("fwd", i), "call": loss, "args": args, "timed": True}, label)
+        for i in range(TIMED_BACKWARDS):
+            args = [arg_expr(a, case) for a in unit.args]
+            b.step({"id": k("bwd", i), "call": loss, "args": args, "timed": True}, label)

@@ -1,0 +1,27 @@
+"""Shared fixtures of the judge's tests: one runner per session, the four S2 tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.runners import PooledRunner, Runner
+from sandbox.tasks import TaskSpec, load_task
+
+CODING = Path(__file__).resolve().parents[2] / "question_bank" / "coding"
+TASK_IDS = ("affine", "relu", "softmax_loss", "batchnorm")
+
+
+@pytest.fixture(scope="session")
+def runner() -> Iterator[Runner]:
+    # The real isolated runner (warm zygotes), shared by every grading test.
+    pooled = PooledRunner(slots=2)
+    yield pooled
+    pooled.close()
+
+
+@pytest.fixture(scope="session")
+def tasks() -> dict[str, TaskSpec]:
+    return {task_id: load_task(CODING / task_id) for task_id in TASK_IDS}

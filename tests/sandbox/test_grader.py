@@ -1,0 +1,405 @@
+"""Grading submissions end to end in real children: verdicts, partial credit, feedback, views."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad
+
+from sandbox import grader
+from sandbox.cases import Keys, build_cases, reference_plan
+from sandbox.errors import SandboxError
+from sandbox.protocol import Job
+from sandbox.report import CheckStatus, GradeReport, Verdict
+from sandbox.runners import Limits, Runner, RunOutcome
+from sandbox.tasks import TaskError, TaskSpec, load_task
+from tests.sandbox.conftest import CODING, TASK_IDS
+
+AFFINE_OK = """
+import numpy as np
+
+def affine_forward(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(0)
+"""
+
+
+def _grade(task: TaskSpec, source: str, runner: Runner, **kw: object) -> GradeReport:
+    options: dict[str, object] = {"seed": 3, "hidden": False} | kw
+    return grader.grade(task, source, runner=runner, **options)  # type: ignore[arg-type]
+
+
+def _check(report: GradeReport, case: str, name: str) -> str:
+    return next(c for c in report.checks if c.case == case and c.name == name).status
+
+
+# --------------------------------------------------------------------------- the bank
+
+
+@pytest.mark.parametrize("task_id", TASK_IDS)
+def test_reference_gets_full_marks_and_every_mutant_and_the_starter_less(
+    tasks: dict[str, TaskSpec], runner: Runner, task_id: str
+) -> None:
+    task = tasks[task_id]
+    ref = _grade(task, task.reference, runner, hidden=True)
+    assert (ref.verdict, ref.score) == (Verdict.PASSED, task.points)
+    assert all(c.status in (CheckStatus.PASSED, CheckStatus.WARNING) for c in ref.checks)
+    for name, source in {"starter": task.starter, **task.mutants}.items():
+        report = _grade(task, source, runner, hidden=True)
+        assert report.verdict is not Verdict.PASSED, name
+        assert report.score < task.points - 1e-9, name
+
+
+def _relu(x: np.ndarray) -> Any:
+    return anp.maximum(0.0, x)
+
+
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> Any:
+    return anp.dot(anp.reshape(x, (x.shape[0], -1)), w) + b
+
+
+def _batchnorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> Any:
+    mu = anp.mean(x, axis=0)
+    var = anp.mean((x - mu) ** 2, axis=0)
+    return gamma * (x - mu) / anp.sqrt(var + 1e-5) + beta
+
+
+def _softmax_loss(x: np.ndarray, y: np.ndarray) -> Any:
+    shifted = x - anp.max(x, axis=1, keepdims=True)
+    log_p = shifted - anp.log(anp.sum(anp.exp(shifted), axis=1, keepdims=True))
+    return -anp.mean(log_p[np.arange(x.shape[0]), y])
+
+
+@pytest.mark.parametrize(
+    ("task_id", "unit_id", "forward", "wrt"),
+    [
+        ("affine", "affine", _affine, ("x", "w", "b")),
+        ("relu", "relu", _relu, ("x",)),
+        ("batchnorm", "train", _batchnorm, ("x", "gamma", "beta")),
+        ("softmax_loss", "softmax_loss", _softmax_loss, ("x",)),
+    ],
+)
+def test_reference_gradients_agree_with_autograd(
+    tasks: dict[str, TaskSpec],
+    runner: Runner,
+    task_id: str,
+    unit_id: str,
+    forward: object,
+    wrt: tuple[str, ...],
+) -> None:
+    task = tasks[task_id]
+    cases = [c for c in build_cases(task, seed=9, hidden=True) if not c.timing]
+    plan = reference_plan(task, cases)
+    outcome = runner.run(Job(task.reference, plan.arrays, plan.steps), Limits())
+    assert outcome.result is not None
+    assert not outcome.result.errors
+    fn = forward  # an autograd.numpy re-implementation, independent of reference.py
+    for case in cases:
+        k = Keys(case.name, unit_id)
+        fixed = [case.inputs[n] for n in wrt]
+        extra = [case.inputs[n] for n in ("y",) if n in case.inputs]
+        douts = case.douts.get(unit_id, {})
+        for i, name in enumerate(wrt):
+
+            def scalar(
+                z: np.ndarray,
+                i: int = i,
+                fixed: Any = fixed,
+                extra: Any = extra,
+                douts: Any = douts,
+            ) -> Any:
+                args = [*fixed[:i], z, *fixed[i + 1 :], *extra]
+                out = fn(*args)  # type: ignore[operator]
+                return anp.sum(out * douts["out"]) if douts else out
+
+            exact = grad(scalar)(fixed[i])
+            got = outcome.result.outputs[k.grad(name)]
+            scale = max(1.0, float(np.max(np.abs(exact))))
+            assert float(np.max(np.abs(got - exact))) <= 1e-12 * scale, (case.name, name)
+
+
+# --------------------------------------------------------------------------- partial credit
+
+
+def test_partial_credit_gives_the_right_gradients_their_share(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    task = tasks["affine"]
+    report = _grade(task, task.mutants["db_wrong_axis"], runner)
+    assert report.verdict is Verdict.FAILED
+    # 3 public cases x (out, dx, dw, db), db wrong everywhere (N > 1): 3/4 of the points
+    assert report.score == pytest.approx(task.points * 3 / 4)
+    for case in ("p0", "p1", "p2"):
+        assert _check(report, case, "gradient dx") == "passed"
+        assert _check(report, case, "gradient dw") == "passed"
+        assert _check(report, case, "gradient db") == "failed"
+    db = next(c for c in report.checks if c.name == "gradient db")
+    assert "gradient db is wrong" in db.message
+    assert "numerical gradient check disagrees" in db.message
+    assert db.max_error is not None
+    assert db.max_error > 0.1
+
+
+def test_zero_stub_and_consistent_wrong_forward_fail(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    task = tasks["affine"]
+    stub = """
+import numpy as np
+def affine_forward(x, w, b):
+    return np.zeros((x.shape[0], w.shape[1])), (x, w, b)
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return np.zeros_like(x), np.zeros_like(w), np.zeros_like(b)
+"""
+    report = _grade(task, stub, runner)
+    assert (report.verdict, report.score) == (Verdict.FAILED, 0.0)
+    consistent = _grade(task, task.mutants["forward_no_bias_consistent"], runner)
+    assert consistent.verdict is Verdict.FAILED
+    assert _check(consistent, "p0", "affine_forward: out") == "failed"
+
+
+def test_finite_differences_inside_backward_are_flagged(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    task = tasks["relu"]
+    cheat = """
+import numpy as np
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+def relu_backward(dout, cache):
+    xs = cache.reshape(-1).copy()
+    dx = np.zeros(xs.size)
+    d = dout.reshape(-1)
+    h = 1e-5
+    for i in range(xs.size):  # central differences, one coordinate at a time
+        old = xs[i]
+        xs[i] = old + h
+        plus = np.sum(relu_forward(xs)[0] * d)
+        xs[i] = old - h
+        minus = np.sum(relu_forward(xs)[0] * d)
+        xs[i] = old
+        dx[i] = (plus - minus) / (2 * h)
+    return dx.reshape(cache.shape)
+"""
+    report = _grade(task, cheat, runner)
+    assert report.verdict is Verdict.FAILED
+    timing = next(c for c in report.checks if c.name == "backward time")
+    assert timing.status is CheckStatus.FAILED
+    assert "numerical differentiation" in timing.message
+    assert timing.details["ratio"] > 1000
+    # its gradients are right to ~1e-10, yet none is credited
+    assert all(c.points == 0 for c in report.checks if c.name.startswith("gradient"))
+    assert report.score == pytest.approx(task.points / 2)
+    honest = _grade(task, task.reference, runner)
+    assert _check(honest, "t", "backward time") == "passed"
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def test_inputs_modified_in_place_is_only_a_warning(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    source = """
+import numpy as np
+def relu_forward(x):
+    return np.maximum(0, x), x
+def relu_backward(dout, cache):
+    dout[cache <= 0] = 0
+    return dout
+"""
+    task = tasks["relu"]
+    report = _grade(task, source, runner)
+    assert (report.verdict, report.score) == (Verdict.PASSED, task.points)
+    warnings = [c for c in report.checks if c.status is CheckStatus.WARNING]
+    assert warnings
+    assert "modified out in place" in warnings[0].message
+
+
+def test_backward_that_corrupts_its_cache_fails_the_repeated_call(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    source = """
+import numpy as np
+def relu_forward(x):
+    return np.maximum(0, x), [x > 0]
+def relu_backward(dout, cache):
+    mask = cache[0]
+    cache[0] = ~mask  # the second call sees another mask
+    return dout * mask
+"""
+    report = _grade(tasks["relu"], source, runner)
+    assert report.verdict is Verdict.FAILED
+    dx = next(c for c in report.checks if c.name == "gradient dx")
+    assert "not linear in dout" in dx.message or "second time" in dx.message
+
+
+# --------------------------------------------------------------------------- bad submissions
+
+
+@pytest.mark.parametrize(
+    ("source", "verdict", "expected"),
+    [
+        ("def affine_forward(x, w, b)\n    return x\n", Verdict.ERROR, "SyntaxError"),
+        ("print 'hello'\n", Verdict.ERROR, "Python 2"),
+        (
+            AFFINE_OK.replace("return x.reshape", "x = x.astype(np.float)\n    return x.reshape"),
+            Verdict.ERROR,
+            "removed from NumPy",
+        ),
+        (AFFINE_OK.replace("affine_backward", "affine_bwd"), Verdict.ERROR, "affine_backward"),
+        (
+            AFFINE_OK.replace("def affine_forward(x, w, b)", "def affine_forward(x, w)"),
+            Verdict.ERROR,
+            "signature",
+        ),
+        (
+            AFFINE_OK.replace("    return (dout @", "    return dout, dout\n    return (dout @"),
+            Verdict.ERROR,
+            "returned 2 values, expected 3",
+        ),
+        (AFFINE_OK.replace("dout.sum(0)", "list(dout.sum(0))"), Verdict.ERROR, "numpy array"),
+        (AFFINE_OK.replace("dout.sum(0)", "dout.sum(0) * np.nan"), Verdict.FAILED, "NaN"),
+        ("import torch\n" + AFFINE_OK, Verdict.REJECTED, "not allowed"),
+        ("raise SystemExit(0)\n" + AFFINE_OK, Verdict.ERROR, "SystemExit"),
+        (AFFINE_OK.replace("x, w, b = cache", "raise ValueError('boom')"), Verdict.ERROR, "line 8"),
+    ],
+)
+def test_bad_submissions_get_a_verdict_and_a_readable_message(
+    tasks: dict[str, TaskSpec], runner: Runner, source: str, verdict: Verdict, expected: str
+) -> None:
+    report = _grade(tasks["affine"], source, runner)
+    assert report.verdict is verdict
+    text = report.message + " ".join(c.message for c in report.checks)
+    assert expected in text
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        ("while True:\n    pass\n", Verdict.TIMEOUT),
+        ("while True:\n    print('x' * 10000)\n", Verdict.OUTPUT_LIMIT),
+        ("big = np.ones(2 * 2**30, dtype=np.uint8)\nbig[::4096] = 1\n", Verdict.MEMORY_LIMIT),
+    ],
+)
+def test_resource_limits_become_verdicts(
+    tasks: dict[str, TaskSpec], runner: Runner, body: str, verdict: Verdict
+) -> None:
+    task = tasks["relu"]
+    # the reference runs first with default limits; only the candidate meets the small ones
+    grader.grade(task, task.reference, runner=runner, seed=3, hidden=False)
+    source = "import numpy as np\n" + body
+    limits = Limits(cpu_seconds=1, wall_seconds=3, memory_bytes=256 * 2**20)
+    report = grader.grade(task, source, runner=runner, seed=3, hidden=False, limits=limits)
+    assert (report.verdict, report.score) == (verdict, 0.0)
+
+
+# --------------------------------------------------------------------------- views, cache
+
+
+def test_candidate_view_never_shows_hidden_data(tasks: dict[str, TaskSpec], runner: Runner) -> None:
+    task = tasks["affine"]
+    leaky = AFFINE_OK.replace(
+        "def affine_backward", "def _unused():\n    pass\n\ndef affine_backward"
+    ).replace("return x.reshape", "print(repr(x.ravel()[:4].tolist()))\n    return x.reshape")
+    bad = leaky.replace("dout.sum(0)", "dout.sum(0) + (x.shape[0] > 4)")
+    report = _grade(task, bad, runner, hidden=True)
+    view = report.to_dict("candidate")
+    text = json.dumps(view)
+    assert "stdout" not in view
+    assert all(c["case"] in ("p0", "p1", "p2", "t") for c in view["checks"])
+    assert view["hidden"]["total"] > 0
+    assert view["hidden"]["passed"] + view["hidden"]["failed"] == view["hidden"]["total"]
+    hidden_cases = [c for c in build_cases(task, seed=3, hidden=True) if c.hidden]
+    for case in hidden_cases:
+        for value in case.inputs["x"].ravel()[:4]:
+            assert repr(float(value))[:8] not in text
+    recruiter = report.to_dict("recruiter")
+    assert any(c["case"].startswith("h") for c in recruiter["checks"])
+    assert "stdout" in recruiter
+    # without hidden cases the candidate sees what they printed
+    public = _grade(task, leaky, runner)
+    assert "stdout" in public.to_dict("candidate")
+    assert public.to_dict("candidate")["stdout"].startswith("[")
+
+
+def test_grading_is_deterministic_and_reuses_the_cached_reference(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    task = tasks["softmax_loss"]
+
+    class Counting:
+        def __init__(self) -> None:
+            self.runs = 0
+
+        def run(self, job: Job, limits: Limits) -> RunOutcome:
+            self.runs += 1
+            return runner.run(job, limits)
+
+        def close(self) -> None:
+            pass
+
+    counting = Counting()
+    grader.clear_cache()
+    source = task.mutants["missing_1_over_n"]
+    first = grader.grade(task, source, runner=counting, seed=11, hidden=True)
+    assert counting.runs == 2
+    second = grader.grade(task, source, runner=counting, seed=11, hidden=True)
+    assert counting.runs == 3
+    grader.clear_cache()
+    third = grader.grade(task, source, runner=counting, seed=11, hidden=True)
+    assert first.to_dict("candidate") == second.to_dict("candidate") == third.to_dict("candidate")
+
+
+def test_sandbox_failure_propagates_and_is_never_a_score(tasks: dict[str, TaskSpec]) -> None:
+    class Broken:
+        def run(self, job: Job, limits: Limits) -> RunOutcome:
+            raise SandboxError(f"could not start the child for {len(job.plan)} steps, {limits}")
+
+        def close(self) -> None:
+            pass
+
+    grader.clear_cache()
+    with pytest.raises(SandboxError):
+        grader.grade(tasks["relu"], AFFINE_OK, runner=Broken(), seed=1, hidden=False)
+
+
+def test_a_reference_failing_its_own_gradient_check_stops_grading(
+    tmp_path: Path, runner: Runner
+) -> None:
+    folder = tmp_path / "relu"
+    shutil.copytree(CODING / "relu", folder)
+    ref = folder / "reference.py"
+    ref.write_text(ref.read_text().replace("dout * (cache > 0)", "dout * (cache > 0) * 1.001"))
+    task = load_task(folder)
+    with pytest.raises(TaskError, match="fails its own numerical check"):
+        grader.grade(task, task.starter, runner=runner, seed=1, hidden=False)
+
+
+def test_cli_prints_the_report_as_json(tmp_path: Path) -> None:
+    solution = tmp_path / "solution.py"
+    solution.write_text((CODING / "relu" / "mutants" / "no_mask.py").read_text())
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox", "grade", str(CODING / "relu"), str(solution),
+         "--json", "--unsafe"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"task_id", "verdict", "score", "max_score", "checks"}
+    assert (out["task_id"], out["verdict"]) == ("relu", "failed")
+    assert 0 < out["score"] < out["max_score"]
