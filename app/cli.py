@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -13,6 +14,8 @@ from alembic.config import Config
 from app.bank.loader import BankError, load_concepts
 from app.bank.sync import concept_payloads, sync_bank
 from app.db import make_engine, make_sessionmaker
+from app.grading.local import TaskError, grade_file
+from app.grading.tasks import coding_payloads
 from app.organizations import service as organizations
 from app.settings import REPO_ROOT, Settings, get_settings
 
@@ -68,18 +71,34 @@ def _create_org(settings: Settings, args: argparse.Namespace) -> int:
 
 def _bank_sync(settings: Settings, _args: argparse.Namespace) -> int:
     try:
-        concepts = load_concepts(settings.bank_dir / "concepts")
-    except BankError as exc:
+        payloads = concept_payloads(load_concepts(settings.bank_dir / "concepts"))
+        payloads += coding_payloads(settings.bank_dir / "coding")
+    except (BankError, TaskError) as exc:
         print(exc, file=sys.stderr)
         return 1
     engine = make_engine(settings)
     with make_sessionmaker(engine)() as session:
-        report = sync_bank(session, concept_payloads(concepts))
+        report = sync_bank(session, payloads)
     engine.dispose()
     print(
         f"bank synced: {len(report.created)} new, {len(report.new_versions)} new versions, "
         f"{report.unchanged} unchanged, {len(report.retired)} retired"
     )
+    return 0
+
+
+def _grade(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        report = grade_file(
+            settings, task_id=args.task_id, path=Path(args.file), hidden=args.hidden
+        )
+    except (TaskError, OSError) as exc:
+        print(f"chainrule grade: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(report.as_text())
     return 0
 
 
@@ -108,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
     bank_sub.add_parser("sync", help="upsert the bank into the database").set_defaults(
         handler=_bank_sync
     )
+    grade = sub.add_parser("grade", help="grade a solution file locally through the real sandbox")
+    grade.add_argument("task_id")
+    grade.add_argument("file")
+    grade.add_argument("--json", action="store_true", help="print the report as JSON")
+    grade.add_argument("--hidden", action="store_true", help="run the hidden cases too")
+    grade.set_defaults(handler=_grade)
     return parser
 
 

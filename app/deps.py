@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.errors import UnauthorizedError
+from app.grading.queue import GradingQueue
 from app.organizations import service as organizations
 from app.settings import Settings
 
@@ -28,7 +29,13 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_grading_queue(request: Request) -> GradingQueue:
+    queue: GradingQueue = request.app.state.grading_queue
+    return queue
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 _bearer = HTTPBearer(auto_error=False, description="An organization's API key")

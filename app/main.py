@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from app.api import assessments, attempts, problems, questions, take
 from app.db import make_engine, make_sessionmaker
+from app.grading.queue import start_grading
 from app.settings import Settings, get_settings
 
 
@@ -25,7 +26,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        grading = start_grading(settings, app.state.sessionmaker)
+        app.state.grading_queue = grading.queue
+        app.state.judge_status = grading.status
         yield
+        grading.close()
         engine.dispose()
 
     app = FastAPI(
@@ -49,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", tags=["health"])
     def readyz() -> JSONResponse:
-        """Readiness: the database answers."""
+        """Readiness: the database answers and the judge has a sandbox to grade in."""
         checks: dict[str, str] = {}
         try:
             with app.state.engine.connect() as conn:
@@ -57,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checks["database"] = "ok"
         except Exception as exc:  # any failure means not ready; report it, don't raise
             checks["database"] = f"error: {type(exc).__name__}"
+        checks["judge"] = getattr(app.state, "judge_status", "not started")
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not-ready", "checks": checks},

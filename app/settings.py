@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,13 @@ class Settings(BaseSettings):
     db_max_overflow: int = 5
     threadpool_size: int = 40
     invitation_valid_days: int = 14
+    # The judge: warm sandbox slots (pooled), a fresh sandbox per run (isolated), or no
+    # isolation at all (unsafe: development only, logged loudly). A machine missing an isolation
+    # layer refuses to grade unless judge_allow_weaker is set, which is logged loudly too.
+    judge_mode: Literal["pooled", "isolated", "unsafe"] = "pooled"
+    judge_slots: int = 2
+    judge_allow_weaker: bool = False
+    grading_workers: int = 2
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session
 from app.cli import alembic_config
 from app.db import make_engine
 from app.deps import get_session
+from app.grading.judge import build_runner
 from app.main import create_app
 from app.settings import Settings
+from sandbox import Runner
+from tests.queues import InlineQueue
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +52,14 @@ def engine(settings: Settings) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def judge(settings: Settings) -> Iterator[Runner]:
+    """The sandbox runner the service itself would build (warm isolated slots by default)."""
+    runner = build_runner(settings)
+    yield runner
+    runner.close()
+
+
 @pytest.fixture
 def connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
@@ -66,9 +77,15 @@ def session(connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(settings: Settings, session: Session) -> FastAPI:
+def queue(session: Session, judge: Runner) -> InlineQueue:
+    return InlineQueue(session, judge)
+
+
+@pytest.fixture
+def app(settings: Settings, session: Session, queue: InlineQueue) -> FastAPI:
     app = create_app(settings)
     app.dependency_overrides[get_session] = lambda: session
+    app.state.grading_queue = queue
     return app
 
 

@@ -40,19 +40,19 @@ def single_choice(qid: str, skill: str, answer: str = "b", **overrides: Any) -> 
 
 def make_question(session: Session, content: dict[str, Any], **overrides: Any) -> QuestionVersion:
     content = {"tags": [], **content}
-    question = QuestionVersion(
-        question_id=content["id"],
-        version=content_version(content),
-        organization_id=None,
-        source="bank",
-        kind=content["kind"],
-        skills=content["skills"],
-        difficulty=content.get("difficulty", 1),
-        points=content.get("points", 1.0),
-        content=content,
-        is_current=True,
-        **overrides,
-    )
+    fields: dict[str, Any] = {
+        "question_id": content["id"],
+        "version": content_version(content),
+        "organization_id": None,
+        "source": "bank",
+        "kind": content["kind"],
+        "skills": content["skills"],
+        "difficulty": content.get("difficulty", 1),
+        "points": content.get("points", 1.0),
+        "content": content,
+        "is_current": True,
+    }
+    question = QuestionVersion(**(fields | overrides))
     session.add(question)
     session.flush()
     return question

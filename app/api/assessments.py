@@ -12,11 +12,13 @@ from app.api.problems import problem_responses
 from app.assessments import service as assessments
 from app.assessments.service import (
     DuplicateQuestionsError,
+    TemplateUnavailableError,
     UnknownQuestionsError,
     UnknownTemplateError,
 )
 from app.attempts import service as attempts
 from app.attempts.export import results_csv
+from app.bank.templates import role_templates
 from app.candidates import service as candidates
 from app.deps import ApiKeyOrg, SessionDep, SettingsDep
 from app.errors import (
@@ -37,11 +39,15 @@ router = APIRouter(prefix="/assessments", tags=["assessments"])
         UnknownQuestionsError,
         DuplicateQuestionsError,
         UnknownTemplateError,
+        TemplateUnavailableError,
         InvalidRequestError,
     ),
 )
 def create_assessment(
-    body: schemas.AssessmentCreate, session: SessionDep, organization_id: ApiKeyOrg
+    body: schemas.AssessmentCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    organization_id: ApiKeyOrg,
 ) -> schemas.AssessmentRead:
     """Create an assessment from question ids or from a role template."""
     assessment = assessments.compose_assessment(
@@ -51,6 +57,7 @@ def create_assessment(
         question_ids=body.question_ids,
         template=body.template,
         time_limit_minutes=body.time_limit_minutes,
+        templates=role_templates(settings.bank_dir / "templates"),
     )
     return views.assessment(assessment)
 

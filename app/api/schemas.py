@@ -124,6 +124,24 @@ class TakeRead(BaseModel):
     answers: dict[str, SavedResponse]
 
 
+class RunCreate(_In):
+    source: Annotated[str, Field(max_length=64 * 1024)]
+
+
+class RunRead(BaseModel):
+    run_id: uuid.UUID
+    question_id: str
+    status: str
+    verdict: str | None
+    score: float | None
+    max_score: float | None
+    report: dict[str, Any] | None = Field(
+        description="Public checks in detail; never hidden cases or reference values"
+    )
+    created_at: datetime
+    graded_at: datetime | None
+
+
 class CandidateRead(BaseModel):
     email: str
     name: str
@@ -141,6 +159,10 @@ class QuestionResult(BaseModel):
     points: float
     score: float
     status: str
+    verdict: str | None = None
+    report: dict[str, Any] | None = Field(
+        default=None, description="Coding questions: the judge's checks, per case and gradient"
+    )
 
 
 class AttemptRead(BaseModel):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 
 from app.api import schemas, views
 from app.api.problems import problem_responses
 from app.attempts import answers
 from app.attempts import service as attempts
-from app.deps import SessionDep
+from app.deps import GradingQueueDep, SessionDep
 from app.errors import (
     AttemptExpiredError,
     AttemptNotStartedError,
@@ -21,6 +23,8 @@ from app.errors import (
     QuestionNotFoundError,
     RevisionConflictError,
 )
+from app.grading import service as grading
+from app.grading.service import NotACodingQuestionError, RunInProgressError, RunNotFoundError
 
 router = APIRouter(prefix="/take/{token}", tags=["take"])
 
@@ -68,7 +72,42 @@ def put_answer(
 
 
 @router.post("/submit", responses=problem_responses(*_STATE_PROBLEMS, AttemptNotStartedError))
-def submit_take(token: str, session: SessionDep) -> schemas.TakeRead:
+def submit_take(token: str, session: SessionDep, queue: GradingQueueDep) -> schemas.TakeRead:
     """Finish the attempt; grading happens after."""
-    attempts.submit(session, token=token)
+    attempts.submit(session, token=token, queue=queue)
     return views.take(attempts.overview(session, token=token))
+
+
+@router.post(
+    "/answers/{question_id}/run",
+    status_code=202,
+    responses=problem_responses(
+        *_STATE_PROBLEMS,
+        AttemptNotStartedError,
+        QuestionNotFoundError,
+        NotACodingQuestionError,
+        RunInProgressError,
+        InvalidRequestError,
+    ),
+)
+def run_public_checks(
+    token: str,
+    question_id: str,
+    body: schemas.RunCreate,
+    session: SessionDep,
+    queue: GradingQueueDep,
+) -> schemas.RunRead:
+    """Run the public checks on `source`; poll the run it returns."""
+    submission = grading.request_run(
+        session, token=token, question_id=question_id, source=body.source
+    )
+    queue.enqueue(submission.id)
+    return views.run(submission)
+
+
+@router.get(
+    "/runs/{run_id}", responses=problem_responses(InvitationNotFoundError, RunNotFoundError)
+)
+def get_run(token: str, run_id: uuid.UUID, session: SessionDep) -> schemas.RunRead:
+    """A run's status and, once graded, its public report."""
+    return views.run(grading.get_run(session, token=token, run_id=run_id))

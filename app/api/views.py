@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api import schemas
 from app.attempts.service import CandidateView
-from app.models import Assessment, Attempt, QuestionVersion
+from app.models import Assessment, Attempt, QuestionVersion, Submission
 
 
 def question(q: QuestionVersion) -> schemas.QuestionRead:
@@ -78,4 +78,18 @@ def take(view: CandidateView) -> schemas.TakeRead:
         submitted_at=a.submitted_at,
         questions=view.questions,
         answers={k: schemas.SavedResponse(**v) for k, v in view.answers.items()},
+    )
+
+
+def run(s: Submission) -> schemas.RunRead:
+    return schemas.RunRead(
+        run_id=s.id,
+        question_id=s.question_id,
+        status=s.status,
+        verdict=s.verdict,
+        score=s.score,
+        max_score=s.max_score,
+        report=s.candidate_report,
+        created_at=s.created_at,
+        graded_at=s.graded_at,
     )

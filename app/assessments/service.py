@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from app.bank.items import parse_item
+from app.bank.templates import RoleTemplate, TemplateError, select_concepts
 from app.errors import AssessmentNotFoundError, DomainError, InvalidCursorError
-from app.models import Assessment, AssessmentItem
+from app.models import Assessment, AssessmentItem, QuestionVersion
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
 from app.questions import service as questions
 
@@ -26,6 +31,10 @@ class UnknownTemplateError(DomainError):
     status, code, title = 400, "unknown-template", "No role template has this id"
 
 
+class TemplateUnavailableError(DomainError):
+    status, code, title = 409, "template-unavailable", "The bank cannot fill this template"
+
+
 def compose_assessment(
     session: Session,
     *,
@@ -34,10 +43,22 @@ def compose_assessment(
     question_ids: list[str] | None,
     template: str | None,
     time_limit_minutes: int | None,
+    templates: Mapping[str, RoleTemplate],
 ) -> Assessment:
     """Create an assessment from explicit question ids, or from a role template."""
     if template is not None:
-        raise UnknownTemplateError(f"No role template {template!r}.")
+        role = templates.get(template)
+        if role is None:
+            known = ", ".join(sorted(templates))
+            raise UnknownTemplateError(f"No role template {template!r}; known: {known}.")
+        return create_assessment(
+            session,
+            organization_id=organization_id,
+            title=title,
+            question_ids=_template_questions(session, role),
+            time_limit_minutes=time_limit_minutes or role.time_limit_minutes,
+            template=role.id,
+        )
     assert question_ids is not None, "the request schema requires ids or a template"
     assert time_limit_minutes is not None, "the request schema requires a time limit with ids"
     return create_assessment(
@@ -122,6 +143,23 @@ def list_assessments(
         else None
     )
     return Page(items, next_cursor)
+
+
+def _template_questions(session: Session, role: RoleTemplate) -> list[str]:
+    """The template's coding tasks and a fresh random draw of bank concepts per skill cell."""
+    bank = session.scalars(
+        select(QuestionVersion).where(
+            QuestionVersion.source == "bank",
+            QuestionVersion.is_current.is_(True),
+            QuestionVersion.kind != "coding",
+        )
+    ).all()
+    items = [parse_item(q.id, q.content) for q in bank]
+    try:
+        concept_ids = select_concepts(role, items, np.random.default_rng(secrets.randbits(64)))
+    except TemplateError as exc:
+        raise TemplateUnavailableError(str(exc)) from exc
+    return concept_ids + list(role.coding)
 
 
 def _parse_key(key: list[str]) -> tuple[datetime, uuid.UUID]:

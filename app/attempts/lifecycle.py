@@ -14,6 +14,7 @@ from app.errors import (
     AttemptNotStartedError,
     AttemptSubmittedError,
 )
+from app.grading import submissions as final_submissions
 from app.models import Attempt, AttemptStatus
 from app.scoring import service as scoring
 
@@ -29,9 +30,21 @@ def close_if_expired(session: Session, attempt: Attempt, now: datetime | None = 
         return False
     attempt.status = AttemptStatus.EXPIRED
     attempt.submitted_at = attempt.deadline
-    scoring.score_attempt(session, attempt)
+    finish(session, attempt)
     session.commit()
     return True
+
+
+def finish(session: Session, attempt: Attempt) -> list[uuid.UUID]:
+    """Queue the attempt's code for final grading and score what can be scored now.
+
+    Returns the new submissions' ids; the caller sends them to the grading queue after commit
+    (the queue's sweep picks up any that are never sent).
+    """
+    submissions = final_submissions.add_final_submissions(session, attempt)
+    session.flush()
+    scoring.score_attempt(session, attempt, final_submissions.coding_results(session, attempt.id))
+    return [s.id for s in submissions]
 
 
 def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:

@@ -15,9 +15,9 @@ from app.attempts import lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
 from app.errors import AttemptNotFoundError, InvalidCursorError, InvitationExpiredError
+from app.grading.queue import GradingQueue
 from app.models import Answer, Assessment, AssessmentItem, Attempt, AttemptStatus, Invitation
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
-from app.scoring import service as scoring
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,16 @@ def start(session: Session, *, token: str) -> CandidateView:
     return _started_view(session, attempt)
 
 
-def submit(session: Session, *, token: str) -> Attempt:
-    """Finish the attempt and score what can be scored now."""
+def submit(session: Session, *, token: str, queue: GradingQueue) -> Attempt:
+    """Finish the attempt, score what can be scored now and queue the code for grading."""
     attempt = _attempt_for_token(session, token)
     lifecycle.ensure_writable(session, attempt, utcnow())
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = utcnow()
-    scoring.score_attempt(session, attempt)
+    submission_ids = lifecycle.finish(session, attempt)
     session.commit()
+    for submission_id in submission_ids:
+        queue.enqueue(submission_id)
     return attempt
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -129,3 +130,9 @@ def _short_cells(template: RoleTemplate, pools: dict[tuple[Skill, int], list[str
                     f"the bank has {available}"
                 )
     return problems
+
+
+@lru_cache(maxsize=4)
+def role_templates(root: Path) -> dict[str, RoleTemplate]:
+    """The templates under `root`, loaded once per process: they ship with the release."""
+    return load_templates(root)

@@ -5,6 +5,7 @@ from app.models.attempt import Answer, Attempt, AttemptStatus, Score
 from app.models.candidate import Candidate, Invitation
 from app.models.organization import ApiKey, Organization, Recruiter
 from app.models.question import QuestionVersion
+from app.models.submission import Submission, SubmissionPurpose, SubmissionStatus
 
 __all__ = [
     "Answer",
@@ -19,4 +20,7 @@ __all__ = [
     "QuestionVersion",
     "Recruiter",
     "Score",
+    "Submission",
+    "SubmissionPurpose",
+    "SubmissionStatus",
 ]

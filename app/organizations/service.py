@@ -31,8 +31,10 @@ def create_organization(session: Session, *, name: str, admin_email: str) -> New
     """Create an organization with its admin recruiter and a first API key."""
     organization = Organization(name=name)
     session.add(organization)
-    session.add(Recruiter(organization=organization, email=admin_email.lower(), is_admin=True))
     session.flush()
+    session.add(
+        Recruiter(organization_id=organization.id, email=admin_email.lower(), is_admin=True)
+    )
     key = add_api_key(session, organization_id=organization.id, name="default")
     session.commit()
     return NewOrganization(organization, key)

@@ -23,7 +23,9 @@ class QuestionResult:
     skills: list[str]
     points: float
     score: float
-    status: str  # correct | partial | incorrect | unanswered | pending
+    status: str  # correct | partial | incorrect | unanswered | pending | a judge verdict
+    verdict: str | None = None
+    report: dict[str, Any] | None = None  # the judge's recruiter view, for coding questions
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class CodingResult:
 
     fraction: float
     status: str
+    verdict: str | None = None
+    report: dict[str, Any] | None = None
 
 
 def score_attempt(
@@ -75,10 +79,13 @@ def _score_item(
     coding: dict[str, CodingResult],
 ) -> QuestionResult:
     question = item.question
+    verdict = report = None
     if question.kind == QuestionKind.CODING:
         graded = coding.get(question.question_id)
         fraction = graded.fraction if graded else 0.0
         status = graded.status if graded else ("pending" if response else "unanswered")
+        if graded is not None:
+            verdict, report = graded.verdict, graded.report
     else:
         fraction = rules.credit(parse_item(question.id, question.content), response, seed)
         status = _status(fraction, response)
@@ -89,6 +96,8 @@ def _score_item(
         points=question.points,
         score=round(fraction * question.points, 6),
         status=status,
+        verdict=verdict,
+        report=report,
     )
 
 

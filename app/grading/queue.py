@@ -1,0 +1,117 @@
+"""The grading queue: a bounded in-process pool (embedded default) behind one small seam.
+
+The queue carries only submission ids; the database is the source of truth, so a periodic
+sweep re-sends what a restart lost and what a dead worker leased. The scaled mode puts Dramatiq
+behind the same `GradingQueue` protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from app.grading import service as grading
+from app.grading.judge import build_runner
+from app.settings import Settings
+from sandbox import Runner, SandboxError
+
+log = logging.getLogger(__name__)
+
+
+class GradingQueue(Protocol):
+    def enqueue(self, submission_id: uuid.UUID) -> None: ...
+
+
+class LocalGradingPool:
+    """Grade on `workers` threads of this process, each calling the shared sandbox runner."""
+
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        runner: Runner,
+        *,
+        workers: int,
+        sweep_seconds: float = 5.0,
+    ) -> None:
+        self._session_factory = session_factory
+        self._runner = runner
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
+        self._inflight: set[uuid.UUID] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sweeper = threading.Thread(
+            target=self._sweep_forever, args=(sweep_seconds,), name="grading-sweep", daemon=True
+        )
+        self._sweeper.start()
+
+    def enqueue(self, submission_id: uuid.UUID) -> None:
+        with self._lock:
+            if submission_id in self._inflight:
+                return  # already waiting in this process; the sweep must not pile up copies
+            self._inflight.add(submission_id)
+        self._executor.submit(self._grade, submission_id)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _grade(self, submission_id: uuid.UUID) -> None:
+        try:
+            with self._session_factory() as session:
+                again = grading.grade_submission(session, self._runner, submission_id)
+        except Exception:  # the pool's boundary: log, and let the sweep retry the lease later
+            log.exception("grading submission %s failed", submission_id)
+            return
+        finally:
+            with self._lock:
+                self._inflight.discard(submission_id)
+        if again and not self._stop.is_set():
+            self.enqueue(submission_id)
+
+    def _sweep_forever(self, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                with self._session_factory() as session:
+                    ids = grading.pending_submission_ids(session)
+            except Exception:  # a database hiccup must not kill the sweeper thread
+                log.exception("grading sweep failed")
+                continue
+            for submission_id in ids:
+                self.enqueue(submission_id)
+
+
+class HeldQueue:
+    """Used when no sandbox could be built: submissions wait in the database, never run unsafely."""
+
+    def enqueue(self, submission_id: uuid.UUID) -> None:
+        log.error("no sandbox available; submission %s stays queued", submission_id)
+
+
+@dataclass
+class Grading:
+    queue: GradingQueue
+    status: str  # "ok", or why the judge is unavailable (shown by /readyz)
+    close: Callable[[], None]
+
+
+def start_grading(settings: Settings, session_factory: Callable[[], Session]) -> Grading:
+    """Build the sandbox runner and the grading pool of this process."""
+    try:
+        runner = build_runner(settings)
+    except SandboxError as exc:
+        log.error("the judge cannot start, coding answers will wait: %s", exc)
+        return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None)
+    pool = LocalGradingPool(session_factory, runner, workers=settings.grading_workers)
+
+    def close() -> None:
+        pool.close()
+        runner.close()
+
+    return Grading(pool, "ok", close)

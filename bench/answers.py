@@ -1,0 +1,146 @@
+"""Benchmark the hottest write: saving an answer.
+
+Compares, in one run and on the same database, the prebuilt Core upsert the service uses with
+the plain ORM way (load the attempt and the answer, then update or insert), and the full HTTP
+route in-process. Prints a table with ratios against the ORM baseline.
+
+    .venv/bin/python bench/answers.py            # SQLite in a temp dir
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/answers.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.attempts import answers, lookups
+from app.attempts.responses import normalize_response
+from app.cli import alembic_config
+from app.db import make_engine, make_sessionmaker, utcnow
+from app.deps import get_session
+from app.main import create_app
+from app.models import Answer, Attempt, AttemptStatus
+from app.settings import Settings
+from tests import factories
+
+SAVES = 400
+
+
+def orm_save(session: Session, token: str, question_id: str, response: dict[str, str]) -> int:
+    """The baseline: what a straightforward ORM implementation does per save."""
+    ref = lookups.attempt_ref(session, token)
+    spec = lookups.question_specs(session, ref.assessment_id)[question_id]
+    normalized = normalize_response(spec, response)
+    attempt = session.get(Attempt, ref.attempt_id)
+    assert attempt is not None
+    assert attempt.status == AttemptStatus.STARTED
+    answer = session.scalar(
+        select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
+    )
+    if answer is None:
+        answer = Answer(
+            attempt_id=attempt.id,
+            question_id=question_id,
+            response=normalized,
+            revision=1,
+            updated_at=utcnow(),
+        )
+        session.add(answer)
+    else:
+        answer.response = normalized
+        answer.revision += 1
+        answer.updated_at = utcnow()
+    session.commit()
+    return answer.revision
+
+
+def measure(label: str, call: Callable[[int], None]) -> tuple[str, list[float]]:
+    for i in range(20):  # warm caches and compiled statements
+        call(i)
+    samples = []
+    for i in range(SAVES):
+        start = time.perf_counter()
+        call(i)
+        samples.append((time.perf_counter() - start) * 1000)
+    return label, samples
+
+
+def main() -> None:
+    tmp = tempfile.mkdtemp()
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
+    settings = Settings(database_url=url, judge_mode="unsafe")
+    engine = make_engine(settings)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    command.upgrade(alembic_config(settings), "head")
+    sessions = make_sessionmaker(engine)
+
+    with sessions() as session:
+        org = factories.make_org(session)
+        question = factories.make_question(
+            session, factories.single_choice("bench-q", "chain_rule")
+        )
+        assessment = factories.make_assessment(session, org.organization, [question], 600)
+        tokens = [
+            factories.make_invitation(session, org.organization, assessment).token for _ in range(3)
+        ]
+        session.commit()
+
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = lambda: sessions()
+    client = TestClient(app)
+    for token in tokens:
+        client.post(f"/api/v1/take/{token}/start")
+    choice = ["a", "b", "c"]
+
+    def ours(i: int) -> None:
+        with sessions() as s:
+            answers.save_answer(
+                s,
+                token=tokens[0],
+                question_id="bench-q",
+                response={"choice": choice[i % 3]},
+                base_revision=None,
+            )
+
+    def baseline(i: int) -> None:
+        with sessions() as s:
+            orm_save(s, tokens[1], "bench-q", {"choice": choice[i % 3]})
+
+    def route(i: int) -> None:
+        r = client.put(
+            f"/api/v1/take/{tokens[2]}/answers/bench-q",
+            json={"response": {"choice": choice[i % 3]}},
+        )
+        assert r.status_code == 200, r.text
+
+    rows = [
+        measure("ORM load+update (baseline)", baseline),
+        measure("prebuilt Core upsert (service)", ours),
+        measure("PUT route, in-process ASGI", route),
+    ]
+    base = statistics.median(rows[0][1])
+    print(f"\nanswer saves on {engine.dialect.name}, {SAVES} sequential saves each\n")
+    print(f"{'variant':34} {'p50 ms':>8} {'p95 ms':>8} {'saves/s':>9} {'p50 vs baseline':>16}")
+    for label, samples in rows:
+        p50 = statistics.median(samples)
+        p95 = statistics.quantiles(samples, n=20)[-1]
+        print(f"{label:34} {p50:8.3f} {p95:8.3f} {1000 / p50:9.0f} {p50 / base:15.2f}x")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

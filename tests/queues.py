@@ -1,0 +1,28 @@
+"""A grading queue for tests: grades at enqueue, on the test's own session."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from app.grading import service as grading
+from sandbox import Runner
+
+
+class InlineQueue:
+    """Grades at once on the test's session, so the rolled-back test transaction sees the result.
+
+    The service grades on its own threads and sessions (app.grading.queue); the end-to-end
+    tests run that path against a real server.
+    """
+
+    def __init__(self, session: Session, runner: Runner) -> None:
+        self.session = session
+        self.runner = runner
+        self.sent: list[uuid.UUID] = []
+
+    def enqueue(self, submission_id: uuid.UUID) -> None:
+        self.sent.append(submission_id)
+        while grading.grade_submission(self.session, self.runner, submission_id):
+            pass
