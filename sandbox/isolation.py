@@ -332,8 +332,9 @@ class SlotResources:
         mem = self.cgroups.get("memory")
         return None if mem is None else _read_int(mem / "memory.max_usage_in_bytes")
 
-    def kill_all(self, timeout: float = 5.0) -> None:
-        """Kill every process of the slot and wait until the cgroups are empty."""
+    def kill_all(self, timeout: float = 5.0) -> list[int]:
+        """Kill every process of the slot, wait until the cgroups are empty; return the pids."""
+        victims = self._pids()
         if self.v2 is not None and (self.v2 / "cgroup.kill").exists():
             with contextlib.suppress(OSError):
                 _write(self.v2 / "cgroup.kill", "1")
@@ -346,6 +347,7 @@ class SlotResources:
             if time.monotonic() > deadline:
                 raise SandboxError(f"{self.name}: processes survived the kill")
             time.sleep(0.002)
+        return victims
 
     def _pids(self) -> list[int]:
         pids: set[int] = set()
@@ -372,6 +374,56 @@ class SlotResources:
             os.close(self.lock_fd)
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@functools.cache
+def become_subreaper() -> None:
+    """Adopt orphaned descendants, so sandbox processes killed with their parent get reaped.
+
+    cgroup.kill kills bwrap and the sandbox's pid 1 together; without this the orphaned pid 1
+    is re-parented to the host's init, which on container-like hosts never reaps it.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise SandboxError(f"prctl(PR_SET_CHILD_SUBREAPER) failed: errno {ctypes.get_errno()}")
+
+
+def reap(pids: list[int], timeout: float = 1.0) -> None:
+    """Reap those of ``pids`` that are (or become) zombie children of this process."""
+    pending = set(pids)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for pid in list(pending):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                # Not our child (yet): its parent may still be dying. Gone for good if no /proc.
+                if not os.path.exists(f"/proc/{pid}"):
+                    pending.discard(pid)
+                continue
+            if done:
+                pending.discard(pid)
+        if pending:
+            time.sleep(0.002)
+
+
+def reap_orphans(uid: int) -> None:
+    """Reap zombie children of this process that ran as ``uid`` (adopted sandbox processes)."""
+    me = os.getpid()
+    for pid in _all_pids():
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me and _proc_uid(pid) == uid:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+
+
 def _make_cgroup(path: Path) -> Path:
     if path.exists():
         # A leftover of a dead process that held this uid: empty it before reuse.
@@ -385,6 +437,7 @@ def _make_cgroup(path: Path) -> Path:
 
 def acquire_slot(caps: Capabilities) -> SlotResources:
     """Lock a free slot uid on this host and create its cgroups."""
+    become_subreaper()
     LOCK_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     for uid in range(UID_BASE, UID_BASE + MAX_SLOT_UIDS):
         fd = os.open(LOCK_DIR / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)

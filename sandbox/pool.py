@@ -114,7 +114,9 @@ class Zygote:
             for fd in (*child_fds, ctl_w, status_r, job_w, result_r, out_r, out_w, err_r, err_w):
                 os.close(fd)
             raise SandboxError(f"could not start a zygote: {exc}") from exc
-        job_r_dup = os.dup(job_r)
+        # A separate open file description (not os.dup): making ours non-blocking must not
+        # make the child's read end non-blocking too.
+        job_r_dup = os.open(f"/proc/self/fd/{job_r}", os.O_RDONLY | os.O_CLOEXEC)
         for fd in (*child_fds, out_w, err_w):
             os.close(fd)
         self.pipes = Pipes(ctl_w, status_r, job_w, job_r_dup, result_r, out_r, err_r)
@@ -174,10 +176,14 @@ class Zygote:
 
     def destroy(self) -> None:
         """Kill the slot's processes, reap the launcher and close the pipes."""
+        victims: list[int] = []
         try:
-            self.slot.kill_all()
+            victims = self.slot.kill_all()
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+            # The zygote is adopted by us (subreaper) only once bwrap is gone.
+            isolation.reap(victims)
+            isolation.reap_orphans(self.slot.uid)
             self.pipes.close()

@@ -442,8 +442,10 @@ class IsolatedRunner:
         for fd in child_fds:
             os.close(fd)
 
+        victims: list[int] = []
+
         def kill() -> None:
-            slot.kill_all()
+            victims.extend(slot.kill_all())
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
 
@@ -466,6 +468,8 @@ class IsolatedRunner:
             _, status, _ = os.wait4(proc.pid, 0)
             proc.returncode = status
             slot.kill_all()  # daemons the candidate left behind, if any survived bwrap
+            isolation.reap([v for v in victims if v != proc.pid])
+            isolation.reap_orphans(slot.uid)
             os.set_blocking(info_r, False)
             try:
                 info = os.read(info_r, 4096)

@@ -1,0 +1,35 @@
+"""Expect: contained. /tmp is small and private; the file size limit bites first."""
+
+import numpy as np
+
+_u = np.lib._utils_impl
+os, sys = _u.os, _u.sys
+
+
+def _affine(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
+
+
+def _try(label, fn):
+    try:
+        got = fn()
+    except BaseException as exc:
+        print("BLOCKED", label, type(exc).__name__)
+        return None
+    return got
+
+
+def affine_forward(x, w, b):
+    chunk = b"x" * 2**20
+    def fill():
+        for i in range(64):
+            with open(f"/tmp/fill{i}", "wb") as fh:
+                for _ in range(64):
+                    fh.write(chunk)
+    _try("fill", fill)
+    return _affine(x, w, b)

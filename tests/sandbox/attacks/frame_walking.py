@@ -1,0 +1,37 @@
+"""Expect: exited; walking frames reaches only this child's own harness."""
+
+import numpy as np
+
+_u = np.lib._utils_impl
+os, sys = _u.os, _u.sys
+
+
+def _affine(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
+
+
+def _try(label, fn):
+    try:
+        got = fn()
+    except BaseException as exc:
+        print("BLOCKED", label, type(exc).__name__)
+        return None
+    return got
+
+
+def affine_forward(x, w, b):
+    f = sys._getframe()
+    names = []
+    while f is not None:
+        names.append(f.f_code.co_name)
+        runner = f.f_locals.get("self")
+        if runner is not None and hasattr(runner, "outputs"):
+            runner.outputs["forged"] = np.ones(1)
+        f = f.f_back
+    print("BLOCKED frames", len(names))
+    return _affine(x, w, b)

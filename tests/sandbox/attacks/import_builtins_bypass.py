@@ -1,0 +1,5 @@
+"""Expect: rejected: builtins.__import__ is the guarded one."""
+
+import builtins
+
+sock = builtins.__import__("socket")

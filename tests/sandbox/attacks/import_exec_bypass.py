@@ -1,0 +1,3 @@
+"""Expect: rejected: exec'd imports meet the guard too."""
+
+exec("import ctypes")

@@ -1,0 +1,40 @@
+"""Expect: timeout. Threads count against pids.max; the spinning ends at the deadline."""
+
+import numpy as np
+
+_u = np.lib._utils_impl
+os, sys = _u.os, _u.sys
+
+
+def _affine(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
+
+
+def _try(label, fn):
+    try:
+        got = fn()
+    except BaseException as exc:
+        print("BLOCKED", label, type(exc).__name__)
+        return None
+    return got
+
+
+def _spin():
+    while True:
+        pass
+
+
+def affine_forward(x, w, b):
+    th = sys.modules["_thread"]
+    n = 0
+    while True:
+        try:
+            th.start_new_thread(_spin, ())
+            n += 1
+        except RuntimeError:
+            pass
