@@ -519,13 +519,14 @@ def _model_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
         b.step(
             {"id": k("scores"), "call": loss, "args": args[:1]} | {"keep": {k.out("scores"): []}}
         )
-    for p, i, sign in _probes(b.task, unit.params):
-        name = k("x", p, i, sign)
-        b.arrays[name] = perturbed(case, p, i, sign, b.task.step, unit.id)
-        b.step(_assign(model, p, {"array": name}, k("set", p, i, sign)))
-        pkeep = {k.probe(p, i, sign, "loss"): [0]}
-        b.step({"id": k("p", p, i, sign), "call": loss, "args": args, "keep": pkeep})
     for p in unit.params:
+        for _, i, sign in _probes(b.task, (p,)):
+            name = k("x", p, i, sign)
+            b.arrays[name] = perturbed(case, p, i, sign, b.task.step, unit.id)
+            b.step(_assign(model, p, {"array": name}, k("set", p, i, sign)))
+            pkeep = {k.probe(p, i, sign, "loss"): [0]}
+            b.step({"id": k("p", p, i, sign), "call": loss, "args": args, "keep": pkeep})
+        # Restore p before the next parameter's probes: each probe moves one tensor only.
         b.step(_assign(model, p, {"array": case.array_name(p)}, k("reset", p)))
 
 

@@ -403,3 +403,135 @@ def test_cli_prints_the_report_as_json(tmp_path: Path) -> None:
     assert set(out) == {"task_id", "verdict", "score", "max_score", "checks"}
     assert (out["task_id"], out["verdict"]) == ("relu", "failed")
     assert 0 < out["score"] < out["max_score"]
+
+
+# --------------------------------------------------------------------------- model, optimizer
+
+MODEL_YAML = """
+id: linear_model
+title: A linear softmax classifier as a class
+skills: [loss_functions, backward_pass]
+difficulty: 1
+points: 4
+functions: ["Linear(dim, classes, reg)", "Linear.loss(X, y=None) -> scores | (loss, grads)"]
+inputs:
+  X: {shape: [N, D]}
+  y: {shape: [N], dtype: int64, low: 0, high: C}
+  W: {shape: [D, C], std: 0.5}
+  b: {shape: [C]}
+units:
+  - id: net
+    kind: model
+    class: Linear
+    init: {dim: {dim: D}, classes: {dim: C}, reg: 0.2}
+    params: [W, b]
+    args: [X, y]
+    scores: true
+cases:
+  public: [{seed: 1, dims: {N: 3, D: 4, C: 5}}]
+  hidden: [{dims: {N: [2, 6], D: [2, 5], C: [2, 4]}}]
+  timing: {seed: 2, dims: {N: 200, D: 50, C: 10}}
+"""
+
+MODEL_REF = """
+import numpy as np
+
+class Linear:
+    def __init__(self, dim, classes, reg=0.0):
+        self.params = {"W": np.zeros((dim, classes)), "b": np.zeros(classes)}
+        self.reg = reg
+
+    def loss(self, X, y=None):
+        W, b = self.params["W"], self.params["b"]
+        scores = X @ W + b
+        if y is None:
+            return scores
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        p = np.exp(shifted)
+        p /= p.sum(axis=1, keepdims=True)
+        n = X.shape[0]
+        loss = -np.log(p[np.arange(n), y]).mean() + 0.5 * self.reg * np.sum(W * W)
+        p[np.arange(n), y] -= 1
+        p /= n
+        return loss, {"W": X.T @ p + self.reg * W, "b": p.sum(axis=0)}
+"""
+
+OPTIMIZER_YAML = """
+id: momentum
+title: SGD with momentum
+skills: [gradient_descent]
+difficulty: 1
+points: 3
+functions: ["sgd_momentum(w, dw, config) -> (next_w, config)"]
+inputs:
+  w: {shape: [N, D]}
+  dw: {shape: [N, D]}
+params:
+  config: {learning_rate: 0.1, momentum: 0.9}
+units:
+  - id: sgd_momentum
+    kind: optimizer
+    call: sgd_momentum
+    args: [w, dw, config]
+    steps: 3
+    per_step: [dw]
+    state: {velocity: [1, velocity]}
+cases:
+  public: [{seed: 1, dims: {N: 3, D: 4}}]
+  hidden: [{dims: {N: [2, 5], D: [2, 5]}}]
+"""
+
+OPTIMIZER_REF = """
+import numpy as np
+
+def sgd_momentum(w, dw, config=None):
+    config = config if config is not None else {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity", np.zeros_like(w))
+    v = config["momentum"] * v - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+"""
+
+
+def _write_task(root: Path, task_id: str, yaml_text: str, reference: str) -> TaskSpec:
+    folder = root / task_id
+    folder.mkdir()
+    (folder / "task.yaml").write_text(yaml_text)
+    (folder / "reference.py").write_text(reference)
+    (folder / "starter.py").write_text("import numpy as np\n")
+    (folder / "statement.md").write_text(f"# {task_id}\n")
+    return load_task(folder)
+
+
+def test_model_tasks_check_scores_loss_and_every_parameter_gradient(
+    tmp_path: Path, runner: Runner
+) -> None:
+    task = _write_task(tmp_path, "linear_model", MODEL_YAML, MODEL_REF)
+    ref = grader.grade(task, MODEL_REF, runner=runner, seed=4, hidden=True)
+    assert (ref.verdict, ref.score) == (Verdict.PASSED, task.points)
+    names = {c.name for c in ref.checks}
+    assert {"Linear.loss: loss", "Linear.loss(X): scores", "grads['W']", "grads['b']"} <= names
+    assert _check(ref, "t", "backward time") == "passed"
+    no_reg = MODEL_REF.replace("X.T @ p + self.reg * W", "X.T @ p")
+    report = grader.grade(task, no_reg, runner=runner, seed=4, hidden=True)
+    assert report.verdict is Verdict.FAILED
+    assert _check(report, "p0", "grads['W']") == "failed"
+    assert _check(report, "p0", "grads['b']") == "passed"
+    assert 0 < report.score < task.points
+
+
+def test_optimizer_tasks_compare_every_step_and_its_state(tmp_path: Path, runner: Runner) -> None:
+    task = _write_task(tmp_path, "momentum", OPTIMIZER_YAML, OPTIMIZER_REF)
+    ref = grader.grade(task, OPTIMIZER_REF, runner=runner, seed=4, hidden=True)
+    assert (ref.verdict, ref.score) == (Verdict.PASSED, task.points)
+    assert len([c for c in ref.checks if c.case == "p0"]) == 6  # 3 steps x (next_w, velocity)
+    # stores the velocity before updating it: step 1's next_w is right, its state is stale
+    stale = OPTIMIZER_REF.replace('    config["velocity"] = v\n', "").replace(
+        "return w + v, config", 'config["velocity"] = v / 2\n    return w + v, config'
+    )
+    report = grader.grade(task, stale, runner=runner, seed=4, hidden=True)
+    assert report.verdict is Verdict.FAILED
+    assert _check(report, "p0", "sgd_momentum step 1: next_w") == "passed"
+    assert _check(report, "p0", "sgd_momentum step 1: config['velocity']") == "failed"
