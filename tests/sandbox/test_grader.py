@@ -395,7 +395,7 @@ def test_cli_prints_the_report_as_json(tmp_path: Path) -> None:
     solution.write_text((CODING / "relu" / "mutants" / "no_mask.py").read_text())
     proc = subprocess.run(
         [sys.executable, "-m", "sandbox", "grade", str(CODING / "relu"), str(solution),
-         "--json", "--unsafe"],
+         "--json"],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
