@@ -46,6 +46,7 @@ class _Prepared:
     cases: list[Case]
     candidate: Plan
     reference: Result
+    levels: Levels  # per (case, unit, wrt, probe): computed once, reused by every submission
 
 
 _cache: OrderedDict[tuple[str, str, int, bool], _Prepared] = OrderedDict()
@@ -97,8 +98,10 @@ def _prepare(
     outcome = runner.run(
         Job(source=task.reference, arrays=ref_plan.arrays, plan=ref_plan.steps), limits
     )
-    reference = _checked_reference(task, cases, outcome)
-    prepared = _Prepared(cases=cases, candidate=candidate_plan(task, cases), reference=reference)
+    reference, levels = _checked_reference(task, cases, outcome)
+    prepared = _Prepared(
+        cases=cases, candidate=candidate_plan(task, cases), reference=reference, levels=levels
+    )
     with _cache_lock:
         _cache[key] = prepared
         while len(_cache) > CACHE_ENTRIES:
@@ -106,7 +109,9 @@ def _prepare(
     return prepared
 
 
-def _checked_reference(task: TaskSpec, cases: list[Case], outcome: RunOutcome) -> Result:
+def _checked_reference(
+    task: TaskSpec, cases: list[Case], outcome: RunOutcome
+) -> tuple[Result, Levels]:
     """Accept the reference's run only if it ran cleanly and passes its own gradient check."""
     result = outcome.result
     if outcome.termination is not Termination.EXITED or result is None or result.status != "ok":
@@ -118,6 +123,7 @@ def _checked_reference(task: TaskSpec, cases: list[Case], outcome: RunOutcome) -
     if result.errors:
         first = next(iter(result.errors.items()))
         raise TaskError(f"{task.id}: the reference failed at {first[0]}: {first[1].message}")
+    levels: Levels = {}
     for case in cases:
         if case.timing:
             continue
@@ -126,25 +132,25 @@ def _checked_reference(task: TaskSpec, cases: list[Case], outcome: RunOutcome) -
             for wrt in (*unit.wrt, *unit.params):
                 grad = result.outputs[k.grad(wrt)]
                 for i in range(task.probes):
-                    p = _probe(task, case, unit, result, grad, wrt, i)
+                    level = _levels(case, unit, result, wrt, i)
+                    levels[(case.name, unit.id, wrt, i)] = level
+                    p = _probe(task, case, unit, level, grad, wrt, i)
                     if not p.ok:
                         raise TaskError(
                             f"{task.id}: the reference's gradient wrt {wrt} fails its own "
                             f"numerical check in case {case.name} (error {p.error:.2e} > "
                             f"{p.allowed:.2e}): fix the reference or move the inputs off kinks"
                         )
-    return result
+    return result, levels
 
 
-def _probe(
-    task: TaskSpec,
-    case: Case,
-    unit: UnitSpec,
-    ref: Result,
-    grad: Array,
-    wrt: str,
-    i: int,
-) -> gradcheck.ProbeResult:
+Levels = dict[tuple[str, str, str, int], tuple[float, float, float]]
+
+
+def _levels(
+    case: Case, unit: UnitSpec, ref: Result, wrt: str, i: int
+) -> tuple[float, float, float]:
+    """L(x + h u), L(x - h u) of the reference along probe i, and the reference gradient's norm."""
     k = Keys(case.name, unit.id)
     levels = []
     for sign in SIGNS:
@@ -154,6 +160,18 @@ def _probe(
             levels.append(gradcheck.upstream_scalar(outs, douts))
         else:
             levels.append(float(ref.outputs[k.probe(wrt, i, sign, "loss")]))
+    return levels[0], levels[1], float(np.linalg.norm(ref.outputs[k.grad(wrt)]))
+
+
+def _probe(
+    task: TaskSpec,
+    case: Case,
+    unit: UnitSpec,
+    levels: tuple[float, float, float],
+    grad: Array,
+    wrt: str,
+    i: int,
+) -> gradcheck.ProbeResult:
     tol = task.tolerances.probe
     return gradcheck.probe(
         grad,
@@ -163,7 +181,7 @@ def _probe(
         step=task.step,
         rtol=tol.rtol,
         atol=tol.atol,
-        grad_norm=float(np.linalg.norm(ref.outputs[k.grad(wrt)])),
+        grad_norm=levels[2],
     )
 
 
@@ -328,6 +346,7 @@ class _Checker:
         self.cases = prepared.cases
         self.calls = prepared.candidate.calls
         self.ref = prepared.reference
+        self.levels = prepared.levels
         self.res = result
         self.checks: list[CheckResult] = []
         self.signatures = {_name_of(sig): sig for sig in task.functions}
@@ -516,7 +535,8 @@ class _Checker:
         problems = [] if cmp.ok else [_mismatch(label, cmp)]
         worst_probe = 0.0
         for i in range(self.task.probes):
-            p = _probe(self.task, case, unit, self.ref, grad, wrt, i)
+            level = self.levels[(case.name, unit.id, wrt, i)]
+            p = _probe(self.task, case, unit, level, grad, wrt, i)
             worst_probe = max(worst_probe, p.error / max(p.allowed, 1e-300))
             if not p.ok and len(problems) < 2:
                 problems.append(
