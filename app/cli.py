@@ -13,11 +13,15 @@ from alembic.config import Config
 
 from app.bank.loader import BankError, load_concepts
 from app.bank.sync import concept_payloads, sync_bank
+from app.bank.validation import ConceptReport, validate_concepts, validate_templates
 from app.db import make_engine, make_sessionmaker
+from app.grading.judge import build_runner
 from app.grading.local import TaskError, grade_file
 from app.grading.tasks import coding_payloads
+from app.grading.validation import validate_coding
 from app.organizations import service as organizations
 from app.settings import REPO_ROOT, Settings, get_settings
+from app.skills import Skill
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,6 +91,60 @@ def _bank_sync(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
+    concepts = validate_concepts(settings.bank_dir / "concepts")
+    _print_concept_counts(concepts)
+    runner = build_runner(settings)
+    bar = ProgressBar(len(list((settings.bank_dir / "coding").glob("*/task.yaml"))))
+    try:
+        coding = validate_coding(settings.bank_dir / "coding", runner, progress=bar.step)
+    finally:
+        bar.done()
+        runner.close()
+    print(
+        f"coding tasks: {len(coding.tasks)}, mutants: {coding.mutants}, "
+        f"gradings run: {coding.graded}"
+    )
+    problems = concepts.problems + coding.problems
+    problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
+    if problems:
+        print(f"\n{len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print("the bank is valid")
+    return 0
+
+
+def _print_concept_counts(report: ConceptReport) -> None:
+    c = report.counts
+    print(f"concept items: {c.total} ({c.parameterized} parameterized)")
+    print(f"  {'skill':18} {'d1':>4} {'d2':>4} {'d3':>4} {'total':>6}")
+    for skill in Skill:
+        row = [c.by_skill_difficulty[(skill.value, d)] for d in (1, 2, 3)]
+        print(f"  {skill.value:18} {row[0]:4} {row[1]:4} {row[2]:4} {c.by_skill[skill.value]:6}")
+    print("  kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(c.by_kind.items())))
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.count = 0
+        self.tty = sys.stderr.isatty()
+
+    def step(self, label: str) -> None:
+        self.count += 1
+        filled = 30 * self.count // self.total
+        line = f"[{'#' * filled}{'.' * (30 - filled)}] {self.count}/{self.total} {label}"
+        print(f"\r{line:<70}" if self.tty else line, end="" if self.tty else "\n", file=sys.stderr)
+
+    def done(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
+
+
 def _grade(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = grade_file(
@@ -127,6 +185,9 @@ def _parser() -> argparse.ArgumentParser:
     bank_sub.add_parser("sync", help="upsert the bank into the database").set_defaults(
         handler=_bank_sync
     )
+    bank_sub.add_parser(
+        "validate", help="check the bank: schema, counts, references and mutants in the sandbox"
+    ).set_defaults(handler=_bank_validate)
     grade = sub.add_parser("grade", help="grade a solution file locally through the real sandbox")
     grade.add_argument("task_id")
     grade.add_argument("file")

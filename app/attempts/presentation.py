@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.bank.instances import derive_seed, render_instance
+from app.bank.instances import render_for_attempt
 from app.bank.items import parse_item
 from app.bank.schemas import NumericItem, QuestionKind
 from app.models import QuestionVersion
@@ -27,7 +27,7 @@ def candidate_question(question: QuestionVersion, attempt_seed: int) -> dict[str
     view["prompt"] = item.prompt
     if isinstance(item, NumericItem):
         if item.is_parameterized:
-            view["prompt"] = render_instance(item, derive_seed(attempt_seed, item.id)).prompt
+            view["prompt"] = render_for_attempt(item, attempt_seed).prompt
         view["unit"] = item.unit
     choices = question.content.get("choices")
     if choices is not None:

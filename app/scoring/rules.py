@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.bank.instances import derive_seed, render_instance
+from app.bank.instances import is_correct, render_for_attempt
 from app.bank.schemas import (
     ConceptItem,
     MultiChoiceItem,
@@ -33,15 +33,8 @@ def credit(item: ConceptItem, response: dict[str, Any] | None, attempt_seed: int
     return float(_numeric_is_right(item, response.get("value"), attempt_seed))
 
 
-def expected_numeric(item: NumericItem, attempt_seed: int) -> float:
-    if item.is_parameterized:
-        return render_instance(item, derive_seed(attempt_seed, item.id)).answer
-    assert isinstance(item.answer, float | int)
-    return float(item.answer)
-
-
 def _numeric_is_right(item: NumericItem, value: object, attempt_seed: int) -> bool:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return False
-    answer = expected_numeric(item, attempt_seed)
-    return abs(value - answer) <= item.tolerance.abs + item.tolerance.rel * abs(answer)
+    target = render_for_attempt(item, attempt_seed) if item.is_parameterized else item
+    return is_correct(target, value)

@@ -1,0 +1,51 @@
+"""`chainrule bank validate` finds what is wrong with a bank, and passes the shipped one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from app.bank.validation import validate_concepts, validate_templates
+from app.grading.validation import validate_coding
+from app.settings import REPO_ROOT
+from sandbox import Runner
+
+BANK = REPO_ROOT / "question_bank"
+
+
+def test_a_mutant_that_gets_full_marks_is_reported(tmp_path: Path, judge: Runner) -> None:
+    task = tmp_path / "relu"
+    shutil.copytree(BANK / "coding" / "relu", task)
+    (task / "mutants" / "not_really_wrong.py").write_text((task / "reference.py").read_text())
+    report = validate_coding(tmp_path, judge)
+    assert list(report.tasks) == ["relu"]
+    assert any("mutant not_really_wrong gets full marks" in p for p in report.problems)
+    assert not any("reference" in p for p in report.problems)
+
+
+def test_a_reference_failing_its_own_gradient_check_is_reported(
+    tmp_path: Path, judge: Runner
+) -> None:
+    # (A consistently wrong reference, such as a leaky ReLU with its matching backward, passes
+    # self-grading: the autodiff cross-check of the references is what catches that.)
+    task = tmp_path / "relu"
+    shutil.copytree(BANK / "coding" / "relu", task)
+    wrong = task / "mutants" / "no_mask.py"
+    (task / "reference.py").write_text(wrong.read_text())
+    report = validate_coding(tmp_path, judge)
+    assert any(p.startswith("relu:") and "reference" in p for p in report.problems), report.problems
+
+
+def test_concept_problems_are_listed_with_their_file(tmp_path: Path) -> None:
+    folder = tmp_path / "chain_rule"
+    folder.mkdir()
+    (folder / "bad-kind.yaml").write_text("id: bad-kind\nkind: essay\n")
+    report = validate_concepts(tmp_path)
+    assert report.problems
+    assert all("bad-kind.yaml" in p for p in report.problems)
+
+
+def test_templates_needing_missing_tasks_are_reported() -> None:
+    concepts = validate_concepts(BANK / "concepts")
+    problems = validate_templates(BANK / "templates", concepts.concepts, coding_task_ids=[])
+    assert any("is not in the bank" in p for p in problems)
