@@ -1,7 +1,7 @@
 """The judge: grades coding submissions in a sandbox child against trusted gradient checks."""
 
 from sandbox.errors import SandboxError
-from sandbox.grader import grade
+from sandbox.grader import ReferenceFailedError, grade
 from sandbox.report import CheckResult, CheckStatus, GradeReport, Verdict
 from sandbox.runners import (
     IsolatedRunner,
@@ -21,6 +21,7 @@ __all__ = [
     "IsolatedRunner",
     "Limits",
     "PooledRunner",
+    "ReferenceFailedError",
     "RunOutcome",
     "Runner",
     "SandboxError",

@@ -41,6 +41,14 @@ TIMING_FLOOR_SECONDS = 0.02
 CACHE_ENTRIES = 32
 
 
+class ReferenceFailedError(TaskError, SandboxError):
+    """The task's reference did not run cleanly or failed its own gradient check.
+
+    A defect of the task (or the judge), never of the submission: it is a SandboxError so the
+    service retries and then hands the submission to a human instead of scoring it.
+    """
+
+
 @dataclass(frozen=True)
 class _Prepared:
     cases: list[Case]
@@ -122,7 +130,9 @@ def _checked_reference(
         )
     if result.errors:
         first = next(iter(result.errors.items()))
-        raise TaskError(f"{task.id}: the reference failed at {first[0]}: {first[1].message}")
+        raise ReferenceFailedError(
+            f"{task.id}: the reference failed at {first[0]}: {first[1].message}"
+        )
     levels: Levels = {}
     for case in cases:
         if case.timing:
@@ -136,7 +146,7 @@ def _checked_reference(
                     levels[(case.name, unit.id, wrt, i)] = level
                     p = _probe(task, case, unit, level, grad, wrt, i)
                     if not p.ok:
-                        raise TaskError(
+                        raise ReferenceFailedError(
                             f"{task.id}: the reference's gradient wrt {wrt} fails its own "
                             f"numerical check in case {case.name} (error {p.error:.2e} > "
                             f"{p.allowed:.2e}): fix the reference or move the inputs off kinks"
@@ -464,7 +474,7 @@ class _Checker:
             label,
             weight,
             CheckStatus.PASSED if cmp.ok else CheckStatus.FAILED,
-            "" if cmp.ok else _mismatch(label, cmp),
+            "" if cmp.ok else _mismatch(label, cmp, self.res.outputs[key]),
             max_error=cmp.rel_error,
             shape=cmp.actual_shape,
             expected_shape=cmp.expected_shape,
@@ -528,11 +538,11 @@ class _Checker:
             "expected_shape": cmp.expected_shape,
         }
         if cmp.reason in ("shape", "nonfinite"):
-            msg = _mismatch(label, cmp)
+            msg = _mismatch(label, cmp, grad)
             self._add(case, unit, label, weight, CheckStatus.FAILED, msg, **extra)
             return
         details = {"analytic_rel_error": cmp.rel_error}
-        problems = [] if cmp.ok else [_mismatch(label, cmp)]
+        problems = [] if cmp.ok else [_mismatch(label, cmp, grad)]
         worst_probe = 0.0
         for i in range(self.task.probes):
             level = self.levels[(case.name, unit.id, wrt, i)]
@@ -681,13 +691,15 @@ def _name_of(signature: str) -> str:
     return signature.split("(")[0].strip()
 
 
-def _mismatch(label: str, cmp: gradcheck.Comparison) -> str:
+def _mismatch(label: str, cmp: gradcheck.Comparison, value: Array) -> str:
     if cmp.reason == "shape":
         return f"{label} has shape {cmp.actual_shape}, expected {cmp.expected_shape}"
     if cmp.reason == "nonfinite":
         return f"{label} contains NaN or inf (first at index {cmp.worst_index})"
     where = f" at index {cmp.worst_index}" if cmp.worst_index else ""
+    # float32 loses ~1e-7 relative: a right formula in the wrong precision still fails.
+    single = " Your array is float32: compute in float64." if value.dtype == np.float32 else ""
     return (
         f"{label} is wrong: max abs error {cmp.max_abs_error:.2e}{where} "
-        f"(relative to the largest entry: {cmp.rel_error:.2e})"
+        f"(relative to the largest entry: {cmp.rel_error:.2e}).{single}"
     )

@@ -274,6 +274,11 @@ def relu_backward(dout, cache):
         ),
         (AFFINE_OK.replace("dout.sum(0)", "list(dout.sum(0))"), Verdict.ERROR, "numpy array"),
         (AFFINE_OK.replace("dout.sum(0)", "dout.sum(0) * np.nan"), Verdict.FAILED, "NaN"),
+        (
+            AFFINE_OK.replace("dout.sum(0)", "dout.sum(0).astype(np.float32)"),
+            Verdict.FAILED,
+            "float32",
+        ),
         ("import torch\n" + AFFINE_OK, Verdict.REJECTED, "not allowed"),
         ("raise SystemExit(0)\n" + AFFINE_OK, Verdict.ERROR, "SystemExit"),
         (AFFINE_OK.replace("x, w, b = cache", "raise ValueError('boom')"), Verdict.ERROR, "line 8"),
@@ -386,8 +391,10 @@ def test_a_reference_failing_its_own_gradient_check_stops_grading(
     ref = folder / "reference.py"
     ref.write_text(ref.read_text().replace("dout * (cache > 0)", "dout * (cache > 0) * 1.001"))
     task = load_task(folder)
-    with pytest.raises(TaskError, match="fails its own numerical check"):
+    with pytest.raises(TaskError, match="fails its own numerical check") as caught:
         grader.grade(task, task.starter, runner=runner, seed=1, hidden=False)
+    # the service treats it like any failure of the judge: retried, then left to a human
+    assert isinstance(caught.value, SandboxError)
 
 
 def test_cli_prints_the_report_as_json(tmp_path: Path) -> None:
