@@ -52,7 +52,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     if not args.no_setup:
         command.upgrade(alembic_config(settings), "head")
-        _bank_sync(settings, args)
+        if _bank_sync(settings, args) != 0:
+            return 1
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if process.stdout:
+            process.stdout.close()
+
+
+def _poll(
+    fetch: Callable[[], dict[str, Any]],
+    key: str,
+    value: object,
+    until: Callable[[dict[str, Any]], bool] | None = None,
+) -> dict[str, Any]:
+    """Fetch until `until(body)` (or body[key] == value) holds; the grading pool is async."""
+    deadline = time.monotonic() + 60
+    while True:
+        body = fetch()
+        if (until(body) if until else body[key] == value) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.2)
 
 
 def test_health_and_readiness_answer(server: tuple[str, dict[str, str]]) -> None:
@@ -75,7 +92,7 @@ def test_health_and_readiness_answer(server: tuple[str, dict[str, str]]) -> None
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{base}/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"]["database"] == "ok"
+    assert ready.json()["checks"] == {"database": "ok", "judge": "ok"}
 
 
 def test_flow_through_rest_with_a_key_from_create_org(server: tuple[str, dict[str, str]]) -> None:
@@ -84,36 +101,69 @@ def test_flow_through_rest_with_a_key_from_create_org(server: tuple[str, dict[st
         _chainrule(env, "create-org", "Acme", "--admin-email", "hr@acme.test", "--json").stdout
     )
     assert set(created) == {"org_id", "api_key"}
-    api = httpx.Client(
+    with httpx.Client(
         base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {created['api_key']}"}
-    )
+    ) as api:
+        _recruit_take_and_grade(api, base)
 
-    picked: list[dict[str, Any]] = []
+
+def _recruit_take_and_grade(api: httpx.Client, base: str) -> None:
+
+    coding = api.get("/questions/affine").json()
+    assert coding["kind"] == "coding"
+    picked: list[dict[str, Any]] = [coding]
     for skill in SKILLS:
         page = api.get("/questions", params={"skill": skill, "kind": "single_choice"}).json()
-        assert page["items"], f"the bank has no single_choice item for {skill}"
-        picked.append(page["items"][0])
+        fresh = [q for q in page["items"] if q["id"] not in {p["id"] for p in picked}]
+        assert fresh, f"the bank has no other single_choice item for {skill}"
+        picked.append(fresh[0])
     ids = [q["id"] for q in picked]
-    assessment = api.post(
+    created = api.post(
         "/assessments", json={"title": "E2E", "question_ids": ids, "time_limit_minutes": 20}
-    ).json()
+    )
+    assert created.status_code == 201, created.text
+    assessment = created.json()
     invitation = api.post(
         f"/assessments/{assessment['id']}/invitations",
         json={"candidate": {"email": "c@example.com", "name": "C"}},
     ).json()
-    take = httpx.Client(base_url=f"{base}/api/v1/take/{invitation['token']}")
-    questions = take.post("/start").json()["questions"]
-    for question in questions:
-        choice = question["choices"][0]["id"]
-        saved = take.put(f"/answers/{question['id']}", json={"response": {"choice": choice}})
-        assert saved.status_code == 200
-    assert take.post("/submit").json()["status"] == "submitted"
-
-    result = api.get(f"/attempts/{invitation['attempt_id']}").json()
+    with httpx.Client(base_url=f"{base}/api/v1/take/{invitation['token']}") as take:
+        _take(take)
+    result = _poll(
+        lambda: api.get(f"/attempts/{invitation['attempt_id']}").json(),
+        "per_question",
+        None,
+        until=lambda r: r["per_question"][0]["status"] != "pending",
+    )
     assert result["status"] == "submitted"
+    affine = result["per_question"][0]
+    assert affine["question_id"] == "affine"
+    assert affine["verdict"] == "passed"
+    assert affine["score"] == coding["points"]
     assert result["max_score"] == sum(q["points"] for q in picked)
     assert 0 <= result["score"] <= result["max_score"]
     assert set(result["per_skill"]) >= set(SKILLS)
+
+
+def _take(take: httpx.Client) -> None:
+    questions = take.post("/start").json()["questions"]
+    reference = (REPO_ROOT / "question_bank" / "coding" / "affine" / "reference.py").read_text()
+    for question in questions:
+        if question["kind"] == "coding":
+            assert "affine_forward" in question["starter"]
+            response: dict[str, Any] = {"source": reference}
+        else:
+            response = {"choice": question["choices"][0]["id"]}
+        saved = take.put(f"/answers/{question['id']}", json={"response": response})
+        assert saved.status_code == 200
+
+    run = take.post("/answers/affine/run", json={"source": reference})
+    assert run.status_code == 202
+    run_body = _poll(lambda: take.get(f"/runs/{run.json()['run_id']}").json(), "status", "graded")
+    assert run_body["verdict"] == "passed"
+    assert run_body["report"]["hidden"]["total"] == 0
+
+    assert take.post("/submit").json()["status"] == "submitted"
 
 
 def test_cli_bank_sync_is_idempotent(server: tuple[str, dict[str, str]]) -> None:
