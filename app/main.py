@@ -63,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as exc:  # any failure means not ready; report it, don't raise
             checks["database"] = f"error: {type(exc).__name__}"
         checks["judge"] = getattr(app.state, "judge_status", "not started")
-        ready = all(v == "ok" for v in checks.values())
+        # A judge running degraded (explicitly allowed) still grades; one without a sandbox
+        # cannot, so the process is not ready.
+        ready = checks["database"] == "ok" and not checks["judge"].startswith("unavailable")
         return JSONResponse(
             {"status": "ready" if ready else "not-ready", "checks": checks},
             status_code=200 if ready else 503,

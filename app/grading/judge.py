@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from app.settings import Settings
+from sandbox.isolation import probe
 from sandbox.runners import IsolatedRunner, PooledRunner, Runner, UnsafeLocalRunner
 
 log = logging.getLogger(__name__)
@@ -25,3 +26,11 @@ def build_runner(settings: Settings) -> Runner:
     if mode == "isolated":
         return IsolatedRunner(slots=settings.judge_slots, allow_weaker=settings.judge_allow_weaker)
     return PooledRunner(slots=settings.judge_slots, allow_weaker=settings.judge_allow_weaker)
+
+
+def describe_isolation(settings: Settings) -> str:
+    """What /readyz says of a judge that started: ok, or which layers it runs without."""
+    if settings.judge_mode == "unsafe":
+        return "unsafe: candidate code runs without a sandbox"
+    caps = probe()
+    return "ok" if caps.strict_ok else f"degraded: {caps.describe()}"

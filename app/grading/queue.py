@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from app.grading import service as grading
-from app.grading.judge import build_runner
+from app.grading.judge import build_runner, describe_isolation
 from app.settings import Settings
 from sandbox import Runner, SandboxError
 
@@ -114,4 +114,4 @@ def start_grading(settings: Settings, session_factory: Callable[[], Session]) ->
         pool.close()
         runner.close()
 
-    return Grading(pool, "ok", close)
+    return Grading(pool, describe_isolation(settings), close)
