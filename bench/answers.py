@@ -2,7 +2,7 @@
 
 Compares, in one run and on the same database, the prebuilt Core upsert the service uses with
 the plain ORM way (load the attempt and the answer, then update or insert), and the full HTTP
-route in-process. Prints a table with ratios against the ORM baseline.
+route on a real uvicorn server. Prints a table with ratios against the ORM baseline.
 
     .venv/bin/python bench/answers.py            # SQLite in a temp dir
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/answers.py
@@ -11,17 +11,21 @@ route in-process. Prints a table with ratios against the ORM baseline.
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import httpx
+import uvicorn
 from alembic import command
-from fastapi.testclient import TestClient
+from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -100,8 +104,14 @@ def main() -> None:
         session.commit()
 
     app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: sessions()
-    client = TestClient(app)
+
+    def request_session() -> Iterator[Session]:
+        with sessions() as session:
+            yield session
+
+    app.dependency_overrides[get_session] = request_session
+    server, base = serve_in_thread(app)
+    client = httpx.Client(base_url=base)
     for token in tokens:
         client.post(f"/api/v1/take/{token}/start")
     choice = ["a", "b", "c"]
@@ -120,6 +130,9 @@ def main() -> None:
         with sessions() as s:
             orm_save(s, tokens[1], "bench-q", {"choice": choice[i % 3]})
 
+    def health() -> None:
+        assert client.get("/healthz").status_code == 200
+
     def route(i: int) -> None:
         r = client.put(
             f"/api/v1/take/{tokens[2]}/answers/bench-q",
@@ -130,7 +143,8 @@ def main() -> None:
     rows = [
         measure("ORM load+update (baseline)", baseline),
         measure("prebuilt Core upsert (service)", ours),
-        measure("PUT route, in-process ASGI", route),
+        measure("PUT route over HTTP (uvicorn)", route),
+        measure("GET /healthz over HTTP (floor)", lambda _i: health()),
     ]
     base = statistics.median(rows[0][1])
     print(f"\nanswer saves on {engine.dialect.name}, {SAVES} sequential saves each\n")
@@ -139,7 +153,21 @@ def main() -> None:
         p50 = statistics.median(samples)
         p95 = statistics.quantiles(samples, n=20)[-1]
         print(f"{label:34} {p50:8.3f} {p95:8.3f} {1000 / p50:9.0f} {p50 / base:15.2f}x")
+    client.close()
+    server.should_exit = True
     engine.dispose()
+
+
+def serve_in_thread(app: FastAPI) -> tuple[uvicorn.Server, str]:
+    """A real uvicorn server on a free loopback port, so the route is timed over HTTP."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
 
 
 if __name__ == "__main__":
