@@ -56,19 +56,24 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        problem = DomainError(str(exc.detail))
-        problem.status, problem.title = exc.status_code, str(exc.detail)
-        problem.code = {404: "not-found", 405: "method-not-allowed"}.get(
-            exc.status_code, "http-error"
-        )
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        problem = _FrameworkError(exc.status_code, code, str(exc.detail))
         return problem_response(problem, request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        problem = DomainError("An unexpected error occurred; nothing was changed.")
-        problem.status, problem.code, problem.title = 500, "internal-error", "Internal error"
+        problem = _FrameworkError(500, "internal-error", "Internal error")
+        problem.detail = "An unexpected error occurred; nothing was changed."
         return problem_response(problem, request.url.path)
+
+
+class _FrameworkError(DomainError):
+    """A problem raised by the framework itself (unknown route, wrong method, a crash)."""
+
+    def __init__(self, status: int, code: str, title: str) -> None:
+        super().__init__(title)
+        self.status, self.code, self.title = status, code, title
 
 
 def _describe(error: Any) -> str:
