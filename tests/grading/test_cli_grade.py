@@ -1,0 +1,52 @@
+"""`chainrule grade TASK_ID FILE`: the task author's tool, through the real sandbox."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from app.settings import REPO_ROOT
+
+AFFINE = REPO_ROOT / "question_bank" / "coding" / "affine"
+
+
+def _grade(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "grade", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_reference_gets_full_marks_as_json() -> None:
+    done = _grade("affine", str(AFFINE / "reference.py"), "--json", "--hidden")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report) >= {"task_id", "verdict", "score", "max_score", "checks"}
+    assert report["task_id"] == "affine"
+    assert report["verdict"] == "passed"
+    assert report["score"] == report["max_score"] == 10
+    assert any(c["hidden"] for c in report["checks"])
+
+
+def test_mutant_scores_less_and_still_exits_zero() -> None:
+    done = _grade("affine", str(AFFINE / "mutants" / "missing_transpose.py"))
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("affine: failed")
+    score, max_score = (float(x) for x in first.split()[-3::2])
+    assert score < max_score
+    assert "[ failed]" in done.stdout
+
+
+def test_unknown_task_and_missing_file_are_clear_errors(tmp_path: Path) -> None:
+    unknown = _grade("no_such_task", str(AFFINE / "reference.py"))
+    assert unknown.returncode == 2
+    assert "no task 'no_such_task'" in unknown.stderr
+    missing = _grade("affine", str(tmp_path / "nope.py"))
+    assert missing.returncode == 2
+    assert "nope.py" in missing.stderr
