@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
 from app.errors import InvalidCursorError
 
 T = TypeVar("T")
+
+
+class _Timestamped(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=_Timestamped)
 
 MAX_PAGE_SIZE = 200
 
@@ -40,3 +52,22 @@ def decode_cursor(cursor: str | None, parts: int) -> list[str] | None:
 
 def page_size(limit: int) -> int:
     return max(1, min(limit, MAX_PAGE_SIZE))
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (created_at, id) key of a cursor made by `time_page`, or None for the first page."""
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+    except ValueError as exc:
+        raise InvalidCursorError() from exc
+
+
+def time_page(rows: list[R], size: int) -> Page[R]:
+    """Cut `size + 1` rows ordered by (created_at, id) into a page and its cursor."""
+    items = rows[:size]
+    if len(rows) <= size:
+        return Page(items, None)
+    return Page(items, encode_cursor(items[-1].created_at.isoformat(), str(items[-1].id)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
 
 import numpy as np
 from sqlalchemy import select, tuple_
@@ -13,9 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.bank.items import parse_item
 from app.bank.templates import RoleTemplate, TemplateError, select_concepts
-from app.errors import AssessmentNotFoundError, DomainError, InvalidCursorError
+from app.errors import AssessmentNotFoundError, DomainError
 from app.models import Assessment, AssessmentItem, QuestionVersion
-from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.pagination import Page, decode_time_cursor, page_size, time_page
 from app.questions import service as questions
 
 
@@ -123,7 +122,7 @@ def list_assessments(
     session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[Assessment]:
     """Newest first, one page after `cursor`."""
-    after = decode_cursor(cursor, 2)
+    after = decode_time_cursor(cursor)
     size = page_size(limit)
     query = (
         select(Assessment)
@@ -133,16 +132,8 @@ def list_assessments(
         .limit(size + 1)
     )
     if after is not None:
-        created_at, last_id = _parse_key(after)
-        query = query.where(tuple_(Assessment.created_at, Assessment.id) < (created_at, last_id))
-    rows = list(session.scalars(query))
-    items = rows[:size]
-    next_cursor = (
-        encode_cursor(items[-1].created_at.isoformat(), str(items[-1].id))
-        if len(rows) > size
-        else None
-    )
-    return Page(items, next_cursor)
+        query = query.where(tuple_(Assessment.created_at, Assessment.id) < after)
+    return time_page(list(session.scalars(query)), size)
 
 
 def _template_questions(session: Session, role: RoleTemplate) -> list[str]:
@@ -160,10 +151,3 @@ def _template_questions(session: Session, role: RoleTemplate) -> list[str]:
     except TemplateError as exc:
         raise TemplateUnavailableError(str(exc)) from exc
     return concept_ids + list(role.coding)
-
-
-def _parse_key(key: list[str]) -> tuple[datetime, uuid.UUID]:
-    try:
-        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
-    except ValueError as exc:
-        raise InvalidCursorError() from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, select, tuple_
@@ -14,10 +14,10 @@ from app.assessments import service as assessments
 from app.attempts import lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
-from app.errors import AttemptNotFoundError, InvalidCursorError, InvitationExpiredError
+from app.errors import AttemptNotFoundError, InvitationExpiredError
 from app.grading.queue import GradingQueue
 from app.models import Answer, Assessment, AssessmentItem, Attempt, AttemptStatus, Invitation
-from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.pagination import Page, decode_time_cursor, page_size, time_page
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def list_results(
     assessments.get_assessment(
         session, organization_id=organization_id, assessment_id=assessment_id
     )
-    after = decode_cursor(cursor, 2)
+    after = decode_time_cursor(cursor)
     size = page_size(limit)
     query = (
         _org_attempts(organization_id)
@@ -95,22 +95,12 @@ def list_results(
         .limit(size + 1)
     )
     if after is not None:
-        try:
-            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except ValueError as exc:
-            raise InvalidCursorError() from exc
-        query = query.where(tuple_(Attempt.created_at, Attempt.id) > key)
-    rows = list(session.scalars(query))
+        query = query.where(tuple_(Attempt.created_at, Attempt.id) > after)
+    page = time_page(list(session.scalars(query)), size)
     now = utcnow()
-    for attempt in rows:
+    for attempt in page.items:
         lifecycle.close_if_expired(session, attempt, now)
-    items = rows[:size]
-    next_cursor = (
-        encode_cursor(items[-1].created_at.isoformat(), str(items[-1].id))
-        if len(rows) > size
-        else None
-    )
-    return Page(items, next_cursor)
+    return page
 
 
 def answers_of(session: Session, attempt_id: uuid.UUID) -> dict[str, Answer]:
