@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -28,19 +29,34 @@ def close_if_expired(session: Session, attempt: Attempt, now: datetime | None = 
     now = now or utcnow()
     if attempt.status != AttemptStatus.STARTED or not is_past_deadline(attempt, now):
         return False
-    attempt.status = AttemptStatus.EXPIRED
-    attempt.submitted_at = attempt.deadline
-    finish(session, attempt)
+    assert attempt.deadline is not None, "a started attempt has a deadline"
+    closed = close(session, attempt, status=AttemptStatus.EXPIRED, at=attempt.deadline)
     session.commit()
-    return True
+    return closed is not None
 
 
-def finish(session: Session, attempt: Attempt) -> list[uuid.UUID]:
-    """Queue the attempt's code for final grading and score what can be scored now.
+def transition(session: Session, attempt: Attempt, *, old: AttemptStatus, **values: object) -> bool:
+    """Apply `values` only if the attempt is still in `old`: exactly one concurrent request wins.
+
+    A conditional UPDATE, because on PostgreSQL two requests can both have read `old`.
+    """
+    won = session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == old).values(**values)
+    ).rowcount  # type: ignore[attr-defined]
+    session.refresh(attempt)
+    return bool(won)
+
+
+def close(
+    session: Session, attempt: Attempt, *, status: AttemptStatus, at: datetime
+) -> list[uuid.UUID] | None:
+    """End a started attempt, queue its code and score it; None if another request ended it.
 
     Returns the new submissions' ids; the caller sends them to the grading queue after commit
     (the queue's sweep picks up any that are never sent).
     """
+    if not transition(session, attempt, old=AttemptStatus.STARTED, status=status, submitted_at=at):
+        return None
     submissions = final_submissions.add_final_submissions(session, attempt)
     session.flush()
     scoring.score_attempt(session, attempt, final_submissions.coding_results(session, attempt.id))

@@ -14,7 +14,7 @@ from app.assessments import service as assessments
 from app.attempts import lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
-from app.errors import AttemptNotFoundError, InvitationExpiredError
+from app.errors import AttemptNotFoundError, AttemptSubmittedError, InvitationExpiredError
 from app.grading.queue import GradingQueue
 from app.models import Answer, Assessment, AssessmentItem, Attempt, AttemptStatus, Invitation
 from app.pagination import Page, decode_time_cursor, page_size, time_page
@@ -43,9 +43,15 @@ def start(session: Session, *, token: str) -> CandidateView:
     if attempt.status == AttemptStatus.INVITED:
         _check_invitation_valid(session, attempt)
         now = utcnow()
-        attempt.status = AttemptStatus.STARTED
-        attempt.started_at = now
-        attempt.deadline = now + timedelta(minutes=attempt.assessment.time_limit_minutes)
+        # Starting twice at once keeps the first clock: the second request loses the race.
+        lifecycle.transition(
+            session,
+            attempt,
+            old=AttemptStatus.INVITED,
+            status=AttemptStatus.STARTED,
+            started_at=now,
+            deadline=now + timedelta(minutes=attempt.assessment.time_limit_minutes),
+        )
         session.commit()
     else:
         lifecycle.ensure_writable(session, attempt, utcnow())
@@ -56,9 +62,9 @@ def submit(session: Session, *, token: str, queue: GradingQueue) -> Attempt:
     """Finish the attempt, score what can be scored now and queue the code for grading."""
     attempt = _attempt_for_token(session, token)
     lifecycle.ensure_writable(session, attempt, utcnow())
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = utcnow()
-    submission_ids = lifecycle.finish(session, attempt)
+    submission_ids = lifecycle.close(session, attempt, status=AttemptStatus.SUBMITTED, at=utcnow())
+    if submission_ids is None:
+        raise AttemptSubmittedError("This attempt was just submitted by another request.")
     session.commit()
     for submission_id in submission_ids:
         queue.enqueue(submission_id)
