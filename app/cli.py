@@ -18,7 +18,7 @@ from app.db import make_engine, make_sessionmaker
 from app.grading.judge import build_runner
 from app.grading.local import TaskError, grade_file
 from app.grading.tasks import coding_payloads
-from app.grading.validation import validate_coding
+from app.grading.validation import CodingReport, validate_coding
 from app.organizations import service as organizations
 from app.settings import REPO_ROOT, Settings, get_settings
 from app.skills import Skill
@@ -106,6 +106,7 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
         f"coding tasks: {len(coding.tasks)}, mutants: {coding.mutants}, "
         f"gradings run: {coding.graded}"
     )
+    _print_autodiff(coding)
     problems = concepts.problems + coding.problems
     problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
     if problems:
@@ -115,6 +116,17 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
         return 1
     print("the bank is valid")
     return 0
+
+
+def _print_autodiff(coding: CodingReport) -> None:
+    if coding.autograd_missing:
+        print("references vs autodiff: not run (autograd is not installed)")
+        return
+    worst = max(coding.autodiff.values(), default=0.0)
+    line = f"references vs autodiff: worst {worst:.1g} over {len(coding.autodiff)} tasks"
+    if coding.without_autodiff:
+        line += f" (no autodiff.py: {', '.join(coding.without_autodiff)})"
+    print(line)
 
 
 def _print_concept_counts(report: ConceptReport) -> None:

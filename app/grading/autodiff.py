@@ -128,7 +128,11 @@ def worst_discrepancy(task_dir: Path) -> Discrepancy | None:
     expected = cases_with_truth(task_dir)
     if expected is None:
         return None
-    return compare(load_bank_module(task_dir / "reference.py"), expected)
+    try:
+        reference = load_bank_module(task_dir / "reference.py")
+    except Exception as exc:  # a trusted bank file, but a broken one is a problem to report
+        return Discrepancy(np.inf, f"reference.py: {type(exc).__name__}: {exc}")
+    return compare(reference, expected)
 
 
 def cross_check(task_dir: Path) -> float | None:

@@ -1,4 +1,4 @@
-"""Validate the coding bank through the real sandbox: references full marks, the rest less."""
+"""Validate the coding bank: references agree with autodiff and get full marks, the rest less."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.grading.autodiff import REFERENCE_TOL, AutogradMissingError, worst_discrepancy
 from sandbox import Runner, TaskError, TaskSpec, grade, load_tasks
 
 # Hidden cases are drawn from the attempt seed; validating at a few seeds covers the draws.
@@ -18,12 +19,16 @@ class CodingReport:
     mutants: int = 0
     graded: int = 0
     problems: list[str] = field(default_factory=list)
+    # The reference's worst relative discrepancy from autodiff, per task that has an autodiff.py.
+    autodiff: dict[str, float] = field(default_factory=dict)
+    without_autodiff: list[str] = field(default_factory=list)
+    autograd_missing: bool = False
 
 
 def validate_coding(
     root: Path, runner: Runner, progress: Callable[[str], None] = lambda _: None
 ) -> CodingReport:
-    """Grade every reference, mutant and starter of every task, hidden cases included."""
+    """Cross-check references with autodiff; grade references, mutants, starters (hidden too)."""
     report = CodingReport()
     try:
         report.tasks = load_tasks(root)
@@ -33,9 +38,32 @@ def validate_coding(
     for task in report.tasks.values():
         report.mutants += len(task.mutants)
         progress(task.id)
+        report.problems += _cross_check(root / task.id, report)
         for seed in VALIDATION_SEEDS:
             report.problems += _check_task(task, runner, seed, report)
     return report
+
+
+def _cross_check(task_dir: Path, report: CodingReport) -> list[str]:
+    # Self-grading cannot see a consistently wrong reference (a leaky ReLU with its matching
+    # backward); an independent autodiff can.
+    if report.autograd_missing:
+        return []
+    try:
+        found = worst_discrepancy(task_dir)
+    except AutogradMissingError as exc:
+        report.autograd_missing = True
+        return [str(exc)]
+    if found is None:
+        report.without_autodiff.append(task_dir.name)
+        return []
+    report.autodiff[task_dir.name] = found.worst
+    if not found.worst <= REFERENCE_TOL:
+        return [
+            f"{task_dir.name}: the reference disagrees with autodiff by {found.worst:.3g} "
+            f"(more than {REFERENCE_TOL:g}) at {found.where}"
+        ]
+    return []
 
 
 def _check_task(task: TaskSpec, runner: Runner, seed: int, report: CodingReport) -> list[str]:

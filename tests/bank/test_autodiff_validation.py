@@ -1,0 +1,95 @@
+"""The autodiff cross-check catches a consistently wrong reference that self-grading passes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.grading import autodiff
+from app.grading.autodiff import MISSING_AUTOGRAD, REFERENCE_TOL, cross_check
+from app.grading.validation import validate_coding
+from app.settings import REPO_ROOT
+from sandbox import Runner
+
+CODING = REPO_ROOT / "question_bank" / "coding"
+
+
+def _leaky_relu_bank(tmp_path: Path) -> Path:
+    """A copy of relu whose reference is a leaky ReLU with its matching backward."""
+    task = tmp_path / "relu"
+    shutil.copytree(CODING / "relu", task)
+    leaky = task / "mutants" / "leaky_consistent.py"
+    (task / "reference.py").write_text(leaky.read_text())
+    # The leaky mutant now equals the reference; drop it so only the cross-check can object.
+    leaky.unlink()
+    return task
+
+
+def test_every_shipped_reference_agrees_with_autodiff() -> None:
+    for task in sorted(p.parent for p in CODING.glob("*/task.yaml")):
+        worst = cross_check(task)
+        assert worst is not None, f"{task.name} has no autodiff.py"
+        assert worst <= REFERENCE_TOL, task.name
+
+
+def test_a_consistently_wrong_reference_is_caught_by_the_cross_check(tmp_path: Path) -> None:
+    worst = cross_check(_leaky_relu_bank(tmp_path))
+    assert worst is not None
+    # The negative half of the input is scaled by 0.01 instead of 0: a relative error of
+    # order 1e-3, far above rounding.
+    assert worst > 1e-4
+
+
+def test_validate_lists_a_consistently_wrong_reference_that_self_grading_passes(
+    tmp_path: Path, judge: Runner
+) -> None:
+    _leaky_relu_bank(tmp_path)
+    report = validate_coding(tmp_path, judge)
+    assert report.autodiff["relu"] > 1e-4
+    assert len(report.problems) == 1, report.problems
+    assert report.problems[0].startswith("relu: the reference disagrees with autodiff by ")
+
+
+def test_a_task_without_autodiff_is_listed_not_failed(tmp_path: Path, judge: Runner) -> None:
+    task = tmp_path / "relu"
+    shutil.copytree(CODING / "relu", task)
+    (task / "autodiff.py").unlink()
+    assert cross_check(task) is None
+    report = validate_coding(tmp_path, judge)
+    assert report.without_autodiff == ["relu"]
+    assert report.autodiff == {}
+    assert report.problems == []
+
+
+def test_validate_reports_missing_autograd_as_a_problem(
+    tmp_path: Path, judge: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(CODING / "relu", tmp_path / "relu")
+    shutil.copytree(CODING / "tanh", tmp_path / "tanh")
+    monkeypatch.setattr(autodiff, "grad", None)
+    report = validate_coding(tmp_path, judge)
+    assert report.autograd_missing
+    assert report.problems == [MISSING_AUTOGRAD]
+
+
+def test_without_autograd_the_module_imports_and_cross_check_raises() -> None:
+    # A fresh interpreter in which `import autograd` fails, as on a machine without dev extras.
+    script = (
+        "import sys\n"
+        "sys.modules['autograd'] = None\n"
+        "from pathlib import Path\n"
+        "from app.grading.autodiff import AutogradMissingError, cross_check\n"
+        "try:\n"
+        f"    cross_check(Path({str(CODING / 'relu')!r}))\n"
+        "except AutogradMissingError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == MISSING_AUTOGRAD
