@@ -11,6 +11,7 @@ child forked from a zygote that has already imported this module.
 
 from __future__ import annotations
 
+import _thread
 import ast
 import builtins
 import copy
@@ -155,6 +156,13 @@ _DENIED_EVENTS: frozenset[str] = frozenset(
 
 _MAX_TB_FRAMES = 20
 
+# Stack reserved per thread a candidate manages to start. glibc's default is RLIMIT_STACK (8 MiB):
+# under RLIMIT_AS, ~30 such threads exhausted the address space before pids.max stopped them, so
+# a thread bomb ended as memory_limit or timeout by chance. 256 KiB runs Python code comfortably
+# and keeps pids.max the limit that is hit.
+THREAD_STACK_BYTES = 256 * 1024
+M_ARENA_MAX = -8  # mallopt parameter (malloc.h)
+
 
 class ForbiddenImportError(ImportError):
     """The candidate imported a module outside the allowlist."""
@@ -238,6 +246,19 @@ def warm_numpy_star() -> None:
     hook refuses; once loaded, the star import is only name binding.
     """
     exec("from numpy import *", {})
+
+
+def limit_thread_memory() -> None:
+    """Make each thread cost little address space: a small stack and no malloc arena of its own.
+
+    glibc gives every thread that mallocs its own arena, reserving 64 MiB of address space each
+    (up to 8 per core); with one arena, threads share the main heap. Called before any thread
+    exists, so glibc has not yet fixed its arena limit.
+    """
+    _thread.stack_size(THREAD_STACK_BYTES)
+    import ctypes
+
+    ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)
 
 
 def install_guards() -> None:
@@ -590,6 +611,7 @@ def run_job(
         warm_numpy_star()
     if before_candidate is not None:
         before_candidate()
+    limit_thread_memory()
     install_guards()
     result = execute(job)
     try:
