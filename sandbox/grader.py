@@ -39,6 +39,7 @@ from sandbox.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
 # forward: CPU-time noise on tiny forwards must never flag an honest backward.
 TIMING_FLOOR_SECONDS = 0.02
 CACHE_ENTRIES = 32
+REFUSED_IMPORT = "ForbiddenImportError"  # the harness's error type for an import it refuses
 
 
 class ReferenceFailedError(TaskError, SandboxError):
@@ -240,10 +241,18 @@ def _judge(
     if result.status == "load_error":
         return early(Verdict.ERROR, _describe_load(result.module_error, rejected=False))
 
-    checks = _Checker(task, prepared, result).run()
+    checker = _Checker(task, prepared, result)
+    checks = checker.run()
     score = sum(c.points for c in checks)
     scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
-    if all(c.passed for c in scored):
+    refusal = checker.refusal()
+    message = _summary(checks)
+    if refusal is not None:
+        # Forbidden at run time what load time refuses, or not an array at all: the submission
+        # is outside the rules, not merely wrong. Checks that passed keep their credit.
+        verdict = Verdict.REJECTED
+        message = f"Your code was refused: {refusal} {message}"
+    elif all(c.passed for c in scored):
         verdict = Verdict.PASSED
     elif any(c.status is CheckStatus.ERROR for c in scored):
         verdict = Verdict.ERROR
@@ -257,7 +266,7 @@ def _judge(
         score=task.points if verdict is Verdict.PASSED else min(round(score, 9), task.points),
         max_score=task.points,
         checks=checks,
-        message=_summary(checks),
+        message=message,
         hidden_ran=hidden,
         stdout=result.stdout,
     )
@@ -393,6 +402,18 @@ class _Checker:
             self.checks = [self._uncredit(c) if c.unit in flagged else c for c in self.checks]
         return self.checks
 
+    def refusal(self) -> str | None:
+        """Describe the first forbidden import or non-array output of the run, if any.
+
+        A wrong number of returned values or a wrong shape is an ordinary mistake (failed or
+        error); a run-time import the allowlist refuses, or an output that is not a real-valued
+        array or number, is a rejection as DESIGN.md section 6.6 lists it.
+        """
+        for key, err in self.res.errors.items():
+            if err.type in (REFUSED_IMPORT, "BadOutputType"):
+                return self._describe(key, err)
+        return None
+
     # ---- helpers
     def _error_of(self, *keys: str) -> ErrorInfo | None:
         for key in keys:
@@ -410,7 +431,7 @@ class _Checker:
             if dep_err is not None and dep_err.type != "Skipped":
                 return f"not run because {dep_fn} failed: " + self._describe(dep, dep_err)
             return f"not run because {dep_fn} failed"
-        if err.type == "BadReturn":
+        if err.type in ("BadReturn", "BadOutputType"):
             sig = self.signatures.get(_name_of(err.message.split(":")[0]), "")
             expected = f" Expected: {sig}." if sig else ""
             return f"{err.message.replace(key, _friendly(key))}.{expected}"

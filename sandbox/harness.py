@@ -172,6 +172,10 @@ class BadReturnError(Exception):
     """A value the plan asked to keep is not something we can send back."""
 
 
+class BadOutputTypeError(BadReturnError):
+    """A kept value is not a real-valued array or number (a list, an object array, ...)."""
+
+
 class StepError(Exception):
     """A plan step refers to something that does not exist."""
 
@@ -259,6 +263,10 @@ def limit_thread_memory() -> None:
     import ctypes
 
     ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)
+    # Out of sys.modules again (the zygote loaded it too): a candidate's run-time
+    # importlib.import_module("ctypes") must meet the audit hook, not a cached module.
+    for name in [m for m in sys.modules if m.partition(".")[0] in ("ctypes", "_ctypes")]:
+        del sys.modules[name]
 
 
 def install_guards() -> None:
@@ -466,6 +474,8 @@ class _Runner:
             try:
                 picked = _pick(value, path, name, expected)
                 self.outputs[str(out_name)] = to_array(picked, f"{name}: {out_name}")
+            except BadOutputTypeError as exc:
+                self.errors[str(out_name)] = ErrorInfo("BadOutputType", str(exc))
             except BadReturnError as exc:
                 self.errors[str(out_name)] = ErrorInfo("BadReturn", str(exc))
             except Exception as exc:  # a candidate object whose __getitem__/__array__ raises
@@ -526,10 +536,10 @@ def to_array(value: object, what: str) -> np.ndarray[Any, Any]:
     if isinstance(value, bool | int | float | np.bool_ | np.integer | np.floating):
         return np.array(float(value), dtype=np.float64)
     if not isinstance(value, np.ndarray):
-        raise BadReturnError(f"{what}: expected a numpy array, got {type(value).__name__}")
+        raise BadOutputTypeError(f"{what}: expected a numpy array, got {type(value).__name__}")
     kind = value.dtype.kind
     if kind not in "biuf":
-        raise BadReturnError(
+        raise BadOutputTypeError(
             f"{what}: expected a real-valued numeric array, got dtype {value.dtype}"
         )
     arr = np.array(value, copy=True, order="C")  # drops subclasses and odd strides

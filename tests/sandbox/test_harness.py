@@ -107,18 +107,23 @@ def test_wrong_number_of_returned_values_is_a_bad_return() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "kind", "message"),
     [
-        ("return [1.0, 2.0], None", "expected a numpy array, got list"),
-        ("return np.ones(2, dtype=complex), None", "real-valued"),
-        ("return np.array([object()]), None", "real-valued"),
-        ("return np.ones(3)", "returned a single array, expected a tuple of 1 values"),
+        ("return [1.0, 2.0], None", "BadOutputType", "expected a numpy array, got list"),
+        ("return np.ones(2, dtype=complex), None", "BadOutputType", "real-valued"),
+        ("return np.array([object()]), None", "BadOutputType", "real-valued"),
+        (
+            "return np.ones(3)",
+            "BadReturn",
+            "returned a single array, expected a tuple of 1 values",
+        ),
     ],
 )
-def test_unusable_returns_are_explained(body: str, message: str) -> None:
+def test_unusable_returns_are_explained(body: str, kind: str, message: str) -> None:
+    # A wrong type is a rejection on the trusted side, a wrong structure an ordinary error.
     source = f"import numpy as np\ndef f():\n    {body}\n"
     result = _run(source, [{"id": "s", "call": "f", "keep": {"out": [0]}}])
-    assert result.errors["out"].type == "BadReturn"
+    assert result.errors["out"].type == kind
     assert message in result.errors["out"].message
 
 
