@@ -502,6 +502,14 @@ class IsolatedRunner:
 # --------------------------------------------------------------------------- pooled runner
 
 
+class ZygoteDiedError(SandboxError):
+    """A zygote died while it ran a job; carries the outcome to report if the job is to blame."""
+
+    def __init__(self, message: str, outcome: RunOutcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
 class PooledRunner:
     """Warm zygotes, one bwrap sandbox per slot: the default runner (all isolation layers)."""
 
@@ -563,10 +571,27 @@ class PooledRunner:
             self._free.put((slot, zygote))
 
     def run(self, job: Job, limits: Limits) -> RunOutcome:
-        """Run the job in a child forked from a warm zygote."""
+        """Run the job in a child forked from a warm zygote.
+
+        A zygote that dies during a job (not an OOM kill) may have been killed by that job: the
+        job gets one more try on another zygote, and if that one dies too the job's outcome is
+        KILLED, a verdict. A candidate who can kill its zygote must not turn its own verdict into
+        an infrastructure failure for a human, nor burn the service's retries. Failing to start
+        a zygote stays a SandboxError.
+        """
         if self._closed:
             raise SandboxError("runner is closed")
         job_bytes = encode_job(job)
+        try:
+            return self._run_on_a_slot(job_bytes, limits)
+        except ZygoteDiedError:
+            pass
+        try:
+            return self._run_on_a_slot(job_bytes, limits)
+        except ZygoteDiedError as exc:
+            return exc.outcome
+
+    def _run_on_a_slot(self, job_bytes: bytes, limits: Limits) -> RunOutcome:
         slot, zygote = self._free.get()
         healthy = False
         try:
@@ -623,7 +648,19 @@ class PooledRunner:
             kill()
             if not oom:
                 tail = bytes(got.stderr_tail).decode("utf-8", "replace")
-                raise SandboxError(f"zygote died during a job: {tail[-500:]}")
+                pool.drain(z.pipes.job_r_dup)
+                died = RunOutcome(
+                    termination=Termination.KILLED,
+                    result=None,
+                    protocol_error=None,
+                    exit_code=None,
+                    signal=signal.SIGKILL,
+                    cpu_seconds=slot.cpu_seconds() or 0.0,
+                    wall_seconds=time.monotonic() - start,
+                    peak_memory_bytes=slot.peak_memory(),
+                    stderr_tail=tail,
+                )
+                raise ZygoteDiedError(f"zygote died during a job: {tail[-500:]}", died)
         # A child that died early leaves part of its job in the pipe: never feed it to the next.
         pool.drain(z.pipes.job_r_dup)
         outcome = classify(
