@@ -319,13 +319,18 @@ def candidate_plan(task: TaskSpec, cases: list[Case]) -> Plan:
 
 
 def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
-    """Build the reference's plan: outputs, gradients and the perturbed forwards of each probe."""
+    """Build the reference's plan: outputs, gradients, probes' perturbed forwards, timed steps.
+
+    The timing case runs the same timed steps as the candidate's plan: the reference's own CPU
+    time is the yardstick for units without a forward of their own to compare with (losses).
+    """
     b = _Builder(task)
     for case in cases:
-        if case.timing:
-            continue
         b.add_inputs(case)
         for unit in task.units:
+            if case.timing:
+                _timed(b, case, unit)
+                continue
             {
                 UnitKind.LAYER: _layer_reference,
                 UnitKind.FUNCTION: _function,
@@ -530,32 +535,64 @@ def _model_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
         b.step(_assign(model, p, {"array": case.array_name(p)}, k("reset", p)))
 
 
-def _timed(b: _Builder, case: Case, unit: UnitSpec) -> None:
-    """Time forward and backward at a large size: finite differences in backward cost 1e4x."""
+def timed_steps(case: Case, unit: UnitSpec) -> tuple[list[str], list[str]]:
+    """Step ids of the (light, heavy) timed calls of a unit on the timing case.
+
+    Heavy calls compute gradients (a layer's backward, a loss or model's loss with labels, an
+    optimizer's update); light ones are a layer's forward or a model's scores. Function units
+    compute no gradient and are not timed.
+    """
     k = Keys(case.name, unit.id)
+    if unit.kind is UnitKind.FUNCTION:
+        return [], []
+    has_forward = unit.kind is UnitKind.LAYER or (unit.kind is UnitKind.MODEL and unit.scores)
+    light = [k("fwd", i) for i in range(TIMED_FORWARDS)] if has_forward else []
+    return light, [k("bwd", i) for i in range(TIMED_BACKWARDS)]
+
+
+def _timed(b: _Builder, case: Case, unit: UnitSpec) -> None:
+    """Time the unit at a large size: finite differences in a gradient cost 1e4x.
+
+    The first heavy call also keeps its gradients, so a submission cannot answer fast and wrong
+    at the timing size while differentiating numerically on the small cases.
+    """
+    k = Keys(case.name, unit.id)
+    light, heavy = timed_steps(case, unit)
     if unit.kind is UnitKind.LAYER:
-        first = ""
-        for i in range(TIMED_FORWARDS):
+        for sid in light:
             args = [arg_expr(a, case) for a in unit.args]
-            sid = b.step(
-                {"id": k("fwd", i), "call": unit.forward, "args": args, "timed": True},
-                unit.forward,
-            )
-            first = first or sid
+            b.step({"id": sid, "call": unit.forward, "args": args, "timed": True}, unit.forward)
         douts = [b.array(k("dout", o), case.douts[unit.id][o]) for o in unit.outputs]
-        for i in range(TIMED_BACKWARDS):
-            cache = _ref(first, len(unit.outputs))
-            b.step(
-                {"id": k("bwd", i), "call": unit.backward, "args": [*douts, cache], "timed": True},
-                unit.backward,
-            )
-    elif unit.kind is UnitKind.MODEL and unit.scores:
+        keep = {k.grad(w): p for w, p in _grad_paths(unit).items()}
+        for i, sid in enumerate(heavy):
+            cache = _ref(light[0], len(unit.outputs))
+            step = {"id": sid, "call": unit.backward, "args": [*douts, cache], "timed": True}
+            b.step(step | ({"keep": keep} if i == 0 else {}), unit.backward)
+    elif unit.kind is UnitKind.LOSS:
+        keep = {k.grad(w): p for w, p in _grad_paths(unit, offset=1).items()}
+        for i, sid in enumerate(heavy):
+            args = [arg_expr(a, case) for a in unit.args]
+            step = {"id": sid, "call": unit.call, "args": args, "timed": True}
+            b.step(step | ({"keep": keep} if i == 0 else {}), unit.call)
+    elif unit.kind is UnitKind.OPTIMIZER:
+        w_name, dw_name, config_name = unit.args
+        dw_key = f"{dw_name}@0" if dw_name in unit.per_step else dw_name
+        for sid in heavy:
+            args = [
+                arg_expr(w_name, case),
+                {"array": case.array_name(dw_key)},
+                arg_expr(config_name, case),
+            ]
+            b.step({"id": sid, "call": unit.call, "args": args, "timed": True}, unit.call)
+    elif unit.kind is UnitKind.MODEL:
         model = _model_setup(b, case, unit, k)
         loss = {"ref": model, "path": ["loss"]}
         label = f"{unit.model_class}.loss"
-        for i in range(TIMED_FORWARDS):
+        for sid in light:
             args = [arg_expr(unit.args[0], case)]
-            b.step({"id": k("fwd", i), "call": loss, "args": args, "timed": True}, label)
-        for i in range(TIMED_BACKWARDS):
+            b.step({"id": sid, "call": loss, "args": args, "timed": True}, label)
+        keep = {k.grad(p): [1, p] for p in unit.params}
+        for i, sid in enumerate(heavy):
             args = [arg_expr(a, case) for a in unit.args]
-            b.step({"id": k("bwd", i), "call": loss, "args": args, "timed": True}, label)
+            step = {"id": sid, "call": loss, "args": args, "timed": True}
+            b.step(step | ({"keep": keep} if i == 0 else {}), label)

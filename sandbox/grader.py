@@ -19,8 +19,6 @@ import numpy as np
 from sandbox import gradcheck
 from sandbox.cases import (
     SIGNS,
-    TIMED_BACKWARDS,
-    TIMED_FORWARDS,
     Array,
     Case,
     Keys,
@@ -28,6 +26,7 @@ from sandbox.cases import (
     build_cases,
     candidate_plan,
     reference_plan,
+    timed_steps,
 )
 from sandbox.errors import SandboxError
 from sandbox.protocol import ErrorInfo, Job, Result
@@ -38,6 +37,17 @@ from sandbox.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
 # A backward may take this long over the timing floor before it counts as "far slower" than the
 # forward: CPU-time noise on tiny forwards must never flag an honest backward.
 TIMING_FLOOR_SECONDS = 0.02
+# A timed gradient call may cost this many times the reference's own call of the same unit (plus
+# the floor). Measured on softmax_loss with 10^4 scores (thread CPU): vectorized 0.4-0.8 ms, a
+# loop over the rows as CS231n's "naive" version 11-16 ms (20-35x), finite differences 0.6 s
+# and more (>= 1000x). 100x flags the last and leaves honest loops a 3x margin.
+REFERENCE_TIMING_RATIO = 100.0
+# CPU a run may spend outside its timed steps (start-up, the small cases) before the timings it
+# reported are distrusted: this multiple of what the reference's run spent there, plus seconds.
+UNTIMED_CPU_FACTOR = 2.0
+UNTIMED_CPU_SECONDS = 0.5
+# Reported timings may exceed the run's measured CPU by this much (clock granularity) at most.
+CPU_CLOCK_SLACK_SECONDS = 0.05
 CACHE_ENTRIES = 32
 REFUSED_IMPORT = "ForbiddenImportError"  # the harness's error type for an import it refuses
 
@@ -56,6 +66,7 @@ class _Prepared:
     candidate: Plan
     reference: Result
     levels: Levels  # per (case, unit, wrt, probe): computed once, reused by every submission
+    reference_cpu_seconds: float  # the reference run's whole CPU time, measured by the parent
 
 
 _cache: OrderedDict[tuple[str, str, int, bool], _Prepared] = OrderedDict()
@@ -109,7 +120,11 @@ def _prepare(
     )
     reference, levels = _checked_reference(task, cases, outcome)
     prepared = _Prepared(
-        cases=cases, candidate=candidate_plan(task, cases), reference=reference, levels=levels
+        cases=cases,
+        candidate=candidate_plan(task, cases),
+        reference=reference,
+        levels=levels,
+        reference_cpu_seconds=outcome.cpu_seconds,
     )
     with _cache_lock:
         _cache[key] = prepared
@@ -241,7 +256,7 @@ def _judge(
     if result.status == "load_error":
         return early(Verdict.ERROR, _describe_load(result.module_error, rejected=False))
 
-    checker = _Checker(task, prepared, result)
+    checker = _Checker(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
     checks = checker.run()
     score = sum(c.points for c in checks)
     scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
@@ -359,9 +374,44 @@ def _describe_load(err: ErrorInfo | None, *, rejected: bool) -> str:
 # --------------------------------------------------------------------------- checks
 
 
+@dataclass(frozen=True)
+class _RunClock:
+    """How far the candidate's self-reported timings can be believed, from the parent's CPU."""
+
+    trusted: bool  # False: the reports claim more CPU than the whole run used
+    unaccounted: float  # CPU seconds no report explains, beyond the untimed allowance
+
+
+def _run_clock(prepared: _Prepared, result: Result, cpu_seconds: float) -> _RunClock:
+    """Cross-check the child's timings against the run's CPU time measured by the parent.
+
+    Timings are taken inside the child, where candidate code runs too: it can replace
+    time.thread_time or edit the harness's dict, so a numerical gradient can report 0 s. The
+    run's total CPU (cgroup or wait4) comes from the trusted parent. An honest run spends outside
+    its timed steps only its start-up and the small cases, which cost the reference's run about
+    as much; CPU beyond a generous multiple of that was spent where the reports do not show, and
+    is charged to the timed gradient calls. Reports that add up to more CPU than the run used
+    are forged: then only the parent's figure counts. A runner without a CPU figure (0.0)
+    leaves the reports as they are.
+    """
+    if cpu_seconds <= 0:
+        return _RunClock(trusted=True, unaccounted=0.0)
+    ref_untimed = max(
+        0.0, prepared.reference_cpu_seconds - sum(prepared.reference.timings.values())
+    )
+    allowance = UNTIMED_CPU_FACTOR * ref_untimed + UNTIMED_CPU_SECONDS
+    reported = sum(max(t, 0.0) for t in result.timings.values())
+    trusted = reported <= cpu_seconds + CPU_CLOCK_SLACK_SECONDS
+    explained = reported if trusted else 0.0
+    return _RunClock(trusted, max(0.0, cpu_seconds - explained - allowance))
+
+
 class _Checker:
-    def __init__(self, task: TaskSpec, prepared: _Prepared, result: Result) -> None:
+    def __init__(
+        self, task: TaskSpec, prepared: _Prepared, result: Result, *, cpu_seconds: float
+    ) -> None:
         self.task = task
+        self.clock = _run_clock(prepared, result, cpu_seconds)
         self.cases = prepared.cases
         self.calls = prepared.candidate.calls
         self.ref = prepared.reference
@@ -663,38 +713,114 @@ class _Checker:
 
     # ---- anti-cheat
     def _timing(self, case: Case, unit: UnitSpec) -> bool:
-        if unit.kind not in (UnitKind.LAYER, UnitKind.MODEL) or (
-            unit.kind is UnitKind.MODEL and not unit.scores
-        ):
+        """Check the timing case; True when the unit's gradient credit must be voided.
+
+        Every unit that computes gradients is timed against the reference's own call of the same
+        unit (and a layer's backward also against its own forward). An optimizer has no
+        gradient credit to void, so its timing only warns.
+        """
+        light, heavy = timed_steps(case, unit)
+        if not heavy:
             return False
-        k = Keys(case.name, unit.id)
-        fwd = [self.res.timings.get(k("fwd", i)) for i in range(TIMED_FORWARDS)]
-        bwd = [self.res.timings.get(k("bwd", i)) for i in range(TIMED_BACKWARDS)]
-        fwd_t = [t for t in fwd if t is not None]
-        bwd_t = [t for t in bwd if t is not None]
-        if not fwd_t or not bwd_t:
-            return False  # the correctness checks already report what failed
-        forward, backward = min(fwd_t), min(bwd_t)
-        ratio = backward / max(forward, 1e-9)
-        limit = self.task.timing_ratio * forward + TIMING_FLOOR_SECONDS
-        details = {"forward_seconds": forward, "backward_seconds": backward, "ratio": ratio}
-        if backward <= limit:
-            self._add(case, unit, "backward time", 0.0, CheckStatus.PASSED, details=details)
+        voids = unit.kind is not UnitKind.OPTIMIZER
+        name = "update time" if unit.kind is UnitKind.OPTIMIZER else "backward time"
+        bad = CheckStatus.FAILED if voids else CheckStatus.WARNING
+        failed = next((sid for sid in (*light, *heavy) if sid in self.res.errors), None)
+        if failed is not None:
+            msg = (
+                "the timing case (a large input) could not be checked: "
+                f"{self._describe(failed, self.res.errors[failed])}"
+                + (" No gradient is credited without it." if voids else "")
+            )
+            self._add(case, unit, name, 0.0, bad, msg)
+            return voids
+        reported = [self.res.timings.get(sid) for sid in heavy]
+        candidate = max(0.0, min((t for t in reported if t is not None), default=0.0))
+        if not self.clock.trusted:
+            candidate = 0.0
+        charged = self.clock.unaccounted / len(heavy)
+        from_parent = charged > candidate
+        candidate = max(candidate, charged)
+        details = {"candidate_seconds": candidate, "untimed_cpu_charged": charged}
+        problems = []
+        ref_times = [self.ref.timings.get(sid) for sid in heavy]
+        if all(t is not None for t in ref_times):
+            reference = min(t for t in ref_times if t is not None)
+            ratio = candidate / max(reference, 1e-9)
+            details |= {"reference_seconds": reference, "reference_ratio": ratio}
+            if candidate > REFERENCE_TIMING_RATIO * reference + TIMING_FLOOR_SECONDS:
+                problems.append(
+                    f"took {ratio:.0f}x the CPU time of the reference solution at a large size "
+                    f"(allowed {REFERENCE_TIMING_RATIO:.0f}x)"
+                )
+        fwd_t = [t for t in (self.res.timings.get(sid) for sid in light) if t is not None]
+        if fwd_t and self.clock.trusted and not from_parent:
+            forward = min(fwd_t)
+            ratio = candidate / max(forward, 1e-9)
+            details |= {"forward_seconds": forward, "backward_seconds": candidate, "ratio": ratio}
+            if candidate > self.task.timing_ratio * forward + TIMING_FLOOR_SECONDS:
+                problems.append(
+                    f"took {ratio:.0f}x the forward's CPU time at a large size "
+                    f"(allowed {self.task.timing_ratio:.0f}x)"
+                )
+        if not problems:
+            wrong = self._wrong_at_timing_size(case, unit)
+            if wrong:
+                msg = (
+                    f"at the timing case's large size, {wrong} does not match the reference "
+                    "although it does on the small cases: its speed there cannot vouch for the "
+                    "gradients, so none is credited."
+                )
+                self._add(case, unit, name, 0.0, CheckStatus.FAILED, msg, details=details)
+                return True
+            self._add(case, unit, name, 0.0, CheckStatus.PASSED, details=details)
             return False
-        msg = (
-            f"the backward pass took {ratio:.0f}x the forward's CPU time at a large size "
-            f"(allowed {self.task.timing_ratio:.0f}x): this looks like numerical differentiation "
-            "inside backward, so no gradient is credited. Compute the gradient analytically."
+        who = {
+            UnitKind.LAYER: "the backward pass",
+            UnitKind.OPTIMIZER: f"{unit.call}",
+        }.get(unit.kind, f"{unit.call or unit.model_class + '.loss'} with labels")
+        source = (
+            " (measured from the whole run's CPU time: the timings reported from inside the "
+            "sandbox do not account for it)"
+            if from_parent
+            else ""
         )
-        self._add(case, unit, "backward time", 0.0, CheckStatus.FAILED, msg, details=details)
-        return True
+        if voids:
+            verdict = (
+                ": this looks like numerical differentiation, so no gradient is credited. "
+                "Compute the gradient analytically."
+            )
+        else:
+            verdict = ": slower than expected (no credit depends on it)."
+        msg = f"{who} {' and '.join(problems)}{source}{verdict}"
+        self._add(case, unit, name, 0.0, bad, msg, details=details)
+        return voids
+
+    def _wrong_at_timing_size(self, case: Case, unit: UnitSpec) -> str:
+        """Name a gradient right on every small case but wrong on the timing case, if any."""
+        k = Keys(case.name, unit.id)
+        tol = self.task.tolerances.gradient
+        for wrt in (*unit.wrt, *unit.params):
+            label = f"gradient d{wrt}" if unit.kind is not UnitKind.MODEL else f"grads['{wrt}']"
+            earlier = [c for c in self.checks if c.unit == unit.id and c.name == label]
+            if not earlier or not all(c.status is CheckStatus.PASSED for c in earlier):
+                continue  # already not credited: the small cases say what is wrong
+            key = k.grad(wrt)
+            if key in self.res.errors:
+                return f"{label} ({self._describe(key, self.res.errors[key])})"
+            got, want = self.res.outputs.get(key), self.ref.outputs.get(key)
+            if want is None:
+                continue  # a reference cached before timing results were kept
+            if got is None or not gradcheck.compare(got, want, rtol=tol.rtol, atol=tol.atol).ok:
+                return label
+        return ""
 
     def _uncredit(self, check: CheckResult) -> CheckResult:
         if not (check.name.startswith("gradient") or check.name.startswith("grads[")):
             return check
         if check.status is not CheckStatus.PASSED:
             return check
-        note = "not credited: the backward pass looks like numerical differentiation"
+        note = "not credited: the timing check on a large input failed (see 'backward time')"
         return CheckResult(
             **{**check.__dict__, "status": CheckStatus.FAILED, "points": 0.0, "message": note}
         )

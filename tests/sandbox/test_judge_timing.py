@@ -1,0 +1,198 @@
+"""Anti-cheat timing for every unit that computes gradients, checked against the reference's
+own call and against the run's CPU time measured by the trusted parent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox import grader
+from sandbox.cases import build_cases, candidate_plan, reference_plan
+from sandbox.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.runners import Limits, Runner
+from sandbox.tasks import TaskSpec, load_task
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# Finite differences at the timing size cost 2-4 s of CPU per call here: room for two calls on a
+# slow machine, so these runs end with a timing verdict, never a timeout.
+LIMITS = Limits(cpu_seconds=30, wall_seconds=60)
+
+# Finite differences of the candidate's own loss, one score at a time: right to ~1e-10, and
+# 2 * N * C loss evaluations per call.
+FD_SOFTMAX = """
+import numpy as np
+
+def _loss(x, y):
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(x.shape[0]), y].mean()
+
+def softmax_loss(x, y):
+    loss = _loss(x, y)
+    dx = np.zeros_like(x)
+    flat, g = x.reshape(-1), dx.reshape(-1)
+    h = 1e-5
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = _loss(x, y)
+        flat[i] = old - h
+        minus = _loss(x, y)
+        flat[i] = old
+        g[i] = (plus - minus) / (2 * h)
+    return loss, dx
+"""
+
+# CS231n's honest "naive" version: Python loops over rows and classes.
+NAIVE_SOFTMAX = """
+import numpy as np
+
+def softmax_loss(x, y):
+    n, c = x.shape
+    loss = 0.0
+    dx = np.zeros_like(x)
+    for i in range(n):
+        s = x[i] - np.max(x[i])
+        p = np.exp(s) / np.sum(np.exp(s))
+        loss -= np.log(p[y[i]])
+        for j in range(c):
+            dx[i, j] = (p[j] - (j == y[i])) / n
+    return loss / n, dx
+"""
+
+# Every report from inside the sandbox says 0 s.
+FORGE_ZERO = "import time\ntime.thread_time = lambda: 0.0\n"
+# Reports claim far more CPU than the run used (a huge forward hides a slow backward).
+FORGE_HUGE = (
+    "import time, itertools\n_tick = itertools.count()\n"
+    "time.thread_time = lambda: 1000.0 * next(_tick)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def softmax() -> TaskSpec:
+    return load_task(FIXTURES / "softmax_loss_timed")
+
+
+def _grade(task: TaskSpec, source: str, runner: Runner) -> GradeReport:
+    return grader.grade(task, source, runner=runner, seed=6, hidden=False, limits=LIMITS)
+
+
+def _timing(report: GradeReport, name: str = "backward time") -> CheckResult:
+    return next(c for c in report.checks if c.case == "t" and c.name == name)
+
+
+def _gradient_points(report: GradeReport) -> list[float]:
+    return [c.points for c in report.checks if c.name.startswith(("gradient", "grads["))]
+
+
+def test_the_reference_plan_times_the_same_steps_as_the_candidate_plan(
+    softmax: TaskSpec, tasks: dict[str, TaskSpec]
+) -> None:
+    for task in (softmax, tasks["affine"]):
+        cases = build_cases(task, seed=0, hidden=False)
+        cand = [s["id"] for s in candidate_plan(task, cases).steps if s.get("timed")]
+        ref = [s["id"] for s in reference_plan(task, cases).steps if s.get("timed")]
+        assert cand
+        assert cand == ref
+
+
+def test_honest_losses_pass_the_timing_check_even_with_python_loops(
+    softmax: TaskSpec, runner: Runner
+) -> None:
+    for source in (softmax.reference, NAIVE_SOFTMAX):
+        report = _grade(softmax, source, runner)
+        assert (report.verdict, report.score) == (Verdict.PASSED, softmax.points)
+        timing = _timing(report)
+        assert timing.status is CheckStatus.PASSED
+        assert timing.details["reference_seconds"] > 0
+
+
+def test_a_finite_difference_loss_is_flagged_against_the_reference(
+    softmax: TaskSpec, runner: Runner
+) -> None:
+    report = _grade(softmax, FD_SOFTMAX, runner)
+    timing = _timing(report)
+    assert timing.status is CheckStatus.FAILED
+    assert "numerical differentiation" in timing.message
+    assert timing.details["reference_ratio"] > grader.REFERENCE_TIMING_RATIO
+    assert report.verdict is Verdict.FAILED
+    # its gradients are right on every small case, yet none is credited; the loss values are
+    assert _gradient_points(report)
+    assert all(p == 0 for p in _gradient_points(report))
+    assert report.score == pytest.approx(softmax.points / 2)
+
+
+@pytest.mark.parametrize("forge", [FORGE_ZERO, FORGE_HUGE], ids=["zero", "huge"])
+def test_forged_timings_fall_back_to_the_parents_cpu_measure(
+    softmax: TaskSpec, runner: Runner, forge: str
+) -> None:
+    report = _grade(softmax, forge + FD_SOFTMAX, runner)
+    timing = _timing(report)
+    assert timing.status is CheckStatus.FAILED, timing
+    assert "whole run's CPU time" in timing.message
+    assert all(p == 0 for p in _gradient_points(report))
+    honest = _grade(softmax, forge + softmax.reference, runner)
+    assert (honest.verdict, honest.score) == (Verdict.PASSED, softmax.points)
+
+
+def test_a_layer_with_forged_timings_is_flagged_too(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    relu = tasks["relu"]
+    fd_relu = (
+        FORGE_HUGE
+        + relu.reference.split("def relu_backward")[0]
+        + """
+def relu_backward(dout, cache):
+    x = cache[0] if isinstance(cache, tuple) else cache
+    xs = np.array(x, dtype=float).reshape(-1)
+    d = dout.reshape(-1)
+    dx = np.zeros(xs.size)
+    for i in range(xs.size):
+        old = xs[i]
+        xs[i] = old + 1e-5
+        plus = np.sum(np.maximum(0, xs) * d)
+        xs[i] = old - 1e-5
+        minus = np.sum(np.maximum(0, xs) * d)
+        xs[i] = old
+        dx[i] = (plus - minus) / 2e-5
+    return dx.reshape(np.shape(x))
+"""
+    )
+    report = _grade(relu, fd_relu, runner)
+    timing = _timing(report)
+    assert timing.status is CheckStatus.FAILED, timing
+    assert all(p == 0 for p in _gradient_points(report))
+
+
+def test_fast_and_wrong_at_the_timing_size_voids_the_gradient_credit(
+    softmax: TaskSpec, runner: Runner
+) -> None:
+    # numerical on the small cases, a quick wrong answer once the input is large
+    source = FD_SOFTMAX.replace(
+        "    dx = np.zeros_like(x)\n",
+        "    dx = np.zeros_like(x)\n    if x.size >= 5000:\n        return loss, dx\n",
+    )
+    report = _grade(softmax, source, runner)
+    timing = _timing(report)
+    assert timing.status is CheckStatus.FAILED
+    assert "does not match the reference" in timing.message
+    assert all(p == 0 for p in _gradient_points(report))
+
+
+def test_a_timed_call_that_raises_voids_the_gradient_credit(
+    softmax: TaskSpec, runner: Runner
+) -> None:
+    source = softmax.reference.replace(
+        "    n = x.shape[0]\n",
+        "    n = x.shape[0]\n    if x.size >= 5000:\n        raise ValueError\n",
+    )
+    assert source != softmax.reference
+    report = _grade(softmax, source, runner)
+    timing = _timing(report)
+    assert timing.status is CheckStatus.FAILED
+    assert "could not be checked" in timing.message
+    assert all(p == 0 for p in _gradient_points(report))
+    assert report.verdict is Verdict.FAILED
