@@ -196,3 +196,22 @@ def test_a_timed_call_that_raises_voids_the_gradient_credit(
     assert "could not be checked" in timing.message
     assert all(p == 0 for p in _gradient_points(report))
     assert report.verdict is Verdict.FAILED
+
+
+def test_timing_case_messages_never_carry_the_candidates_text(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    # The timing case runs after the hidden cases: a global could hold a hidden input by then.
+    relu = tasks["relu"]
+    source = relu.reference.replace(
+        "def relu_backward(dout, cache):\n",
+        "def relu_backward(dout, cache):\n"
+        "    if dout.size >= 5000:\n"
+        "        raise ValueError('SECRET_' + repr(dout.ravel()[:3]))\n",
+    )
+    assert source != relu.reference
+    report = grader.grade(relu, source, runner=runner, seed=6, hidden=True)
+    timing = _timing(report)
+    assert timing.status is CheckStatus.FAILED
+    assert "relu_backward failed on it" in timing.message
+    assert "SECRET_" not in str(report.to_dict("candidate"))
