@@ -765,6 +765,17 @@ class _Checker:
                     f"(allowed {REFERENCE_TIMING_RATIO:.0f}x)"
                 )
         fwd_t = [t for t in (self.res.timings.get(sid) for sid in light) if t is not None]
+        ref_fwd = [t for t in (self.ref.timings.get(sid) for sid in light) if t is not None]
+        if fwd_t and ref_fwd and self.clock.trusted:
+            # Numerical derivatives moved into the forward (kept in the cache for a quick
+            # backward) make the forward the slow call: it meets the reference's forward too.
+            forward, reference = min(fwd_t), min(ref_fwd)
+            details |= {"reference_forward_seconds": reference}
+            if forward > REFERENCE_TIMING_RATIO * reference + TIMING_FLOOR_SECONDS:
+                problems.append(
+                    f"has a forward that took {forward / max(reference, 1e-9):.0f}x the CPU time "
+                    f"of the reference's (allowed {REFERENCE_TIMING_RATIO:.0f}x)"
+                )
         if fwd_t and self.clock.trusted and not from_parent:
             forward = min(fwd_t)
             ratio = candidate / max(forward, 1e-9)

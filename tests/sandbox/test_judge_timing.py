@@ -215,3 +215,40 @@ def test_timing_case_messages_never_carry_the_candidates_text(
     assert timing.status is CheckStatus.FAILED
     assert "relu_backward failed on it" in timing.message
     assert "SECRET_" not in str(report.to_dict("candidate"))
+
+
+def test_numerical_derivatives_moved_into_the_forward_are_flagged(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    # relu's Jacobian is diagonal: the forward differentiates itself one entry at a time and
+    # caches the diagonal, so the backward is one quick multiplication.
+    relu = tasks["relu"]
+    source = """
+import numpy as np
+
+def _f(x):
+    return np.maximum(0, x)
+
+def relu_forward(x):
+    xs = np.array(x, dtype=float).reshape(-1)
+    diag = np.zeros(xs.size)
+    for i in range(xs.size):
+        old = xs[i]
+        xs[i] = old + 1e-5
+        plus = _f(xs)[i]
+        xs[i] = old - 1e-5
+        minus = _f(xs)[i]
+        xs[i] = old
+        diag[i] = (plus - minus) / 2e-5
+    return _f(x), diag.reshape(x.shape)
+
+def relu_backward(dout, cache):
+    return dout * cache
+"""
+    report = _grade(relu, source, runner)
+    timing = _timing(report)
+    assert timing.status is CheckStatus.FAILED, timing
+    assert "has a forward that took" in timing.message
+    assert all(p == 0 for p in _gradient_points(report))
+    honest = _grade(relu, relu.reference, runner)
+    assert _timing(honest).status is CheckStatus.PASSED
