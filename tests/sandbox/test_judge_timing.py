@@ -252,3 +252,68 @@ def relu_backward(dout, cache):
     assert all(p == 0 for p in _gradient_points(report))
     honest = _grade(relu, relu.reference, runner)
     assert _timing(honest).status is CheckStatus.PASSED
+
+
+OPTIMIZER_YAML = """
+id: momentum_timed
+title: SGD with momentum
+skills: [gradient_descent]
+difficulty: 1
+points: 3
+functions: ["sgd_momentum(w, dw, config) -> (next_w, config)"]
+inputs:
+  w: {shape: [N, D]}
+  dw: {shape: [N, D]}
+params:
+  config: {learning_rate: 0.1, momentum: 0.9}
+units:
+  - id: sgd_momentum
+    kind: optimizer
+    call: sgd_momentum
+    args: [w, dw, config]
+    steps: 2
+    per_step: [dw]
+    state: {velocity: [1, velocity]}
+cases:
+  public: [{seed: 1, dims: {N: 3, D: 4}}]
+  hidden: [{dims: {N: [2, 5], D: [2, 5]}}]
+  timing: {seed: 2, dims: {N: 50, D: 100}}
+"""
+
+OPTIMIZER_REF = """
+import numpy as np
+
+def sgd_momentum(w, dw, config=None):
+    v = config.get("velocity", np.zeros_like(w))
+    v = config["momentum"] * v - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+"""
+
+
+def test_a_slow_optimizer_only_warns(tmp_path: Path, runner: Runner) -> None:
+    folder = tmp_path / "momentum_timed"
+    folder.mkdir()
+    for name, text in {
+        "task.yaml": OPTIMIZER_YAML,
+        "reference.py": OPTIMIZER_REF,
+        "starter.py": "import numpy as np\n",
+        "statement.md": "# momentum\n",
+    }.items():
+        (folder / name).write_text(text)
+    task = load_task(folder)
+    ref = _grade(task, OPTIMIZER_REF, runner)
+    assert _timing(ref, "update time").status is CheckStatus.PASSED
+    # the same update, recomputed element by element many times over
+    slow = OPTIMIZER_REF.replace(
+        '    config["velocity"] = v\n',
+        '    config["velocity"] = v\n'
+        "    for _ in range(30):\n"
+        "        for i in np.ndindex(*w.shape):\n"
+        "            float(w[i]) + float(v[i])\n",
+    )
+    assert slow != OPTIMIZER_REF
+    report = _grade(task, slow, runner)
+    timing = _timing(report, "update time")
+    assert timing.status is CheckStatus.WARNING, timing
+    assert (report.verdict, report.score) == (Verdict.PASSED, task.points)
