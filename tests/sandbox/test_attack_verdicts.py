@@ -23,9 +23,15 @@ from sandbox.protocol import Job
 ATTACKS = Path(__file__).parent / "attacks"
 AFFINE = Path(__file__).resolve().parents[2] / "question_bank" / "coding" / "affine"
 SEED = 20261129
-# Every honest affine run needs well under 0.2 s of CPU; short limits keep the five timeout
-# attacks cheap without changing which limit they meet.
+# An affine grading run needs well under 0.2 s of CPU; short limits keep the attacks cheap
+# without changing which limit they meet. The five attacks that run until a limit stops them
+# get shorter ones still: a loop meets 0.5 s of CPU or 1 s of wall time as surely as more.
 LIMITS = Limits(cpu_seconds=1, wall_seconds=2, memory_bytes=256 * 2**20, output_bytes=256 * 1024)
+UNTIL_STOPPED = Limits(
+    cpu_seconds=0.5, wall_seconds=1, memory_bytes=256 * 2**20, output_bytes=256 * 1024
+)
+# The honest gradings (and the reference run they cache) keep the default, roomy limits.
+HONEST = Limits()
 
 EXPECTED: dict[str, Verdict] = {
     # the process is ended by a limit: the limit is the verdict
@@ -100,9 +106,11 @@ def secrets(task: TaskSpec, pooled: PooledRunner) -> np.ndarray[Any, Any]:
     cases = build_cases(task, seed=SEED, hidden=True)
     assert any(c.hidden for c in cases)
     plan = reference_plan(task, cases)
-    outcome = pooled.run(Job(source=task.reference, arrays=plan.arrays, plan=plan.steps), LIMITS)
+    outcome = pooled.run(Job(source=task.reference, arrays=plan.arrays, plan=plan.steps), HONEST)
     assert outcome.result is not None
     assert outcome.result.outputs
+    # grade once with roomy limits first, so the cached reference run never meets short ones
+    _judge_keeps_serving(task, pooled)
     values = [a.ravel() for c in cases if c.hidden for a in c.inputs.values()]
     values += [a.ravel() for a in outcome.result.outputs.values()]
     found = np.concatenate([v.astype(np.float64) for v in values])
@@ -141,12 +149,14 @@ def _assert_candidate_view_keeps_secrets(
             assert printed not in text, value
 
 
-def _grade(task: TaskSpec, source: str, runner: PooledRunner) -> GradeReport:
-    return grade(task, source, runner=runner, seed=SEED, hidden=True, limits=LIMITS)
+def _grade(
+    task: TaskSpec, source: str, runner: PooledRunner, limits: Limits = LIMITS
+) -> GradeReport:
+    return grade(task, source, runner=runner, seed=SEED, hidden=True, limits=limits)
 
 
 def _judge_keeps_serving(task: TaskSpec, runner: PooledRunner) -> None:
-    after = _grade(task, task.reference, runner)
+    after = _grade(task, task.reference, runner, HONEST)
     assert after.verdict is Verdict.PASSED, after.message
     assert after.score == after.max_score
 
@@ -155,7 +165,8 @@ def _judge_keeps_serving(task: TaskSpec, runner: PooledRunner) -> None:
 def test_attack_gets_its_verdict_and_no_marks(
     name: str, task: TaskSpec, pooled: PooledRunner, secrets: np.ndarray[Any, Any]
 ) -> None:
-    report = _grade(task, (ATTACKS / f"{name}.py").read_text(), pooled)
+    limits = UNTIL_STOPPED if EXPECTED[name] is Verdict.TIMEOUT else LIMITS
+    report = _grade(task, (ATTACKS / f"{name}.py").read_text(), pooled, limits)
     assert report.verdict is EXPECTED[name], report.message
     assert report.score < report.max_score
     if report.verdict is not Verdict.FAILED and report.verdict is not Verdict.ERROR:
