@@ -1,0 +1,224 @@
+"""Benchmark the judge: grading a submission through each runner, against an unsandboxed baseline.
+
+Grades the reference solution of `affine` and `batchnorm` (public + hidden cases) with
+`sandbox.grade` through the warm pool (PooledRunner), a fresh bwrap per run (IsolatedRunner) and
+the same checks in a fresh unsandboxed `python` per run (UnsafeLocalRunner, the baseline).
+Prints one table; every ratio is against the baseline row of the same task in the same run.
+
+    .venv/bin/python bench/judge.py            # about a minute
+    .venv/bin/python bench/judge.py --quick    # about half a minute, noisier
+
+Columns: latency of one graded submission when submitted alone (p50, p95); throughput with two
+concurrent submitters; per submission the child's run (runner.run wall p50), the trusted side
+(grade wall minus run wall, p50), and CPU (this process, and the child as its runner measured
+it). The "cold" column is one submission under a seed not seen before: the reference run that
+the per-(task, seed) cache saves on every later submission is paid once there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sandbox import (
+    IsolatedRunner,
+    Limits,
+    PooledRunner,
+    Runner,
+    RunOutcome,
+    TaskSpec,
+    UnsafeLocalRunner,
+    Verdict,
+    grade,
+    load_task,
+)
+from sandbox.protocol import Job
+
+CODING = Path(__file__).resolve().parents[1] / "question_bank" / "coding"
+TASKS = ("affine", "batchnorm")
+SEED = 1234
+LIMITS = Limits()
+
+
+@dataclass
+class Counts:
+    latency: int  # sequential graded submissions
+    throughput: int  # per submitter, two submitters
+    cold: int  # submissions under fresh seeds
+
+
+FULL = {"pool": Counts(40, 25, 4), "fresh": Counts(12, 8, 3), "unsafe": Counts(12, 8, 3)}
+QUICK = {"pool": Counts(15, 10, 2), "fresh": Counts(5, 4, 2), "unsafe": Counts(5, 4, 2)}
+
+
+@dataclass
+class Metered:
+    """A runner that records the wall time and the child CPU of every run (thread-safe)."""
+
+    inner: Runner
+    walls: list[float] = field(default_factory=list)
+    child_cpu: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, job: Job, limits: Limits) -> RunOutcome:
+        start = time.perf_counter()
+        outcome = self.inner.run(job, limits)
+        wall = time.perf_counter() - start
+        with self.lock:
+            self.walls.append(wall)
+            self.child_cpu.append(outcome.cpu_seconds)
+        return outcome
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.walls.clear()
+            self.child_cpu.clear()
+
+
+@dataclass
+class Row:
+    task: str
+    runner: str
+    p50: float
+    p95: float
+    per_second: float
+    run_p50: float
+    trusted_p50: float
+    self_cpu: float
+    child_cpu: float
+    cold_p50: float
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _graded(task: TaskSpec, runner: Metered, seed: int) -> float:
+    start = time.perf_counter()
+    report = grade(task, task.reference, runner=runner, seed=seed, hidden=True, limits=LIMITS)
+    elapsed = time.perf_counter() - start
+    if report.verdict is not Verdict.PASSED or report.score != report.max_score:
+        raise SystemExit(f"{task.id}: the reference got {report.verdict}: {report.message}")
+    return elapsed
+
+
+def measure(task: TaskSpec, name: str, runner: Metered, counts: Counts, seeds: list[int]) -> Row:
+    """Warm up, then latency alone, throughput with two submitters, and cold seeds."""
+    for _ in range(3):
+        _graded(task, runner, SEED)  # the first fills the reference cache for SEED
+    runner.reset()
+    before_self = resource.getrusage(resource.RUSAGE_SELF)
+    latencies = [_graded(task, runner, SEED) for _ in range(counts.latency)]
+    after_self = resource.getrusage(resource.RUSAGE_SELF)
+    runs = list(runner.walls)
+    child_cpu = sum(runner.child_cpu) / len(runner.child_cpu)
+    self_cpu = (
+        after_self.ru_utime + after_self.ru_stime - before_self.ru_utime - before_self.ru_stime
+    ) / counts.latency
+
+    def submitter() -> None:
+        for _ in range(counts.throughput):
+            _graded(task, runner, SEED)
+
+    threads = [threading.Thread(target=submitter) for _ in range(2)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    per_second = 2 * counts.throughput / (time.perf_counter() - start)
+
+    cold = [_graded(task, runner, seed) for seed in seeds[: counts.cold]]
+    trusted = [total - run for total, run in zip(latencies, runs, strict=True)]
+    return Row(
+        task=task.id,
+        runner=name,
+        p50=statistics.median(latencies),
+        p95=_p95(latencies),
+        per_second=per_second,
+        run_p50=statistics.median(runs),
+        trusted_p50=statistics.median(trusted),
+        self_cpu=self_cpu,
+        child_cpu=child_cpu,
+        cold_p50=statistics.median(cold),
+    )
+
+
+def _print(rows: list[Row]) -> None:
+    head = (
+        f"{'task':10} {'runner':26} {'p50 ms':>8} {'p95 ms':>8} {'subs/s':>7} {'p50 vs base':>12}"
+        f" {'subs/s vs base':>15} {'run ms':>7} {'trusted ms':>11} {'cpu self ms':>12}"
+        f" {'cpu child ms':>13} {'cold ms':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        base = next(r for r in rows if r.task == row.task and r.runner.startswith("unsafe"))
+        print(
+            f"{row.task:10} {row.runner:26} {_ms(row.p50):8.1f} {_ms(row.p95):8.1f}"
+            f" {row.per_second:7.1f} {row.p50 / base.p50:11.2f}x"
+            f" {row.per_second / base.per_second:14.2f}x {_ms(row.run_p50):7.1f}"
+            f" {_ms(row.trusted_p50):11.1f} {_ms(row.self_cpu):12.1f}"
+            f" {_ms(row.child_cpu):13.1f} {_ms(row.cold_p50):8.1f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer submissions (~30 s)")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    tasks = {t: load_task(CODING / t) for t in TASKS}
+    runners: list[tuple[str, str, Callable[[], Runner]]] = [
+        ("unsafe (baseline)", "unsafe", lambda: UnsafeLocalRunner(allow_unsafe=True)),
+        ("fresh bwrap (Isolated)", "fresh", lambda: IsolatedRunner(slots=2)),
+        ("warm pool (Pooled, 2)", "pool", lambda: PooledRunner(slots=2)),
+    ]
+    started = time.perf_counter()
+    rows: list[Row] = []
+    next_seed = SEED + 1
+    for label, kind, make in runners:
+        runner = Metered(make())
+        try:
+            for task in tasks.values():
+                counts = plan[kind]
+                seeds = list(range(next_seed, next_seed + counts.cold))
+                next_seed += counts.cold
+                rows.append(measure(task, label, runner, counts, seeds))
+        finally:
+            runner.close()
+    rows.sort(key=lambda r: TASKS.index(r.task))  # stable: baseline first per task
+    print(
+        f"\njudge: reference graded (public + hidden cases), {'quick' if args.quick else 'full'}"
+        f" run, {time.perf_counter() - started:.0f} s\n"
+    )
+    _print(rows)
+    pool = {r.task: r for r in rows if r.runner.startswith("warm")}
+    base = {r.task: r for r in rows if r.runner.startswith("unsafe")}
+    print()
+    for task_id in TASKS:
+        ok = pool[task_id].p50 <= base[task_id].p50
+        print(f"goal {task_id}: warm-pool p50 <= baseline p50: {'met' if ok else 'NOT met'}")
+    ok = pool["affine"].per_second >= 20
+    print(f"goal affine: >= 20 graded submissions/s: {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
