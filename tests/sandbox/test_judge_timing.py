@@ -249,6 +249,8 @@ def relu_backward(dout, cache):
     timing = _timing(report)
     assert timing.status is CheckStatus.FAILED, timing
     assert "has a forward that took" in timing.message
+    ratio = timing.details["forward_seconds"] / timing.details["reference_forward_seconds"]
+    assert ratio > grader.REFERENCE_FORWARD_RATIO
     assert all(p == 0 for p in _gradient_points(report))
     honest = _grade(relu, relu.reference, runner)
     assert _timing(honest).status is CheckStatus.PASSED
