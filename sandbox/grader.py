@@ -759,6 +759,10 @@ class _Checker:
         candidate = max(candidate, charged)
         details = {"candidate_seconds": candidate, "untimed_cpu_charged": charged}
         problems = []
+        heavy_name = {
+            UnitKind.LAYER: "the backward pass",
+            UnitKind.OPTIMIZER: unit.call,
+        }.get(unit.kind, f"{unit.call or unit.model_class + '.loss'} with labels")
         ref_times = [self.ref.timings.get(sid) for sid in heavy]
         if all(t is not None for t in ref_times):
             reference = min(t for t in ref_times if t is not None)
@@ -766,8 +770,8 @@ class _Checker:
             details |= {"reference_seconds": reference, "reference_ratio": ratio}
             if candidate > REFERENCE_TIMING_RATIO * reference + TIMING_FLOOR_SECONDS:
                 problems.append(
-                    f"took {ratio:.0f}x the CPU time of the reference solution at a large size "
-                    f"(allowed {REFERENCE_TIMING_RATIO:.0f}x)"
+                    f"{heavy_name} took {ratio:.0f}x the CPU time of the reference solution at "
+                    f"a large size (allowed {REFERENCE_TIMING_RATIO:.0f}x)"
                 )
         fwd_t = [t for t in (self.res.timings.get(sid) for sid in light) if t is not None]
         ref_fwd = [t for t in (self.ref.timings.get(sid) for sid in light) if t is not None]
@@ -778,7 +782,7 @@ class _Checker:
             details |= {"reference_forward_seconds": reference}
             if forward > REFERENCE_FORWARD_RATIO * reference + TIMING_FLOOR_SECONDS:
                 problems.append(
-                    f"has a forward that took {forward / max(reference, 1e-9):.0f}x the CPU time "
+                    f"the forward pass took {forward / max(reference, 1e-9):.0f}x the CPU time "
                     f"of the reference's (allowed {REFERENCE_FORWARD_RATIO:.0f}x)"
                 )
         if fwd_t and self.clock.trusted and not from_parent:
@@ -787,7 +791,7 @@ class _Checker:
             details |= {"forward_seconds": forward, "backward_seconds": candidate, "ratio": ratio}
             if candidate > self.task.timing_ratio * forward + TIMING_FLOOR_SECONDS:
                 problems.append(
-                    f"took {ratio:.0f}x the forward's CPU time at a large size "
+                    f"{heavy_name} took {ratio:.0f}x the forward's CPU time at a large size "
                     f"(allowed {self.task.timing_ratio:.0f}x)"
                 )
         if not problems:
@@ -802,10 +806,6 @@ class _Checker:
                 return True
             self._add(case, unit, name, 0.0, CheckStatus.PASSED, details=details)
             return False
-        who = {
-            UnitKind.LAYER: "the backward pass",
-            UnitKind.OPTIMIZER: f"{unit.call}",
-        }.get(unit.kind, f"{unit.call or unit.model_class + '.loss'} with labels")
         source = (
             " (measured from the whole run's CPU time: the timings reported from inside the "
             "sandbox do not account for it)"
@@ -819,7 +819,7 @@ class _Checker:
             )
         else:
             verdict = ": slower than expected (no credit depends on it)."
-        msg = f"{who} {' and '.join(problems)}{source}{verdict}"
+        msg = f"{'; '.join(problems)}{source}{verdict}"
         self._add(case, unit, name, 0.0, bad, msg, details=details)
         return voids
 
