@@ -258,6 +258,10 @@ def _judge(
     if result.status == "rejected":
         err = result.module_error
         return early(Verdict.REJECTED, _describe_load(err, rejected=True))
+    if result.refusals:
+        # A sandbox operation refused at run time (a socket, a process, a signal, ctypes) is
+        # outside the rules whether or not the code caught the PermissionError: no marks.
+        return early(Verdict.REJECTED, _describe_refusals(result.refusals))
     if result.status == "load_error":
         return early(Verdict.ERROR, _describe_load(result.module_error, rejected=False))
 
@@ -367,6 +371,15 @@ def _where(err: ErrorInfo) -> str:
     if not err.line or "solution.py" in err.message:
         return ""
     return f" (solution.py, line {err.line})"
+
+
+def _describe_refusals(refusals: list[str]) -> str:
+    # The names are the audit events the harness refuses, never text the candidate shapes.
+    names = ", ".join(refusals[:5]) + (", ..." if len(refusals) > 5 else "")
+    return (
+        f"Your code was refused: it attempted an operation the sandbox does not allow ({names}). "
+        "Catching the error does not make it allowed: use only numpy and the listed modules."
+    )
 
 
 def _describe_load(err: ErrorInfo | None, *, rejected: bool) -> str:

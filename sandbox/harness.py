@@ -35,6 +35,8 @@ import numpy.linalg
 import numpy.random
 
 from sandbox.protocol import (
+    DENIED_EVENTS,
+    MAX_REFUSALS,
     STDOUT_KEEP_BYTES,
     ErrorInfo,
     Job,
@@ -131,30 +133,14 @@ _DENIED_MODULES: frozenset[str] = frozenset(
         "marshal",
     }
 )
-_DENIED_EVENTS: frozenset[str] = frozenset(
-    {
-        "os.system",
-        "os.exec",
-        "os.posix_spawn",
-        "os.spawn",
-        "os.kill",
-        "os.killpg",
-        "subprocess.Popen",
-        "socket.__new__",
-        "socket.connect",
-        "socket.bind",
-        "ctypes.dlopen",
-        "ctypes.dlsym",
-        "ctypes.cdata",
-        "ctypes.call_function",
-        "sys.addaudithook",
-        "sys.setprofile",
-        "sys.settrace",
-        "pickle.find_class",
-    }
-)
 
 _MAX_TB_FRAMES = 20
+
+# Every operation the audit hook refused in this process, in order, each once: the candidate may
+# catch the PermissionError, but the refusal still reaches the grader (verdict rejected). The
+# candidate runs in this process and could empty this list; that only hides its own hostility,
+# never earns marks, since verdicts are computed on the trusted side from the returned arrays.
+REFUSALS: list[str] = []
 
 # Stack reserved per thread a candidate manages to start. glibc's default is RLIMIT_STACK (8 MiB):
 # under RLIMIT_AS, ~30 such threads exhausted the address space before pids.max stopped them, so
@@ -236,7 +222,9 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         name = args[0]
         if isinstance(name, str) and name.partition(".")[0] in _DENIED_MODULES:
             raise ForbiddenImportError(_refusal(name))
-    elif event in _DENIED_EVENTS:
+    elif event in DENIED_EVENTS:
+        if event not in REFUSALS and len(REFUSALS) < MAX_REFUSALS:
+            REFUSALS.append(event)
         raise PermissionError(f"{event} is not allowed in the sandbox")
 
 
@@ -598,6 +586,7 @@ def execute(job: Job) -> Result:
         timings=runner.timings if runner else {},
         module_error=module_error,
         stdout=keep.decode("utf-8", "replace"),
+        refusals=list(REFUSALS),
     )
 
 

@@ -24,11 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "DENIED_EVENTS",
     "DTYPES",
     "MAX_ARRAY_BYTES",
     "MAX_FRAME_BYTES",
     "MAX_HEADER_BYTES",
     "MAX_NDIM",
+    "MAX_REFUSALS",
     "MAX_SOURCE_CHARS",
     "STDOUT_KEEP_BYTES",
     "ErrorInfo",
@@ -60,6 +62,33 @@ MAX_SOURCE_CHARS = 1 * 2**20
 MAX_ARRAYS = 4096
 STDOUT_KEEP_BYTES = 4096
 MAX_TEXT_CHARS = 64 * 1024  # one error message or traceback
+MAX_REFUSALS = 32  # distinct refused operations one result may list
+
+# Audit events the harness refuses inside the child (PermissionError). A result may name only
+# these as refusals: the grader shows them to the candidate, so they must never be free text
+# that untrusted code could fill with hidden inputs.
+DENIED_EVENTS: frozenset[str] = frozenset(
+    {
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.kill",
+        "os.killpg",
+        "subprocess.Popen",
+        "socket.__new__",
+        "socket.connect",
+        "socket.bind",
+        "ctypes.dlopen",
+        "ctypes.dlsym",
+        "ctypes.cdata",
+        "ctypes.call_function",
+        "sys.addaudithook",
+        "sys.setprofile",
+        "sys.settrace",
+        "pickle.find_class",
+    }
+)
 
 Status = Literal["ok", "load_error", "rejected"]
 _STATUSES: frozenset[str] = frozenset({"ok", "load_error", "rejected"})
@@ -124,6 +153,8 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     module_error: ErrorInfo | None = None
     stdout: str = ""
+    # Operations the harness's audit hook refused (e.g. "socket.__new__"), caught or not.
+    refusals: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- encoding
@@ -185,6 +216,7 @@ def encode_result(result: Result) -> bytes:
         "timings": result.timings,
         "module_error": None if result.module_error is None else result.module_error.to_json(),
         "stdout": result.stdout,
+        "refusals": result.refusals,
     }
     return _encode(header, result.outputs)
 
@@ -314,6 +346,13 @@ def decode_result(data: bytes) -> Result:
     raw_module_error = header.get("module_error")
     module_error = None if raw_module_error is None else ErrorInfo.from_json(raw_module_error)
     stdout = _text(header.get("stdout", ""), "stdout", STDOUT_KEEP_BYTES)
+    raw_refusals = header.get("refusals", [])
+    if not isinstance(raw_refusals, list) or len(raw_refusals) > MAX_REFUSALS:
+        raise ProtocolError(f"refusals must be a list of at most {MAX_REFUSALS} strings")
+    refusals = [_text(r, "refusal", 200) for r in raw_refusals]
+    unknown = next((r for r in refusals if r not in DENIED_EVENTS), None)
+    if unknown is not None or len(set(refusals)) != len(refusals):
+        raise ProtocolError("refusals must name distinct refused audit events")
     return Result(
         status=cast(Status, status),
         outputs=arrays,
@@ -321,6 +360,7 @@ def decode_result(data: bytes) -> Result:
         timings=timings,
         module_error=module_error,
         stdout=stdout,
+        refusals=refusals,
     )
 
 

@@ -52,6 +52,11 @@ EXPECTED: dict[str, Verdict] = {
     "import_builtins_bypass": Verdict.REJECTED,
     "import_exec_bypass": Verdict.REJECTED,
     "fake_result_frame": Verdict.REJECTED,
+    # an operation the audit hook refused, even with the PermissionError caught and the right
+    # arrays returned: a socket, subprocess/os.system/exec, os.kill
+    "network_socket": Verdict.REJECTED,
+    "import_sys_modules": Verdict.REJECTED,
+    "signal_parent": Verdict.REJECTED,
     # the candidate's own code broke: Python 2 syntax, abort(), a /tmp it locked itself out of
     "python2_code": Verdict.ERROR,
     "abort": Verdict.ERROR,
@@ -59,10 +64,17 @@ EXPECTED: dict[str, Verdict] = {
     # numpy patched inside the child returns zeros: wrong arrays, nothing else
     "tamper_numpy": Verdict.FAILED,
 }
+# The audit event each refused-operation attack is told about.
+REFUSED_OPERATIONS = {
+    "network_socket": "socket.__new__",
+    "import_sys_modules": "os.system",
+    "signal_parent": "os.kill",
+}
 # These compute the right affine on purpose (the runner tests need their honest path) and what
 # they try against the sandbox fails with ordinary OS errors the judge cannot tell from honest
-# code: verdicts come from returned arrays only (DESIGN.md section 4), so they pass. What must
-# hold is that the attack printed BLOCKED and never LEAK (the recruiter sees printed output).
+# code, without meeting the audit hook (network_ctypes_syscall finds no ctypes module to call):
+# verdicts come from returned arrays only (DESIGN.md section 4), so they pass. What must hold is
+# that the attack printed BLOCKED and never LEAK (the recruiter sees printed output).
 CONTAINED_BUT_CORRECT = (
     "daemonize",
     "fill_tmp",
@@ -81,11 +93,6 @@ CONTAINED_BUT_CORRECT = (
     "tmp_check",
     "write_outside_tmp",
 )
-# Left out on purpose: network_socket, import_sys_modules and signal_parent meet the harness's
-# audit hook (socket, os.system/exec/Popen, os.kill), swallow its PermissionError and then get
-# full marks. A refused operation is outside the rules like a refused import, so the verdict
-# should be REJECTED; asserting today's PASSED would pin the wrong behaviour.
-NOT_YET_JUDGED = ("network_socket", "import_sys_modules", "signal_parent")
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +176,8 @@ def test_attack_gets_its_verdict_and_no_marks(
     report = _grade(task, (ATTACKS / f"{name}.py").read_text(), pooled, limits)
     assert report.verdict is EXPECTED[name], report.message
     assert report.score < report.max_score
+    if name in REFUSED_OPERATIONS:
+        assert REFUSED_OPERATIONS[name] in report.message
     if report.verdict is not Verdict.FAILED and report.verdict is not Verdict.ERROR:
         assert report.score == 0
     _assert_candidate_view_keeps_secrets(report, task, secrets)
@@ -189,7 +198,7 @@ def test_contained_attack_is_graded_on_its_arrays_alone(
     _judge_keeps_serving(task, pooled)
 
 
-def test_every_attack_is_judged_or_listed_as_not_yet_judged() -> None:
-    names = [*EXPECTED, *CONTAINED_BUT_CORRECT, *NOT_YET_JUDGED]
+def test_every_attack_is_judged() -> None:
+    names = [*EXPECTED, *CONTAINED_BUT_CORRECT]
     assert len(names) == len(set(names))
     assert {p.stem for p in ATTACKS.glob("*.py")} == set(names)

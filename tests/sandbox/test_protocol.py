@@ -67,6 +67,7 @@ def test_result_round_trip_keeps_errors_timings_and_stdout() -> None:
         timings={"b": 0.0125},
         module_error=None,
         stdout="hello\n",
+        refusals=["os.kill", "socket.__new__"],
     )
     back = decode_result(encode_result(result))
     assert back.status == "ok"
@@ -75,6 +76,7 @@ def test_result_round_trip_keeps_errors_timings_and_stdout() -> None:
     assert back.timings == result.timings
     assert back.stdout == "hello\n"
     assert back.module_error is None
+    assert back.refusals == ["os.kill", "socket.__new__"]
 
 
 def test_object_and_complex_arrays_are_refused_on_encode() -> None:
@@ -142,6 +144,11 @@ def test_bool_bytes_other_than_zero_and_one_are_normalised() -> None:
         {"kind": "result", "status": "ok", "arrays": [], "errors": {"a": {"type": 1}}},
         {"kind": "result", "status": "ok", "arrays": [], "stdout": "x" * 5000},
         {"kind": "result", "status": "ok"},
+        # refusals are shown to the candidate: only known audit events, no free text
+        {"kind": "result", "status": "ok", "arrays": [], "refusals": "os.kill"},
+        {"kind": "result", "status": "ok", "arrays": [], "refusals": ["hidden 0.4172"]},
+        {"kind": "result", "status": "ok", "arrays": [], "refusals": [1]},
+        {"kind": "result", "status": "ok", "arrays": [], "refusals": ["os.kill", "os.kill"]},
     ],
 )
 def test_bad_result_headers_are_refused(header: dict[str, object]) -> None:
