@@ -324,3 +324,81 @@ def test_a_slow_optimizer_only_warns(tmp_path: Path, runner: Runner) -> None:
     timing = _timing(report, "update time")
     assert timing.status is CheckStatus.WARNING, timing
     assert (report.verdict, report.score) == (Verdict.PASSED, task.points)
+
+
+# Finite differences through the candidate's own loss, for two bank tasks whose timing cases
+# this guards: a loss function and a model-style loss with a weight matrix (dW only).
+FD_BANK = {
+    "mse_loss": """
+import numpy as np
+
+def _loss(x, y):
+    return np.sum((x - y) ** 2) / x.size
+
+def mse_loss(x, y):
+    dx = np.zeros_like(x)
+    flat, g = x.reshape(-1), dx.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + 1e-5
+        plus = _loss(x, y)
+        flat[i] = old - 1e-5
+        minus = _loss(x, y)
+        flat[i] = old
+        g[i] = (plus - minus) / 2e-5
+    return _loss(x, y), dx
+""",
+    "linear_softmax": """
+import numpy as np
+
+def _loss(W, X, y, reg):
+    s = X @ W
+    s = s - s.max(axis=1, keepdims=True)
+    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(X.shape[0]), y].mean() + reg * np.sum(W * W)
+
+def softmax_loss_vectorized(W, X, y, reg):
+    dW = np.zeros_like(W)
+    flat, g = W.reshape(-1), dW.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + 1e-5
+        plus = _loss(W, X, y, reg)
+        flat[i] = old - 1e-5
+        minus = _loss(W, X, y, reg)
+        flat[i] = old
+        g[i] = (plus - minus) / 2e-5
+    return _loss(W, X, y, reg), dW
+
+def softmax_loss_naive(W, X, y, reg):  # honest: only the vectorized unit is under test
+    s = X @ W
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(X.shape[0]), y]).mean() + reg * np.sum(W * W)
+    p[np.arange(X.shape[0]), y] -= 1
+    return loss, X.T @ p / X.shape[0] + 2 * reg * W
+""",
+}
+# The unit that differentiates numerically in each.
+FD_UNIT = {"mse_loss": "mse_loss", "linear_softmax": "vectorized"}
+
+
+@pytest.mark.parametrize("task_id", sorted(FD_BANK))
+def test_a_finite_difference_loss_is_flagged_on_the_banks_timing_cases(
+    task_id: str, runner: Runner
+) -> None:
+    task = load_task(FIXTURES.parents[2] / "question_bank" / "coding" / task_id)
+    honest = _grade(task, task.reference, runner)
+    assert (honest.verdict, honest.score) == (Verdict.PASSED, task.points), honest.message
+    report = _grade(task, FD_BANK[task_id], runner)
+    unit = FD_UNIT[task_id]
+    timing = next(
+        c for c in report.checks if (c.case, c.unit, c.name) == ("t", unit, "backward time")
+    )
+    assert timing.status is CheckStatus.FAILED, timing.message
+    assert timing.details["reference_ratio"] > grader.REFERENCE_TIMING_RATIO
+    assert report.verdict is Verdict.FAILED
+    # right on every small case, yet the numerical unit's gradients earn nothing
+    points = [c.points for c in report.checks if c.unit == unit and c.name.startswith("gradient")]
+    assert points
+    assert all(p == 0 for p in points)
