@@ -29,12 +29,28 @@ from sandbox import harness
 PR_SET_DUMPABLE = 4
 
 
-def _set_non_dumpable() -> None:
+def _set_dumpable(flag: int) -> None:
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    if libc.prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl(PR_SET_DUMPABLE, {flag}) failed")
+
+
+def _be_the_oom_victim() -> None:
+    """Set this child's oom_score_adj to 1000, so the OOM killer picks it, never the zygote.
+
+    A non-dumpable process's /proc/self files belong to root, so the write fails with EACCES
+    while the child is still non-dumpable like the zygote it was forked from. It is dumpable for
+    the one write: no job has been read yet, and the only other process in the pid namespace is
+    the zygote (the previous job's processes were all killed and reaped).
+    """
+    _set_dumpable(1)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+    finally:
+        _set_dumpable(0)
 
 
 def _wipe_tmp() -> None:
@@ -63,9 +79,7 @@ def _child(fields: list[str], job_fd: int, result_fd: int) -> None:
         low = fd + 1
     os.closerange(low, 1 << 16)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    # Be the one the OOM killer picks, never the zygote.
-    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as fh:
-        fh.write("1000")
+    _be_the_oom_victim()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_soft, cpu_hard))
     resource.setrlimit(resource.RLIMIT_AS, (address, address))
@@ -91,7 +105,7 @@ def _reap_everything() -> None:
 
 def serve(ctl_fd: int, status_fd: int, job_fd: int, result_fd: int) -> None:
     """Fork one child per command until the control pipe closes."""
-    _set_non_dumpable()
+    _set_dumpable(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     harness.warm_numpy_star()
     ctl = os.fdopen(ctl_fd, "rb", buffering=0)

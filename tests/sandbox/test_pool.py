@@ -128,3 +128,27 @@ def test_close_leaves_no_slot_process_and_no_cgroup(two_slots: PooledRunner) -> 
     two_slots.close()
     assert not _slot_processes(uids)
     assert not _cgroup_dirs(uids)
+
+
+OOM_PROBE = """
+import numpy as np
+os = np.lib._utils_impl.os
+
+def tag(x):
+    own = float(open('/proc/self/oom_score_adj').read())
+    zygote = float(open('/proc/1/oom_score_adj').read())
+    # a non-dumpable process's /proc/<pid> files belong to root, not to its own uid
+    dumpable = float(os.stat('/proc/self/oom_score_adj').st_uid == os.getuid())
+    return np.array([own, zygote, dumpable])
+"""
+
+
+def test_a_pooled_job_is_the_oom_killers_pick_and_stays_non_dumpable(
+    two_slots: PooledRunner,
+) -> None:
+    job = Job(source=OOM_PROBE, arrays={"x": np.zeros(1)}, plan=PLAN)
+    for _ in range(2):  # the first fork and a later one of the same zygote
+        outcome = two_slots.run(job, LIMITS)
+        assert outcome.result is not None, outcome
+        assert not outcome.result.errors, outcome.result.errors
+        np.testing.assert_array_equal(outcome.result.outputs["y"], [1000.0, 0.0, 0.0])
