@@ -597,9 +597,17 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def run_job(
-    job_fd: int, result_fd: int, before_candidate: Callable[[], None] | None = None
+    job_fd: int,
+    result_fd: int,
+    before_candidate: Callable[[], None] | None = None,
+    *,
+    threads_limited: bool = False,
 ) -> None:
-    """Read one job from job_fd, run it, write the result frame to result_fd and exit."""
+    """Read one job from job_fd, run it, write the result frame to result_fd and exit.
+
+    ``threads_limited``: limit_thread_memory() already ran in the process this one was forked
+    from (the zygote); its settings are inherited.
+    """
     try:
         job = decode_job(read_frame(job_fd))
     except (ProtocolError, OSError) as exc:
@@ -610,7 +618,8 @@ def run_job(
         warm_numpy_star()
     if before_candidate is not None:
         before_candidate()
-    limit_thread_memory()
+    if not threads_limited:
+        limit_thread_memory()
     install_guards()
     result = execute(job)
     try:

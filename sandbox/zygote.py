@@ -14,6 +14,7 @@ zygote -> parent ``R`` once ready, ``D <wait status>`` after each job.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import random
 import resource
@@ -29,11 +30,15 @@ from sandbox import harness
 PR_SET_DUMPABLE = 4
 
 
-def _set_dumpable(flag: int) -> None:
-    import ctypes
+# Loaded once in the zygote, before harness.limit_thread_memory() drops ctypes from sys.modules:
+# each child then calls prctl without importing ctypes again. The audit hook that refuses ctypes
+# calls to candidates is installed after the child's last use, and refuses any later call made
+# through this handle (ctypes.call_function) as through any other.
+_libc = ctypes.CDLL(None, use_errno=True)
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
+
+def _set_dumpable(flag: int) -> None:
+    if _libc.prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), f"prctl(PR_SET_DUMPABLE, {flag}) failed")
 
 
@@ -88,7 +93,7 @@ def _child(fields: list[str], job_fd: int, result_fd: int) -> None:
     # Every fork would otherwise share the zygote's random state.
     random.seed()
     np.random.seed()
-    harness.run_job(job_fd, result_fd)
+    harness.run_job(job_fd, result_fd, threads_limited=True)
 
 
 def _reap_everything() -> None:
@@ -108,6 +113,9 @@ def serve(ctl_fd: int, status_fd: int, job_fd: int, result_fd: int) -> None:
     _set_dumpable(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     harness.warm_numpy_star()
+    # Once here, not per job (about 2 ms): a forked child inherits the thread stack size and
+    # glibc's arena limit, and the zygote starts no thread that could fix the limit earlier.
+    harness.limit_thread_memory()
     ctl = os.fdopen(ctl_fd, "rb", buffering=0)
     os.write(status_fd, b"R\n")
     buf = b""
