@@ -9,7 +9,7 @@ case is drawn once and run on both sides.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -301,21 +301,17 @@ class _Builder:
 
 def candidate_plan(task: TaskSpec, cases: list[Case]) -> Plan:
     """Build the candidate's plan: outputs, gradients, property steps and timed steps."""
-    b = _Builder(task)
-    for case in cases:
-        b.add_inputs(case)
-        for unit in task.units:
-            if case.timing:
-                _timed(b, case, unit)
-                continue
-            {
-                UnitKind.LAYER: _layer_candidate,
-                UnitKind.FUNCTION: _function,
-                UnitKind.LOSS: _loss_candidate,
-                UnitKind.OPTIMIZER: _optimizer,
-                UnitKind.MODEL: _model_candidate,
-            }[unit.kind](b, case, unit)
-    return b.plan()
+    return _build_plan(
+        task,
+        cases,
+        {
+            UnitKind.LAYER: _layer_candidate,
+            UnitKind.FUNCTION: _function,
+            UnitKind.LOSS: _loss_candidate,
+            UnitKind.OPTIMIZER: _optimizer,
+            UnitKind.MODEL: _model_candidate,
+        },
+    )
 
 
 def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
@@ -324,20 +320,32 @@ def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
     The timing case runs the same timed steps as the candidate's plan: the reference's own CPU
     time is the yardstick for units without a forward of their own to compare with (losses).
     """
+    return _build_plan(
+        task,
+        cases,
+        {
+            UnitKind.LAYER: _layer_reference,
+            UnitKind.FUNCTION: _function,
+            UnitKind.LOSS: _loss_reference,
+            UnitKind.OPTIMIZER: _optimizer,
+            UnitKind.MODEL: _model_reference,
+        },
+    )
+
+
+def _build_plan(
+    task: TaskSpec,
+    cases: list[Case],
+    steps_for: Mapping[UnitKind, Callable[[_Builder, Case, UnitSpec], None]],
+) -> Plan:
     b = _Builder(task)
     for case in cases:
         b.add_inputs(case)
         for unit in task.units:
             if case.timing:
                 _timed(b, case, unit)
-                continue
-            {
-                UnitKind.LAYER: _layer_reference,
-                UnitKind.FUNCTION: _function,
-                UnitKind.LOSS: _loss_reference,
-                UnitKind.OPTIMIZER: _optimizer,
-                UnitKind.MODEL: _model_reference,
-            }[unit.kind](b, case, unit)
+            else:
+                steps_for[unit.kind](b, case, unit)
     return b.plan()
 
 

@@ -15,13 +15,16 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class QuestionRead(BaseModel):
+class AssessmentQuestion(BaseModel):
     id: str
     version: str
     kind: str
     skills: list[str]
     difficulty: int
     points: float
+
+
+class QuestionRead(AssessmentQuestion):
     source: str
     prompt: str
     is_parameterized: bool
@@ -45,15 +48,6 @@ class AssessmentCreate(_In):
         if self.question_ids is not None and self.time_limit_minutes is None:
             raise ValueError("`time_limit_minutes` is required with `question_ids`")
         return self
-
-
-class AssessmentQuestion(BaseModel):
-    id: str
-    version: str
-    kind: str
-    skills: list[str]
-    difficulty: int
-    points: float
 
 
 class AssessmentRead(BaseModel):

@@ -7,32 +7,30 @@ from app.attempts.service import CandidateView
 from app.models import Assessment, Attempt, QuestionVersion, Submission
 
 
+def _summary(q: QuestionVersion) -> dict[str, object]:
+    return {
+        "id": q.question_id,
+        "version": q.version,
+        "kind": q.kind,
+        "skills": q.skills,
+        "difficulty": q.difficulty,
+        "points": q.points,
+    }
+
+
 def question(q: QuestionVersion) -> schemas.QuestionRead:
-    return schemas.QuestionRead(
-        id=q.question_id,
-        version=q.version,
-        kind=q.kind,
-        skills=q.skills,
-        difficulty=q.difficulty,
-        points=q.points,
-        source=q.source,
-        prompt=str(q.content.get("prompt") or q.content.get("title") or ""),
-        is_parameterized=bool(q.content.get("params")),
+    return schemas.QuestionRead.model_validate(
+        _summary(q)
+        | {
+            "source": q.source,
+            "prompt": str(q.content.get("prompt") or q.content.get("title") or ""),
+            "is_parameterized": bool(q.content.get("params")),
+        }
     )
 
 
 def assessment(a: Assessment) -> schemas.AssessmentRead:
-    questions = [
-        schemas.AssessmentQuestion(
-            id=i.question.question_id,
-            version=i.question.version,
-            kind=i.question.kind,
-            skills=i.question.skills,
-            difficulty=i.question.difficulty,
-            points=i.question.points,
-        )
-        for i in a.items
-    ]
+    questions = [schemas.AssessmentQuestion.model_validate(_summary(i.question)) for i in a.items]
     return schemas.AssessmentRead(
         id=a.id,
         title=a.title,
