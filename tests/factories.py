@@ -38,6 +38,22 @@ def single_choice(qid: str, skill: str, answer: str = "b", **overrides: Any) -> 
     }
 
 
+def coding(qid: str, skill: str, **overrides: Any) -> dict[str, Any]:
+    """A coding question's content without task files: enough to save and show, not to grade."""
+    return {
+        "id": qid,
+        "kind": "coding",
+        "skills": [skill],
+        "difficulty": 1,
+        "points": 10.0,
+        "title": f"Task {qid}",
+        "statement": "Write `f`.",
+        "starter": "def f(x):\n    pass\n",
+        "functions": ["f(x) -> y"],
+        **overrides,
+    }
+
+
 def make_question(session: Session, content: dict[str, Any], **overrides: Any) -> QuestionVersion:
     content = {"tags": [], **content}
     fields: dict[str, Any] = {
