@@ -79,11 +79,13 @@ def make_assessment(
     organization: Organization,
     questions: list[QuestionVersion],
     time_limit_minutes: int = 30,
+    **overrides: Any,
 ) -> Assessment:
     assessment = Assessment(
         organization_id=organization.id,
         title=f"Assessment {next(_counter)}",
         time_limit_minutes=time_limit_minutes,
+        **overrides,
     )
     assessment.items = [AssessmentItem(position=i, question=q) for i, q in enumerate(questions)]
     session.add(assessment)
