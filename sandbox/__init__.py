@@ -1,8 +1,11 @@
 """The judge: grades coding submissions in a sandbox child against trusted gradient checks."""
 
 from sandbox.errors import SandboxError
-from sandbox.grader import ReferenceFailedError, grade
-from sandbox.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading.grader import grade
+from sandbox.grading.loader import load_task, load_tasks
+from sandbox.grading.reference import ReferenceFailedError
+from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading.tasks import TaskError, TaskSpec
 from sandbox.runners import (
     IsolatedRunner,
     Limits,
@@ -12,7 +15,6 @@ from sandbox.runners import (
     Termination,
     UnsafeLocalRunner,
 )
-from sandbox.tasks import TaskError, TaskSpec, load_task, load_tasks
 
 __all__ = [
     "CheckResult",

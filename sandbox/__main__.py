@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 from sandbox.errors import SandboxError
-from sandbox.grader import grade
-from sandbox.report import GradeReport
+from sandbox.grading.grader import grade
+from sandbox.grading.loader import load_task
+from sandbox.grading.report import GradeReport
+from sandbox.grading.tasks import TaskError
 from sandbox.runners import PooledRunner, Runner, UnsafeLocalRunner
-from sandbox.tasks import TaskError, load_task
 
 
 def main(argv: list[str] | None = None) -> int:

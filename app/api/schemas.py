@@ -186,6 +186,9 @@ class QuestionResult(BaseModel):
     report: dict[str, Any] | None = Field(
         default=None, description="Coding questions: the judge's checks, per case and gradient"
     )
+    choice_order: list[str] | None = Field(
+        default=None, description="Choice questions: the choice ids in the order the candidate saw"
+    )
 
 
 class AttemptRead(BaseModel):
