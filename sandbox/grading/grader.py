@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from sandbox.grading.checker import Checker
+from sandbox.grading.checklist import refusal as find_refusal
+from sandbox.grading.checklist import run_checks
 from sandbox.grading.messages import describe_load, describe_refusals
 from sandbox.grading.reference import Prepared, prepare
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
@@ -89,11 +90,10 @@ def _judge(task: TaskSpec, prepared: Prepared, outcome: RunOutcome, *, hidden: b
     if result.status == "load_error":
         return early(Verdict.ERROR, describe_load(result.module_error, rejected=False))
 
-    checker = Checker(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
-    checks = checker.run()
+    checks = run_checks(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
     score = sum(c.points for c in checks)
     scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
-    refusal = checker.refusal()
+    refusal = find_refusal(task, prepared, result)
     message = _summary(checks)
     if refusal is not None:
         # Forbidden at run time what load time refuses, or not an array at all: the submission

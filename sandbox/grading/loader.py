@@ -12,10 +12,12 @@ from typing import Any
 import yaml
 
 from sandbox.grading.tasks import (
+    DRAWN,
     SKILLS,
     CaseSpec,
     Dim,
     InputSpec,
+    KinkSpec,
     Scoring,
     TaskError,
     TaskSpec,
@@ -88,7 +90,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         {
             "id", "title", "skills", "difficulty", "points", "explanation", "functions", "dims",
             "inputs", "params", "units", "cases", "tolerances", "scoring", "probes", "step",
-            "timing_ratio",
+            "timing_ratio", "kinks",
         },
     )  # fmt: skip
     task_id = _req(raw, "id", str, "task")
@@ -137,7 +139,9 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         hidden_cases=hidden,
         timing_case=timing,
         tolerances=_tolerances(raw.get("tolerances") or {}),
-        scoring=Scoring(**_floats(raw.get("scoring") or {}, {"forward", "state", "gradient"})),
+        scoring=Scoring(
+            **_floats(raw.get("scoring") or {}, {"forward", "state", "gradient", "shape"})
+        ),
         probes=int(raw.get("probes", 2)),
         step=float(raw.get("step", 1e-5)),
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
@@ -145,16 +149,62 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         mutants={
             p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("mutants/*.py"))
         },
+        kinks=_kinks(raw.get("kinks")),
+        kinks_source=_read(folder / "kinks.py") if "kinks" in raw else "",
         path=folder,
     )
     _validate(task)
     return task
 
 
+def _drawn(value: Any, where: str) -> None:
+    """Check the drawn markers inside a param or init value: {uniform: [lo, hi]}, ..."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in DRAWN:
+            kind, arg = next(iter(value.items()))
+            numbers = isinstance(arg, list) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in arg
+            )
+            if kind == "choice" and not (isinstance(arg, list) and arg):
+                raise TaskError(f"{where}: choice needs a non-empty list")
+            if kind != "choice" and not (numbers and len(arg) == 2 and arg[0] <= arg[1]):
+                raise TaskError(f"{where}: {kind} needs [low, high] with low <= high")
+            if kind == "randint" and not all(isinstance(v, int) for v in arg):
+                raise TaskError(f"{where}: randint needs int bounds")
+            return
+        for k, v in value.items():
+            _drawn(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            _drawn(v, where)
+
+
+def _kinks(raw: Any) -> KinkSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise TaskError("kinks: expected {call: NAME, args: [...], margin: FLOAT}")
+    _known(raw, "kinks", {"call", "args", "margin"})
+    call = _req(raw, "call", str, "kinks")
+    if not _NAME.match(call) or call.startswith("_"):
+        raise TaskError("kinks: call must name a public function of kinks.py")
+    margin = float(raw.get("margin", 1e-3))
+    if margin <= 0:
+        raise TaskError("kinks: margin must be positive")
+    return KinkSpec(call=call, args=_names(raw, "args", "kinks"), margin=margin)
+
+
 def _validate(task: TaskSpec) -> None:
     if task.probes < 2:
         raise TaskError("probes must be at least 2 per input tensor")
     names = set(task.inputs) | set(task.params)
+    for case in (*task.public_cases, *task.hidden_cases, *_opt(task.timing_case)):
+        _drawn({**task.params, **case.params}, "params")
+    for unit in task.units:
+        _drawn(dict(unit.init), f"unit {unit.id}: init")
+    for name in task.kinks.args if task.kinks else ():
+        if name not in names:
+            raise TaskError(f"kinks: {name!r} is neither an input nor a param")
     if set(task.inputs) & set(task.params):
         raise TaskError("an input and a param share a name")
     for unit in task.units:

@@ -20,9 +20,6 @@ from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
 Expr = dict[str, Any]
 Step = dict[str, Any]
 
-TIMED_FORWARDS = 3
-TIMED_BACKWARDS = 2
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -141,13 +138,20 @@ def candidate_plan(task: TaskSpec, cases: list[Case]) -> Plan:
     )
 
 
+def kink_key(case: Case) -> str:
+    """Name the output holding a drawn case's distance to the task's kinks."""
+    return f"{case.name}/kinks"
+
+
 def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
     """Build the reference's plan: outputs, gradients, probes' perturbed forwards, timed steps.
 
     The timing case runs the same timed steps as the candidate's plan: the reference's own CPU
     time is the yardstick for units without a forward of their own to compare with (losses).
+    With a kinks function (from kinks.py, run in the same child), every drawn case (each timing
+    trial too) also reports its distance to the task's kinks.
     """
-    return _build_plan(
+    plan = _build_plan(
         task,
         cases,
         {
@@ -158,6 +162,14 @@ def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
             UnitKind.MODEL: _model_reference,
         },
     )
+    if task.kinks is not None:
+        kinks = task.kinks
+        for case in cases:
+            for drawn in case.trials or (case,):
+                args = [arg_expr(a, drawn) for a in kinks.args]
+                step = {"id": kink_key(drawn), "call": kinks.call, "args": args}
+                plan.steps.append(step | {"keep": {kink_key(drawn): []}})
+    return plan
 
 
 def _build_plan(
@@ -167,7 +179,8 @@ def _build_plan(
 ) -> Plan:
     b = _Builder(task)
     for case in cases:
-        b.add_inputs(case)
+        for drawn in case.trials or (case,):
+            b.add_inputs(drawn)
         for unit in task.units:
             if case.timing:
                 _timed(b, case, unit)
@@ -205,7 +218,6 @@ def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     outs = list(unit.outputs)
     keep = {k.out(o): [i] for i, o in enumerate(outs)}
     fwd = b.step({"id": k("fwd"), "call": unit.forward, "args": args, "keep": keep}, unit.forward)
-    cache = b.step({"id": k("cache"), "let": _ref(fwd, len(outs))}, unit.forward)
     _keep_state(b, unit, k, unit.forward)
     douts = case.douts[unit.id]
     dout_refs = []
@@ -215,12 +227,16 @@ def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     paths = _grad_paths(unit)
 
     def backward(variant: str, dargs: list[Expr]) -> None:
+        # Every backward gets the cache of a forward of its own: a backward may consume its
+        # cache (cache.pop()) as real course code does, and still earn every property's credit.
+        forward = fwd
+        if variant:
+            fresh = [arg_expr(a, case) for a in unit.args]
+            fresh_fwd: Step = {"id": k("fwd" + variant), "call": unit.forward, "args": fresh}
+            forward = b.step(fresh_fwd, unit.forward)
         keep_g = {k.grad(w, variant): p for w, p in paths.items()}
-        b.step(
-            {"id": k("bwd" + variant), "call": unit.backward, "args": [*dargs, _ref(cache)]}
-            | {"keep": keep_g},
-            unit.backward,
-        )
+        bwd: Step = {"id": k("bwd" + variant), "call": unit.backward, "keep": keep_g}
+        b.step(bwd | {"args": [*dargs, _ref(forward, len(outs))]}, unit.backward)
 
     backward("", dout_refs)
     # Properties: linear in dout (2·dout), zero dout -> zero gradients, a repeated call agrees.
@@ -314,9 +330,10 @@ def _optimizer(b: _Builder, case: Case, unit: UnitSpec) -> None:
         )
 
 
-def _model_setup(b: _Builder, case: Case, unit: UnitSpec, k: Keys) -> str:
-    init = {name: param_expr(v, case) for name, v in unit.init.items()}
-    model = b.step({"id": k("model"), "call": unit.model_class, "kwargs": init}, unit.model_class)
+def _model_setup(b: _Builder, case: Case, unit: UnitSpec, k: Keys, suffix: str = "") -> str:
+    init = {name: param_expr(v, case) for name, v in case.inits[unit.id].items()}
+    model_step = {"id": k("model" + suffix), "call": unit.model_class, "kwargs": init}
+    model = b.step(model_step, unit.model_class)
     for p in unit.params:
         b.step(_assign(model, p, {"array": case.array_name(p)}), unit.model_class)
     return model
@@ -370,64 +387,71 @@ def _model_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
         b.step(_assign(model, p, {"array": case.array_name(p)}, k("reset", p)))
 
 
-def timed_steps(case: Case, unit: UnitSpec) -> tuple[list[str], list[str]]:
-    """Step ids of the (light, heavy) timed calls of a unit on the timing case.
+def timed_trials(case: Case, unit: UnitSpec) -> list[tuple[str, str]]:
+    """Step ids of the (light, heavy) timed calls of each trial of a unit on the timing case.
 
     Heavy calls compute gradients (a layer's backward, a loss or model's loss with labels, an
-    optimizer's update); light ones are a layer's forward or a model's scores. Function units
-    compute no gradient and are not timed.
+    optimizer's update); light ones are a layer's forward or a model's scores ("" when the unit
+    has none). Function units compute no gradient and are not timed.
     """
-    k = Keys(case.name, unit.id)
     if unit.kind is UnitKind.FUNCTION:
-        return [], []
+        return []
+    k = Keys(case.name, unit.id)
     has_forward = unit.kind is UnitKind.LAYER or (unit.kind is UnitKind.MODEL and unit.scores)
-    light = [k("fwd", i) for i in range(TIMED_FORWARDS)] if has_forward else []
-    return light, [k("bwd", i) for i in range(TIMED_BACKWARDS)]
+    return [(k("fwd", i) if has_forward else "", k("bwd", i)) for i in range(len(case.trials) or 1)]
+
+
+def trial_key(key: str, trial: int) -> str:
+    """Name what timing trial `trial` kept under `key` ("t/u/grad/x" -> "t/u/grad@1/x")."""
+    head, _, name = key.rpartition("/")
+    return f"{head}@{trial}/{name}"
 
 
 def _timed(b: _Builder, case: Case, unit: UnitSpec) -> None:
     """Time the unit at a large size: finite differences in a gradient cost 1e4x.
 
-    The first heavy call also keeps its gradients, so a submission cannot answer fast and wrong
-    at the timing size while differentiating numerically on the small cases.
+    Every trial runs on inputs of its own and keeps its outputs and gradients, so each timed
+    call must compute its own answer (a memo of an earlier call is wrong there) and a
+    submission cannot answer fast and wrong at the timing size while differentiating
+    numerically on the small cases.
     """
     k = Keys(case.name, unit.id)
-    light, heavy = timed_steps(case, unit)
-    if unit.kind is UnitKind.LAYER:
-        for sid in light:
-            args = [arg_expr(a, case) for a in unit.args]
-            b.step({"id": sid, "call": unit.forward, "args": args, "timed": True}, unit.forward)
-        douts = [b.array(k("dout", o), case.douts[unit.id][o]) for o in unit.outputs]
-        keep = {k.grad(w): p for w, p in _grad_paths(unit).items()}
-        for i, sid in enumerate(heavy):
-            cache = _ref(light[0], len(unit.outputs))
-            step = {"id": sid, "call": unit.backward, "args": [*douts, cache], "timed": True}
-            b.step(step | ({"keep": keep} if i == 0 else {}), unit.backward)
-    elif unit.kind is UnitKind.LOSS:
-        keep = {k.grad(w): p for w, p in _grad_paths(unit, offset=1).items()}
-        for i, sid in enumerate(heavy):
-            args = [arg_expr(a, case) for a in unit.args]
-            step = {"id": sid, "call": unit.call, "args": args, "timed": True}
-            b.step(step | ({"keep": keep} if i == 0 else {}), unit.call)
-    elif unit.kind is UnitKind.OPTIMIZER:
-        w_name, dw_name, config_name = unit.args
-        dw_key = f"{dw_name}@0" if dw_name in unit.per_step else dw_name
-        for sid in heavy:
+    trials = timed_trials(case, unit)
+    for i, ((light, heavy), trial) in enumerate(
+        zip(trials, case.trials[: len(trials)], strict=True)
+    ):
+        args = [arg_expr(a, trial) for a in unit.args]
+        if unit.kind is UnitKind.LAYER:
+            outs = list(unit.outputs)
+            keep = {trial_key(k.out(o), i): [j] for j, o in enumerate(outs)}
+            step = {"id": light, "call": unit.forward, "args": args, "timed": True, "keep": keep}
+            b.step(step, unit.forward)
+            douts = [b.array(k("dout", o, i), trial.douts[unit.id][o]) for o in outs]
+            keep = {trial_key(k.grad(w), i): p for w, p in _grad_paths(unit).items()}
+            step = {"id": heavy, "call": unit.backward, "timed": True, "keep": keep}
+            b.step(step | {"args": [*douts, _ref(light, len(outs))]}, unit.backward)
+        elif unit.kind is UnitKind.LOSS:
+            keep = {trial_key(k.out("loss"), i): [0]}
+            keep |= {trial_key(k.grad(w), i): p for w, p in _grad_paths(unit, offset=1).items()}
+            step = {"id": heavy, "call": unit.call, "args": args, "timed": True, "keep": keep}
+            b.step(step, unit.call)
+        elif unit.kind is UnitKind.OPTIMIZER:
+            w_name, dw_name, config_name = unit.args
+            dw_key = f"{dw_name}@0" if dw_name in unit.per_step else dw_name
             args = [
-                arg_expr(w_name, case),
-                {"array": case.array_name(dw_key)},
-                arg_expr(config_name, case),
+                arg_expr(w_name, trial),
+                {"array": trial.array_name(dw_key)},
+                arg_expr(config_name, trial),
             ]
-            b.step({"id": sid, "call": unit.call, "args": args, "timed": True}, unit.call)
-    elif unit.kind is UnitKind.MODEL:
-        model = _model_setup(b, case, unit, k)
-        loss = {"ref": model, "path": ["loss"]}
-        label = f"{unit.model_class}.loss"
-        for sid in light:
-            args = [arg_expr(unit.args[0], case)]
-            b.step({"id": sid, "call": loss, "args": args, "timed": True}, label)
-        keep = {k.grad(p): [1, p] for p in unit.params}
-        for i, sid in enumerate(heavy):
-            args = [arg_expr(a, case) for a in unit.args]
-            step = {"id": sid, "call": loss, "args": args, "timed": True}
-            b.step(step | ({"keep": keep} if i == 0 else {}), label)
+            b.step({"id": heavy, "call": unit.call, "args": args, "timed": True}, unit.call)
+        elif unit.kind is UnitKind.MODEL:
+            model = _model_setup(b, trial, unit, k, suffix=str(i))
+            loss = {"ref": model, "path": ["loss"]}
+            label = f"{unit.model_class}.loss"
+            if light:
+                step = {"id": light, "call": loss, "args": args[:1], "timed": True}
+                b.step(step | {"keep": {trial_key(k.out("scores"), i): []}}, label)
+            keep_m: dict[str, list[int | str]] = {trial_key(k.out("loss"), i): [0]}
+            keep_m |= {trial_key(k.grad(p), i): [1, p] for p in unit.params}
+            step = {"id": heavy, "call": loss, "args": args, "timed": True, "keep": keep_m}
+            b.step(step, label)
