@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from sandbox.grading.patches import PatchError, apply_patch
+
 SKILLS = frozenset(
     {"forward_pass", "loss_functions", "gradient_descent", "chain_rule", "backward_pass"}
 )
@@ -36,6 +38,10 @@ _Loader.add_implicit_resolver(
 
 class TaskError(Exception):
     """A task folder is malformed, or its reference does not behave as the task says."""
+
+
+class StaleMutantError(TaskError):
+    """A mutant's diff no longer applies to its task's reference."""
 
 
 class UnitKind(StrEnum):
@@ -187,6 +193,8 @@ def load_task(directory: Path | str) -> TaskSpec:
         raise TaskError(f"{folder}/task.yaml: expected a mapping at the top level")
     try:
         return _build(folder, raw)
+    except StaleMutantError as exc:
+        raise StaleMutantError(f"{folder.name}: {exc}") from exc
     except TaskError as exc:
         raise TaskError(f"{folder}/task.yaml: {exc}") from exc
 
@@ -271,6 +279,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
     if any(c.seed is None for c in public):
         raise TaskError("every public case needs a fixed seed")
     timing = _case(cases_raw["timing"], "timing") if "timing" in cases_raw else None
+    reference = _read(folder / "reference.py")
     task = TaskSpec(
         id=task_id,
         version=folder_version(folder),
@@ -280,7 +289,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         points=points,
         statement=_read(folder / "statement.md"),
         starter=_read(folder / "starter.py"),
-        reference=_read(folder / "reference.py"),
+        reference=reference,
         functions=tuple(str(f) for f in _req(raw, "functions", list, "task")),
         dims=dims,
         inputs=inputs,
@@ -295,13 +304,31 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         step=float(raw.get("step", 1e-5)),
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
         explanation=str(raw.get("explanation", "")),
-        mutants={
-            p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("mutants/*.py"))
-        },
+        mutants=_mutants(folder, reference),
         path=folder,
     )
     _validate(task)
     return task
+
+
+def _mutants(folder: Path, reference: str) -> dict[str, str]:
+    """Apply every mutants/<bug>.diff to the reference: the mutants' sources, keyed by bug."""
+    copies = sorted(p.name for p in folder.glob("mutants/*.py"))
+    if copies:
+        raise StaleMutantError(
+            f"mutants are diffs against reference.py, not copies: {', '.join(copies)} "
+            "(write one with `chainrule bank mutant TASK NAME FILE`)"
+        )
+    mutants: dict[str, str] = {}
+    problems: list[str] = []
+    for path in sorted(folder.glob("mutants/*.diff")):
+        try:
+            mutants[path.stem] = apply_patch(reference, path.read_text(encoding="utf-8"))
+        except PatchError as exc:
+            problems.append(f"mutant {path.stem} (mutants/{path.name}): {exc}")
+    if problems:
+        raise StaleMutantError("; ".join(problems))
+    return mutants
 
 
 def _validate(task: TaskSpec) -> None:

@@ -1,0 +1,1 @@
+"""Trusted grading: task folders, cases, checks and the mutants the bank is validated with."""
