@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from app.api import schemas, views
 from app.api.problems import problem_responses
-from app.attempts import answers, flags
+from app.attempts import answers, flags, integrity
 from app.attempts import service as attempts
 from app.deps import GradingQueueDep, SessionDep
 from app.errors import (
@@ -83,6 +83,27 @@ def put_flag(
     """Flag a question for review, or clear the flag; kept with the attempt."""
     flagged = flags.set_flag(session, token=token, question_id=question_id, flagged=body.flagged)
     return schemas.FlagRead(question_id=question_id, flagged=flagged)
+
+
+@router.post(
+    "/events",
+    responses=problem_responses(
+        *_STATE_PROBLEMS, AttemptNotStartedError, InvalidRequestError, MalformedRequestError
+    ),
+)
+def post_events(
+    token: str, body: schemas.EventsCreate, session: SessionDep
+) -> schemas.EventsRecorded:
+    """Record a batch of integrity events; past the attempt's cap they are counted, not stored."""
+    recorded = integrity.record_events(
+        session,
+        token=token,
+        events=[
+            integrity.NewEvent(e.type, e.at, e.question_id, e.length, e.duration_ms)
+            for e in body.events
+        ],
+    )
+    return schemas.EventsRecorded(accepted=recorded.accepted, dropped=recorded.dropped)
 
 
 @router.post("/submit", responses=problem_responses(*_STATE_PROBLEMS, AttemptNotStartedError))
