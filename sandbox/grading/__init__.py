@@ -1,1 +1,0 @@
-"""Trusted grading: task folders, cases, checks and the mutants the bank is validated with."""
