@@ -5,6 +5,7 @@ from sandbox.grading.grader import grade
 from sandbox.grading.loader import load_task, load_tasks
 from sandbox.grading.reference import ReferenceFailedError
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading.sources import MAX_SOURCE_BYTES, SourceFileError, read_source
 from sandbox.grading.tasks import TaskError, TaskSpec
 from sandbox.runners import (
     IsolatedRunner,
@@ -17,6 +18,7 @@ from sandbox.runners import (
 )
 
 __all__ = [
+    "MAX_SOURCE_BYTES",
     "CheckResult",
     "CheckStatus",
     "GradeReport",
@@ -27,6 +29,7 @@ __all__ = [
     "RunOutcome",
     "Runner",
     "SandboxError",
+    "SourceFileError",
     "TaskError",
     "TaskSpec",
     "Termination",
@@ -35,4 +38,5 @@ __all__ = [
     "grade",
     "load_task",
     "load_tasks",
+    "read_source",
 ]
