@@ -29,10 +29,10 @@ from sandbox.cases import (
     timed_steps,
 )
 from sandbox.errors import SandboxError
-from sandbox.protocol import ErrorInfo, Job, Result
 from sandbox.report import CheckResult, CheckStatus, GradeReport, Verdict
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
 from sandbox.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
+from sandbox.wire import ErrorInfo, Job, Result
 
 # A backward may take this long over the timing floor before it counts as "far slower" than the
 # forward: CPU-time noise on tiny forwards must never flag an honest backward.

@@ -17,10 +17,10 @@ from autograd import grad
 from sandbox import grader
 from sandbox.cases import Keys, build_cases, reference_plan
 from sandbox.errors import SandboxError
-from sandbox.protocol import Job
 from sandbox.report import CheckStatus, GradeReport, Verdict
 from sandbox.runners import Limits, Runner, RunOutcome
 from sandbox.tasks import TaskError, TaskSpec, load_task
+from sandbox.wire import Job
 from tests.sandbox.conftest import CODING, TASK_IDS
 
 AFFINE_OK = """
