@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
@@ -40,6 +40,10 @@ class AssessmentCreate(_In):
     question_ids: Annotated[list[str], Field(min_length=1, max_length=200)] | None = None
     template: str | None = None
     time_limit_minutes: Annotated[int, Field(ge=1, le=600)] | None = None
+    candidates_see_results: bool = Field(
+        default=False,
+        description="Show candidates their score on the end page once everything is graded.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> AssessmentCreate:
@@ -55,6 +59,7 @@ class AssessmentRead(BaseModel):
     title: str
     time_limit_minutes: int
     template: str | None
+    candidates_see_results: bool
     created_at: datetime
     max_score: float
     questions: list[AssessmentQuestion]
@@ -105,17 +110,46 @@ class TakeAssessment(BaseModel):
     title: str
     time_limit_minutes: int
     question_count: int
+    skills: list[str] = Field(description="The skills the questions cover, in taxonomy order")
+    concept_count: int
+    coding_count: int
+    candidates_see_results: bool
+
+
+class SkillScore(BaseModel):
+    score: float
+    max_score: float
+
+
+class TakeResult(BaseModel):
+    score: float
+    max_score: float
+    per_skill: dict[str, SkillScore]
 
 
 class TakeRead(BaseModel):
     attempt_id: uuid.UUID
     status: str
+    server_time: datetime = Field(description="The server's clock (UTC): the page's offset")
     assessment: TakeAssessment
     started_at: datetime | None
     deadline: datetime | None
     submitted_at: datetime | None
     questions: list[dict[str, Any]] | None
     answers: dict[str, SavedResponse]
+    flagged: list[str] = Field(description="Question ids flagged for review")
+    result: TakeResult | None = Field(
+        description="After the end, when the assessment shows it and everything is graded"
+    )
+
+
+class FlagPut(_In):
+    flagged: StrictBool
+
+
+class FlagRead(BaseModel):
+    question_id: str
+    flagged: bool
 
 
 class RunCreate(_In):
@@ -141,11 +175,6 @@ class CandidateRead(BaseModel):
     name: str
 
 
-class SkillScore(BaseModel):
-    score: float
-    max_score: float
-
-
 class QuestionResult(BaseModel):
     question_id: str
     kind: str
@@ -156,6 +185,9 @@ class QuestionResult(BaseModel):
     verdict: str | None = None
     report: dict[str, Any] | None = Field(
         default=None, description="Coding questions: the judge's checks, per case and gradient"
+    )
+    choice_order: list[str] | None = Field(
+        default=None, description="Choice questions: the choice ids in the order the candidate saw"
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from app.api import schemas, views
 from app.api.problems import problem_responses
-from app.attempts import answers
+from app.attempts import answers, flags
 from app.attempts import service as attempts
 from app.deps import GradingQueueDep, SessionDep
 from app.errors import (
@@ -69,6 +69,20 @@ def put_answer(
     return schemas.AnswerSaved(
         question_id=saved.question_id, revision=saved.revision, saved_at=saved.saved_at
     )
+
+
+@router.put(
+    "/flags/{question_id}",
+    responses=problem_responses(
+        *_STATE_PROBLEMS, AttemptNotStartedError, QuestionNotFoundError, InvalidRequestError
+    ),
+)
+def put_flag(
+    token: str, question_id: str, body: schemas.FlagPut, session: SessionDep
+) -> schemas.FlagRead:
+    """Flag a question for review, or clear the flag; kept with the attempt."""
+    flagged = flags.set_flag(session, token=token, question_id=question_id, flagged=body.flagged)
+    return schemas.FlagRead(question_id=question_id, flagged=flagged)
 
 
 @router.post("/submit", responses=problem_responses(*_STATE_PROBLEMS, AttemptNotStartedError))

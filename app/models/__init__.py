@@ -1,7 +1,7 @@
 """ORM models, one module per aggregate."""
 
 from app.models.assessment import Assessment, AssessmentItem
-from app.models.attempt import Answer, Attempt, AttemptStatus, Score
+from app.models.attempt import Answer, Attempt, AttemptStatus, QuestionFlag, Score
 from app.models.candidate import Candidate, Invitation
 from app.models.organization import ApiKey, Organization, Recruiter
 from app.models.question import QuestionVersion
@@ -17,6 +17,7 @@ __all__ = [
     "Candidate",
     "Invitation",
     "Organization",
+    "QuestionFlag",
     "QuestionVersion",
     "Recruiter",
     "Score",

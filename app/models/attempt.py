@@ -56,6 +56,16 @@ class Answer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class QuestionFlag(Base):
+    """A question the candidate flagged for review; the row exists only while it is flagged."""
+
+    __tablename__ = "question_flag"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Score(Base):
     __tablename__ = "score"
 

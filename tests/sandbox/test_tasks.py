@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sandbox.cases import build_cases, candidate_plan, draw_case, reference_plan
-from sandbox.tasks import CaseSpec, TaskError, TaskSpec, eval_dim, load_task, load_tasks
+from sandbox.grading.cases import build_cases, draw_case
+from sandbox.grading.loader import load_task, load_tasks
+from sandbox.grading.plans import candidate_plan, reference_plan
+from sandbox.grading.tasks import CaseSpec, TaskError, TaskSpec, eval_dim
 from tests.sandbox.conftest import CODING, TASK_IDS
 
 

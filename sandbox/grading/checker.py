@@ -1,38 +1,20 @@
-"""Grade one submission: cases -> reference run + candidate run -> trusted checks -> GradeReport.
-
-Every number that decides a verdict is computed here, in float64, from arrays the children sent
-back. The reference runs in its own child (its results are cached per task version and seed);
-the candidate's whole plan runs in one more child, so a submission costs at most two runs.
-"""
+"""The checks of one candidate run against the reference's (to be split into checks/)."""
 
 from __future__ import annotations
 
-import re
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from sandbox import gradcheck
-from sandbox.cases import (
-    SIGNS,
-    Array,
-    Case,
-    Keys,
-    Plan,
-    build_cases,
-    candidate_plan,
-    reference_plan,
-    timed_steps,
-)
-from sandbox.errors import SandboxError
-from sandbox.report import CheckResult, CheckStatus, GradeReport, Verdict
-from sandbox.runners import Limits, Runner, RunOutcome, Termination
-from sandbox.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
-from sandbox.wire import ErrorInfo, Job, Result
+from sandbox.grading import numerics as gradcheck
+from sandbox.grading.cases import Array, Case
+from sandbox.grading.messages import friendly, hint, mismatch, name_of, where
+from sandbox.grading.plans import Keys, timed_steps
+from sandbox.grading.reference import Prepared, probe
+from sandbox.grading.report import CheckResult, CheckStatus
+from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
+from sandbox.wire import ErrorInfo, Result
 
 # A backward may take this long over the timing floor before it counts as "far slower" than the
 # forward: CPU-time noise on tiny forwards must never flag an honest backward.
@@ -53,343 +35,7 @@ UNTIMED_CPU_FACTOR = 2.0
 UNTIMED_CPU_SECONDS = 0.5
 # Reported timings may exceed the run's measured CPU by this much (clock granularity) at most.
 CPU_CLOCK_SLACK_SECONDS = 0.05
-CACHE_ENTRIES = 32
 REFUSED_IMPORT = "ForbiddenImportError"  # the harness's error type for an import it refuses
-
-
-class ReferenceFailedError(TaskError, SandboxError):
-    """The task's reference did not run cleanly or failed its own gradient check.
-
-    A defect of the task (or the judge), never of the submission: it is a SandboxError so the
-    service retries and then hands the submission to a human instead of scoring it.
-    """
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    cases: list[Case]
-    candidate: Plan
-    reference: Result
-    levels: Levels  # per (case, unit, wrt, probe): computed once, reused by every submission
-    reference_cpu_seconds: float  # the reference run's whole CPU time, measured by the parent
-
-
-_cache: OrderedDict[tuple[str, str, int, bool], _Prepared] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def clear_cache() -> None:
-    """Forget every cached reference result (tests, or after the bank changed on disk)."""
-    with _cache_lock:
-        _cache.clear()
-
-
-def grade(
-    task: TaskSpec,
-    source: str,
-    *,
-    runner: Runner,
-    seed: int,
-    hidden: bool,
-    limits: Limits | None = None,
-) -> GradeReport:
-    """Grade `source` on the task's public cases (and hidden ones when `hidden`)."""
-    started = time.perf_counter()
-    limits = limits or Limits()
-    prepared = _prepare(task, runner=runner, seed=seed, hidden=hidden, limits=limits)
-    plan = prepared.candidate
-    outcome = runner.run(Job(source=source, arrays=plan.arrays, plan=plan.steps), limits)
-    report = _judge(task, prepared, outcome, hidden=hidden)
-    return _with_seconds(report, time.perf_counter() - started)
-
-
-def _with_seconds(report: GradeReport, seconds: float) -> GradeReport:
-    return GradeReport(**{**report.__dict__, "seconds": seconds})
-
-
-# --------------------------------------------------------------------------- reference
-
-
-def _prepare(
-    task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: Limits
-) -> _Prepared:
-    key = (task.id, task.version, seed, hidden)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    cases = build_cases(task, seed=seed, hidden=hidden)
-    ref_plan = reference_plan(task, cases)
-    outcome = runner.run(
-        Job(source=task.reference, arrays=ref_plan.arrays, plan=ref_plan.steps), limits
-    )
-    reference, levels = _checked_reference(task, cases, outcome)
-    prepared = _Prepared(
-        cases=cases,
-        candidate=candidate_plan(task, cases),
-        reference=reference,
-        levels=levels,
-        reference_cpu_seconds=outcome.cpu_seconds,
-    )
-    with _cache_lock:
-        _cache[key] = prepared
-        while len(_cache) > CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return prepared
-
-
-def _checked_reference(
-    task: TaskSpec, cases: list[Case], outcome: RunOutcome
-) -> tuple[Result, Levels]:
-    """Accept the reference's run only if it ran cleanly and passes its own gradient check."""
-    result = outcome.result
-    if outcome.termination is not Termination.EXITED or result is None or result.status != "ok":
-        detail = result.module_error if result is not None else outcome.protocol_error
-        raise SandboxError(
-            f"{task.id}: the reference run failed ({outcome.termination}, {detail}, "
-            f"{outcome.stderr_tail[-500:]!r}); grading cannot proceed"
-        )
-    if result.errors:
-        first = next(iter(result.errors.items()))
-        raise ReferenceFailedError(
-            f"{task.id}: the reference failed at {first[0]}: {first[1].message}"
-        )
-    levels: Levels = {}
-    for case in cases:
-        if case.timing:
-            continue
-        for unit in task.units:
-            k = Keys(case.name, unit.id)
-            for wrt in (*unit.wrt, *unit.params):
-                grad = result.outputs[k.grad(wrt)]
-                for i in range(task.probes):
-                    level = _levels(case, unit, result, wrt, i)
-                    levels[(case.name, unit.id, wrt, i)] = level
-                    p = _probe(task, case, unit, level, grad, wrt, i)
-                    if not p.ok:
-                        raise ReferenceFailedError(
-                            f"{task.id}: the reference's gradient wrt {wrt} fails its own "
-                            f"numerical check in case {case.name} (error {p.error:.2e} > "
-                            f"{p.allowed:.2e}): fix the reference or move the inputs off kinks"
-                        )
-    return result, levels
-
-
-Levels = dict[tuple[str, str, str, int], tuple[float, float, float]]
-
-
-def _levels(
-    case: Case, unit: UnitSpec, ref: Result, wrt: str, i: int
-) -> tuple[float, float, float]:
-    """L(x + h u), L(x - h u) of the reference along probe i, and the reference gradient's norm."""
-    k = Keys(case.name, unit.id)
-    levels = []
-    for sign in SIGNS:
-        if unit.kind is UnitKind.LAYER:
-            outs = [ref.outputs[k.probe(wrt, i, sign, o)] for o in unit.outputs]
-            douts = [case.douts[unit.id][o] for o in unit.outputs]
-            levels.append(gradcheck.upstream_scalar(outs, douts))
-        else:
-            levels.append(float(ref.outputs[k.probe(wrt, i, sign, "loss")]))
-    return levels[0], levels[1], float(np.linalg.norm(ref.outputs[k.grad(wrt)]))
-
-
-def _probe(
-    task: TaskSpec,
-    case: Case,
-    unit: UnitSpec,
-    levels: tuple[float, float, float],
-    grad: Array,
-    wrt: str,
-    i: int,
-) -> gradcheck.ProbeResult:
-    tol = task.tolerances.probe
-    return gradcheck.probe(
-        grad,
-        case.directions[(unit.id, wrt)][i],
-        l_plus=levels[0],
-        l_minus=levels[1],
-        step=task.step,
-        rtol=tol.rtol,
-        atol=tol.atol,
-        grad_norm=levels[2],
-    )
-
-
-# --------------------------------------------------------------------------- verdicts
-
-
-def _judge(
-    task: TaskSpec, prepared: _Prepared, outcome: RunOutcome, *, hidden: bool
-) -> GradeReport:
-    def early(verdict: Verdict, message: str) -> GradeReport:
-        return GradeReport(
-            task_id=task.id,
-            task_version=task.version,
-            verdict=verdict,
-            score=0.0,
-            max_score=task.points,
-            checks=[],
-            message=message,
-            hidden_ran=hidden,
-            stdout=outcome.result.stdout if outcome.result is not None else "",
-        )
-
-    termination = outcome.termination
-    if termination is Termination.TIMEOUT:
-        return early(Verdict.TIMEOUT, "Your code ran out of time (CPU or wall-clock limit).")
-    if termination is Termination.MEMORY_LIMIT:
-        return early(Verdict.MEMORY_LIMIT, "Your code used more memory than allowed.")
-    if termination is Termination.OUTPUT_LIMIT:
-        return early(Verdict.OUTPUT_LIMIT, "Your code printed more output than allowed.")
-    if outcome.protocol_error is not None:
-        return early(Verdict.REJECTED, "Your code's process sent back something unreadable.")
-    if termination is Termination.KILLED:
-        return early(
-            Verdict.ERROR,
-            f"Your code crashed the Python process (signal {outcome.signal}).",
-        )
-    result = outcome.result
-    if result is None:
-        return early(
-            Verdict.ERROR,
-            "Your code ended the process before it finished (e.g. exit() or os._exit()).",
-        )
-    if result.status == "rejected":
-        err = result.module_error
-        return early(Verdict.REJECTED, _describe_load(err, rejected=True))
-    if result.refusals:
-        # A sandbox operation refused at run time (a socket, a process, a signal, ctypes) is
-        # outside the rules whether or not the code caught the PermissionError: no marks.
-        return early(Verdict.REJECTED, _describe_refusals(result.refusals))
-    if result.status == "load_error":
-        return early(Verdict.ERROR, _describe_load(result.module_error, rejected=False))
-
-    checker = _Checker(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
-    checks = checker.run()
-    score = sum(c.points for c in checks)
-    scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
-    refusal = checker.refusal()
-    message = _summary(checks)
-    if refusal is not None:
-        # Forbidden at run time what load time refuses, or not an array at all: the submission
-        # is outside the rules, not merely wrong. Checks that passed keep their credit.
-        verdict = Verdict.REJECTED
-        message = f"Your code was refused: {refusal} {message}"
-    elif all(c.passed for c in scored):
-        verdict = Verdict.PASSED
-    elif any(c.status is CheckStatus.ERROR for c in scored):
-        verdict = Verdict.ERROR
-    else:
-        verdict = Verdict.FAILED
-    return GradeReport(
-        task_id=task.id,
-        task_version=task.version,
-        verdict=verdict,
-        # Float sums of the shares must not turn full marks into 9.999999999999998.
-        score=task.points if verdict is Verdict.PASSED else min(round(score, 9), task.points),
-        max_score=task.points,
-        checks=checks,
-        message=message,
-        hidden_ran=hidden,
-        stdout=result.stdout,
-    )
-
-
-def _summary(checks: list[CheckResult]) -> str:
-    scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
-    public_bad = [c for c in scored if not c.hidden and not c.passed]
-    hidden = [c for c in scored if c.hidden]
-    hidden_bad = sum(1 for c in hidden if not c.passed)
-    parts = []
-    if not public_bad and not hidden_bad:
-        parts.append(f"All {len(scored)} checks passed.")
-    else:
-        public = len(scored) - len(hidden)
-        parts.append(f"Public checks: {public - len(public_bad)}/{public} passed.")
-        if public_bad:
-            first = public_bad[0]
-            parts.append(f"First problem ({first.case}, {first.name}): {first.message}")
-    if hidden:
-        parts.append(f"Hidden checks: {len(hidden) - hidden_bad}/{len(hidden)} passed.")
-    warnings = sum(1 for c in checks if c.status is CheckStatus.WARNING and not c.hidden)
-    if warnings:
-        parts.append(f"{warnings} warning(s).")
-    return " ".join(parts)
-
-
-_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(r"Missing parentheses in call to '(print|exec)'"),
-        "This looks like Python 2 code: write print(...) with parentheses (Python 3).",
-    ),
-    (
-        re.compile(r"name '(xrange|unicode|basestring|raw_input)' is not defined"),
-        "This is Python 2 code: use range/str/input (Python 3).",
-    ),
-    (
-        re.compile(r"has no attribute '(float|int|bool|object|complex|str|long)'"),
-        "np.float, np.int, np.bool and np.object were removed from NumPy: use the builtins "
-        "float, int, bool, object (or np.float64, np.int64).",
-    ),
-    (
-        re.compile(r"has no attribute '(asscalar|alltrue|sometrue|product|cumproduct|NaN|Inf)'"),
-        "This NumPy function or alias was removed in NumPy 2: see the NumPy 2 migration guide.",
-    ),
-    (
-        re.compile(r"only (length-1|0-dimensional|size-1) arrays can be converted"),
-        "NumPy 2 no longer converts arrays with more than one element to a Python number: "
-        "index the element you mean (e.g. int(a[0]) or a.item()).",
-    ),
-    (
-        re.compile(
-            r"takes \d+ positional arguments? but \d+ (were|was) given|"
-            r"missing \d+ required positional argument|unexpected keyword argument"
-        ),
-        "Check the function's signature against the statement.",
-    ),
-    (
-        re.compile(r"does not define "),
-        "Define it at the top level of your module, spelled exactly as in the statement.",
-    ),
-    (
-        re.compile(r"cannot unpack|not enough values to unpack|too many values to unpack"),
-        "Check how many values each function returns (see the statement).",
-    ),
-]
-
-
-def _hint(message: str) -> str:
-    for pattern, hint in _HINTS:
-        if pattern.search(message):
-            return f" Hint: {hint}"
-    return ""
-
-
-def _where(err: ErrorInfo) -> str:
-    # A SyntaxError's own message already ends with "(solution.py, line N)".
-    if not err.line or "solution.py" in err.message:
-        return ""
-    return f" (solution.py, line {err.line})"
-
-
-def _describe_refusals(refusals: list[str]) -> str:
-    # The names are the audit events the harness refuses, never text the candidate shapes.
-    names = ", ".join(refusals[:5]) + (", ..." if len(refusals) > 5 else "")
-    return (
-        f"Your code was refused: it attempted an operation the sandbox does not allow ({names}). "
-        "Catching the error does not make it allowed: use only numpy and the listed modules."
-    )
-
-
-def _describe_load(err: ErrorInfo | None, *, rejected: bool) -> str:
-    if err is None:
-        return "Your code could not be loaded."
-    head = "Your code was refused" if rejected else "Your code could not be loaded"
-    return f"{head}: {err.type}: {err.message}{_where(err)}.{_hint(err.message)}"
-
-
-# --------------------------------------------------------------------------- checks
 
 
 @dataclass(frozen=True)
@@ -400,7 +46,7 @@ class _RunClock:
     unaccounted: float  # CPU seconds no report explains, beyond the untimed allowance
 
 
-def _run_clock(prepared: _Prepared, result: Result, cpu_seconds: float) -> _RunClock:
+def _run_clock(prepared: Prepared, result: Result, cpu_seconds: float) -> _RunClock:
     """Cross-check the child's timings against the run's CPU time measured by the parent.
 
     Timings are taken inside the child, where candidate code runs too: it can replace
@@ -424,9 +70,9 @@ def _run_clock(prepared: _Prepared, result: Result, cpu_seconds: float) -> _RunC
     return _RunClock(trusted, max(0.0, cpu_seconds - explained - allowance))
 
 
-class _Checker:
+class Checker:
     def __init__(
-        self, task: TaskSpec, prepared: _Prepared, result: Result, *, cpu_seconds: float
+        self, task: TaskSpec, prepared: Prepared, result: Result, *, cpu_seconds: float
     ) -> None:
         self.task = task
         self.clock = _run_clock(prepared, result, cpu_seconds)
@@ -436,7 +82,7 @@ class _Checker:
         self.levels = prepared.levels
         self.res = result
         self.checks: list[CheckResult] = []
-        self.signatures = {_name_of(sig): sig for sig in task.functions}
+        self.signatures = {name_of(sig): sig for sig in task.functions}
         total = sum(
             c.weight * self._unit_weight(u) for c in self.cases if not c.timing for u in task.units
         )
@@ -510,15 +156,15 @@ class _Checker:
                 return f"not run because {dep_fn} failed: " + self._describe(dep, dep_err)
             return f"not run because {dep_fn} failed"
         if err.type in ("BadReturn", "BadOutputType"):
-            sig = self.signatures.get(_name_of(err.message.split(":")[0]), "")
+            sig = self.signatures.get(name_of(err.message.split(":")[0]), "")
             expected = f" Expected: {sig}." if sig else ""
-            return f"{err.message.replace(key, _friendly(key))}.{expected}"
+            return f"{err.message.replace(key, friendly(key))}.{expected}"
         if "/state/" in key and key in self.calls and err.type in ("KeyError", "AttributeError"):
             return f"{fn} did not store {err.message} in the dict it was given"
         if err.type == "PlanError":
             return f"{fn or key}: {err.message}"
         who = f"{fn} raised " if fn else ""
-        return f"{who}{err.type}: {err.message}{_where(err)}.{_hint(err.message)}"
+        return f"{who}{err.type}: {err.message}{where(err)}.{hint(err.message)}"
 
     def _add(
         self,
@@ -573,7 +219,7 @@ class _Checker:
             label,
             weight,
             CheckStatus.PASSED if cmp.ok else CheckStatus.FAILED,
-            "" if cmp.ok else _mismatch(label, cmp, self.res.outputs[key]),
+            "" if cmp.ok else mismatch(label, cmp, self.res.outputs[key]),
             max_error=cmp.rel_error,
             shape=cmp.actual_shape,
             expected_shape=cmp.expected_shape,
@@ -637,15 +283,15 @@ class _Checker:
             "expected_shape": cmp.expected_shape,
         }
         if cmp.reason in ("shape", "nonfinite"):
-            msg = _mismatch(label, cmp, grad)
+            msg = mismatch(label, cmp, grad)
             self._add(case, unit, label, weight, CheckStatus.FAILED, msg, **extra)
             return
         details = {"analytic_rel_error": cmp.rel_error}
-        problems = [] if cmp.ok else [_mismatch(label, cmp, grad)]
+        problems = [] if cmp.ok else [mismatch(label, cmp, grad)]
         worst_probe = 0.0
         for i in range(self.task.probes):
             level = self.levels[(case.name, unit.id, wrt, i)]
-            p = _probe(self.task, case, unit, level, grad, wrt, i)
+            p = probe(self.task, case, unit, level, grad, wrt, i)
             worst_probe = max(worst_probe, p.error / max(p.allowed, 1e-300))
             if not p.ok and len(problems) < 2:
                 problems.append(
@@ -862,29 +508,3 @@ class _Checker:
         return CheckResult(
             **{**check.__dict__, "status": CheckStatus.FAILED, "points": 0.0, "message": note}
         )
-
-
-def _friendly(key: str) -> str:
-    # "p0/affine/grad/x" -> "dx", "p0/affine/out/out" -> "out": the names the statement uses.
-    parts = key.split("/")
-    if len(parts) < 4:
-        return parts[-1]
-    return f"d{parts[-1]}" if parts[2].startswith("grad") else parts[-1].split("@")[0]
-
-
-def _name_of(signature: str) -> str:
-    return signature.split("(")[0].strip()
-
-
-def _mismatch(label: str, cmp: gradcheck.Comparison, value: Array) -> str:
-    if cmp.reason == "shape":
-        return f"{label} has shape {cmp.actual_shape}, expected {cmp.expected_shape}"
-    if cmp.reason == "nonfinite":
-        return f"{label} contains NaN or inf (first at index {cmp.worst_index})"
-    where = f" at index {cmp.worst_index}" if cmp.worst_index else ""
-    # float32 loses ~1e-7 relative: a right formula in the wrong precision still fails.
-    single = " Your array is float32: compute in float64." if value.dtype == np.float32 else ""
-    return (
-        f"{label} is wrong: max abs error {cmp.max_abs_error:.2e}{where} "
-        f"(relative to the largest entry: {cmp.rel_error:.2e}).{single}"
-    )

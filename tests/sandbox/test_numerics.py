@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sandbox import gradcheck
+from sandbox.grading import numerics as gradcheck
 
 
 def _softmax_grad(x: np.ndarray, y: np.ndarray) -> np.ndarray:
