@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.api import schemas
+from app.attempts.integrity import IntegritySummary
 from app.attempts.service import CandidateView
 from app.db import utcnow
 from app.models import Assessment, Attempt, QuestionVersion, Score, Submission
@@ -45,7 +46,7 @@ def assessment(a: Assessment) -> schemas.AssessmentRead:
     )
 
 
-def attempt(a: Attempt) -> schemas.AttemptRead:
+def attempt(a: Attempt, integrity: IntegritySummary | None = None) -> schemas.AttemptRead:
     score = a.score
     return schemas.AttemptRead(
         attempt_id=a.id,
@@ -61,6 +62,24 @@ def attempt(a: Attempt) -> schemas.AttemptRead:
         started_at=a.started_at,
         deadline=a.deadline,
         submitted_at=a.submitted_at,
+        integrity=integrity_read(integrity) if integrity is not None else None,
+    )
+
+
+def integrity_read(summary: IntegritySummary) -> schemas.IntegrityRead:
+    return schemas.IntegrityRead(
+        counts=summary.counts,
+        dropped=summary.dropped,
+        events=[
+            schemas.IntegrityEventRead(
+                type=e.type,
+                at=e.at,
+                question_id=e.question_id,
+                length=e.length,
+                duration_ms=e.duration_ms,
+            )
+            for e in summary.events
+        ],
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from app.assessments import service as assessments
-from app.attempts import flags, lifecycle, lookups
+from app.attempts import flags, integrity, lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
 from app.errors import AttemptNotFoundError, AttemptSubmittedError, InvitationExpiredError
@@ -88,6 +88,20 @@ def get_attempt(session: Session, *, organization_id: uuid.UUID, attempt_id: uui
         raise AttemptNotFoundError(f"No attempt {attempt_id}.")
     lifecycle.close_if_expired(session, attempt)
     return attempt
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    attempt: Attempt
+    integrity: integrity.IntegritySummary
+
+
+def attempt_detail(
+    session: Session, *, organization_id: uuid.UUID, attempt_id: uuid.UUID
+) -> AttemptDetail:
+    """An attempt of this organization with its integrity signals."""
+    attempt = get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
+    return AttemptDetail(attempt, integrity.summary(session, attempt))
 
 
 def list_results(
