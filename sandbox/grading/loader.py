@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from sandbox.grading.mutants import StaleMutantError, load_mutants
 from sandbox.grading.tasks import (
     SKILLS,
     CaseSpec,
@@ -66,6 +67,8 @@ def load_task(directory: Path | str) -> TaskSpec:
         raise TaskError(f"{folder}/task.yaml: expected a mapping at the top level")
     try:
         return _build(folder, raw)
+    except StaleMutantError as exc:
+        raise StaleMutantError(f"{folder.name}: {exc}") from exc
     except TaskError as exc:
         raise TaskError(f"{folder}/task.yaml: {exc}") from exc
 
@@ -118,6 +121,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
     if any(c.seed is None for c in public):
         raise TaskError("every public case needs a fixed seed")
     timing = _case(cases_raw["timing"], "timing") if "timing" in cases_raw else None
+    reference = _read(folder / "reference.py")
     task = TaskSpec(
         id=task_id,
         version=folder_version(folder),
@@ -127,7 +131,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         points=points,
         statement=_read(folder / "statement.md"),
         starter=_read(folder / "starter.py"),
-        reference=_read(folder / "reference.py"),
+        reference=reference,
         functions=tuple(str(f) for f in _req(raw, "functions", list, "task")),
         dims=dims,
         inputs=inputs,
@@ -142,9 +146,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         step=float(raw.get("step", 1e-5)),
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
         explanation=str(raw.get("explanation", "")),
-        mutants={
-            p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("mutants/*.py"))
-        },
+        mutants=load_mutants(folder, reference),
         path=folder,
     )
     _validate(task)
