@@ -138,6 +138,23 @@ def _print_concept_counts(report: ConceptReport) -> None:
         row = [c.by_skill_difficulty[(skill.value, d)] for d in (1, 2, 3)]
         print(f"  {skill.value:18} {row[0]:4} {row[1]:4} {row[2]:4} {c.by_skill[skill.value]:6}")
     print("  kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(c.by_kind.items())))
+    b = report.balance
+    positions = ", ".join(f"{'abcdefgh'[p]} {n}" for p, n in b.key_positions.items())
+    print(
+        f"  single-choice keys: longest option in {b.key_longest} of {b.single_choice}, "
+        f"key/distractor length {b.mean_length_ratio:.2f}, written position {positions} "
+        "(shown shuffled per attempt)"
+    )
+    rights = ", ".join(f"{n} right: {k}" for n, k in b.right_counts.items())
+    print(f"  multi-choice: {rights}")
+    if report.numeric:
+        forms = report.numeric[0].forms
+        print(
+            f"  parameterized: {len(report.numeric)} items x {forms} forms, fewest distinct "
+            f"answers {min(q.distinct_answers for q in report.numeric)}, largest answer share "
+            f"{max(q.top_share for q in report.numeric):.1%}, worst mistake accepted "
+            f"{max(max(q.mistake_accepted.values(), default=0) for q in report.numeric):.1%}"
+        )
 
 
 class ProgressBar:

@@ -21,8 +21,8 @@ from sandbox.grading.loader import load_task
 from sandbox.grading.plans import Keys, reference_plan
 from sandbox.grading.report import CheckStatus, GradeReport, Verdict
 from sandbox.grading.tasks import TaskError, TaskSpec
-from sandbox.protocol import Job
 from sandbox.runners import Limits, Runner, RunOutcome
+from sandbox.wire import Job
 from tests.sandbox.conftest import CODING, TASK_IDS
 
 AFFINE_OK = """

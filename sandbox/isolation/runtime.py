@@ -2,7 +2,8 @@
 
 Layout of ``<dir>`` (default ``<repo>/var/judge-runtime``)::
 
-    child/sandbox/{__init__,protocol,harness,zygote}.py   what the child imports (copied)
+    child/sandbox/__init__.py                         a stub: the child never loads the grader
+    child/sandbox/{wire,child}/*.py                   what the child imports (copied)
     venv/                                             python -m venv + numpy==<host version>
     pyrt/                                             empty mount point for the interpreter prefix
     READY                                             stamp: numpy version + python version
@@ -26,10 +27,11 @@ import numpy as np
 
 from sandbox.errors import SandboxError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = _PACKAGE_DIR.parent
 DEFAULT_DIR = REPO_ROOT / "var" / "judge-runtime"
-CHILD_FILES = ("protocol.py", "harness.py", "zygote.py")
-_SOURCE_DIR = Path(__file__).resolve().parent
+# The subpackages the child imports; the import contracts keep them free of everything else.
+CHILD_PACKAGES = ("wire", "child")
 _lock = threading.Lock()
 
 __all__ = ["DEFAULT_DIR", "Runtime", "ensure", "install_child_files"]
@@ -59,25 +61,29 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _install(src: Path, target: Path) -> None:
+    if target.exists() and _digest(target) == _digest(src):
+        return
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+
+
 def install_child_files(dest: Path) -> Path:
-    """Copy the child-side modules into ``dest/sandbox/``; cheap when already up to date."""
+    """Copy the child-side subpackages into ``dest/sandbox/``; cheap when already up to date."""
     pkg = dest / "sandbox"
     pkg.mkdir(parents=True, exist_ok=True)
     init = pkg / "__init__.py"
     if not init.exists():
         # Deliberately not the real package __init__: the child must not import the grader.
-        init.write_text('"""Child-side copy of the judge: protocol and harness only."""\n')
-    for name in CHILD_FILES:
-        src = _SOURCE_DIR / name
-        target = pkg / name
-        if not src.exists():
-            continue
-        if not target.exists() or _digest(target) != _digest(src):
-            fd, tmp = tempfile.mkstemp(dir=pkg, prefix=f".{name}.")
-            os.close(fd)
-            shutil.copyfile(src, tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+        init.write_text('"""Child-side copy of the judge: the wire and the child only."""\n')
+    for sub in CHILD_PACKAGES:
+        (pkg / sub).mkdir(exist_ok=True)
+        for src in sorted((_PACKAGE_DIR / sub).glob("*.py")):
+            _install(src, pkg / sub / src.name)
+        (pkg / sub).chmod(0o755)
     for path in (dest, pkg):
         path.chmod(0o755)
     return dest

@@ -25,12 +25,12 @@ import sys
 
 import numpy as np
 
-from sandbox import harness
+from sandbox.child import guards, harness
 
 PR_SET_DUMPABLE = 4
 
 
-# Loaded once in the zygote, before harness.limit_thread_memory() drops ctypes from sys.modules:
+# Loaded once in the zygote, before guards.limit_thread_memory() drops ctypes from sys.modules:
 # each child then calls prctl without importing ctypes again. The audit hook that refuses ctypes
 # calls to candidates is installed after the child's last use, and refuses any later call made
 # through this handle (ctypes.call_function) as through any other.
@@ -112,10 +112,10 @@ def serve(ctl_fd: int, status_fd: int, job_fd: int, result_fd: int) -> None:
     """Fork one child per command until the control pipe closes."""
     _set_dumpable(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    harness.warm_numpy_star()
+    guards.warm_numpy_star()
     # Once here, not per job (about 2 ms): a forked child inherits the thread stack size and
     # glibc's arena limit, and the zygote starts no thread that could fix the limit earlier.
-    harness.limit_thread_memory()
+    guards.limit_thread_memory()
     ctl = os.fdopen(ctl_fd, "rb", buffering=0)
     os.write(status_fd, b"R\n")
     buf = b""

@@ -1,4 +1,4 @@
-"""Warm sandbox slots: one bwrap sandbox per slot running a zygote (see sandbox/zygote.py).
+"""Warm sandbox slots: one bwrap sandbox per slot running a zygote (see sandbox/child/zygote.py).
 
 The trusted side keeps every pipe end it needs, enforces the wall deadline itself, and on a
 timeout, an output flood or any misbehaviour kills the slot's whole cgroup (zygote included),
@@ -16,18 +16,18 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from sandbox import isolation
 from sandbox.errors import SandboxError
-from sandbox.limits import Limits
-from sandbox.runtime import Runtime
+from sandbox.isolation import bwrap, seccomp, slots
+from sandbox.isolation.capabilities import Capabilities
+from sandbox.isolation.limits import Limits
+from sandbox.isolation.runtime import Runtime
 
 ZYGOTE_MEMORY = 96 * 2**20  # the zygote's own share of the slot's memory cgroup
 ZYGOTE_PIDS = 4
 START_TIMEOUT = 20.0
-LAUNCHER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 
 _ZYGOTE_BOOT = (
-    "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.zygote import serve; "
+    "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.child.zygote import serve; "
     "serve(*(int(a) for a in sys.argv[2:6]))"
 )
 
@@ -76,7 +76,7 @@ def drain(fd: int) -> bytes:
 class Zygote:
     """One live zygote in one slot."""
 
-    def __init__(self, rt: Runtime, slot: isolation.SlotResources, caps: isolation.Capabilities):
+    def __init__(self, rt: Runtime, slot: slots.SlotResources, caps: Capabilities):
         self.slot = slot
         self.jobs = 0
         ctl_r, ctl_w = os.pipe()
@@ -85,20 +85,20 @@ class Zygote:
         result_r, result_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        sec = isolation.seccomp_fd() if caps.present.get("seccomp") else None
+        sec = seccomp.seccomp_fd() if caps.present.get("seccomp") else None
         program = [
-            f"{isolation.SANDBOX_VENV}/bin/python",
+            f"{bwrap.SANDBOX_VENV}/bin/python",
             "-I",
             "-B",
             "-c",
             _ZYGOTE_BOOT,
-            isolation.SANDBOX_CHILD,
+            bwrap.SANDBOX_CHILD,
             str(ctl_r),
             str(status_w),
             str(job_r),
             str(result_w),
         ]
-        argv = isolation.launch_argv(rt, slot, sec, program, as_pid_1=True)
+        argv = bwrap.launch_argv(rt, slot, sec, program, as_pid_1=True)
         child_fds = [ctl_r, status_w, job_r, result_w, *([sec] if sec is not None else [])]
         try:
             self.proc = subprocess.Popen(
@@ -107,7 +107,7 @@ class Zygote:
                 stdout=out_w,
                 stderr=err_w,
                 pass_fds=child_fds,
-                env=LAUNCHER_ENV,
+                env=bwrap.LAUNCHER_ENV,
                 start_new_session=True,
             )
         except OSError as exc:
@@ -184,6 +184,6 @@ class Zygote:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             # The zygote is adopted by us (subreaper) only once bwrap is gone.
-            isolation.reap(victims)
-            isolation.reap_orphans(self.slot.uid)
+            slots.reap(victims)
+            slots.reap_orphans(self.slot.uid)
             self.pipes.close()

@@ -1,4 +1,4 @@
-"""The wire format between the trusted side and the sandbox child: JSON headers, raw array bytes.
+"""The frame format between the trusted side and the sandbox child: JSON headers, raw array bytes.
 
 A frame is a u32 little-endian header length, a UTF-8 JSON header, then the raw C-order bytes of
 each array the header lists (``{"name", "dtype", "shape"}``). Nothing is pickled or evaluated.
@@ -6,7 +6,7 @@ Every size is checked against a cap *before* anything is allocated, dtypes come 
 allowlist, and a frame must be consumed exactly (no trailing bytes), because the child's side of
 the channel is written by code we do not trust.
 
-This module is also copied into the sandbox runtime and imported by the harness, so it depends on
+This module is also copied into the sandbox runtime and imported by the child, so it depends on
 numpy and the standard library only.
 """
 
@@ -17,144 +17,33 @@ import math
 import os
 import struct
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import numpy as np
-import numpy.typing as npt
 
-__all__ = [
-    "DENIED_EVENTS",
-    "DTYPES",
-    "MAX_ARRAY_BYTES",
-    "MAX_FRAME_BYTES",
-    "MAX_HEADER_BYTES",
-    "MAX_NDIM",
-    "MAX_REFUSALS",
-    "MAX_SOURCE_CHARS",
-    "STDOUT_KEEP_BYTES",
-    "ErrorInfo",
-    "Job",
-    "ProtocolError",
-    "Result",
-    "Status",
-    "decode_job",
-    "decode_result",
-    "encode_job",
-    "encode_result",
-    "read_frame",
-]
-
-# Wire name -> numpy dtype. Little-endian only; the name is what the header carries.
-DTYPES: dict[str, np.dtype[Any]] = {
-    "float64": np.dtype("<f8"),
-    "float32": np.dtype("<f4"),
-    "int64": np.dtype("<i8"),
-    "int32": np.dtype("<i4"),
-    "bool": np.dtype("|b1"),
-    "uint8": np.dtype("|u1"),
-}
-MAX_NDIM = 8
-MAX_HEADER_BYTES = 8 * 2**20
-MAX_ARRAY_BYTES = 64 * 2**20  # all arrays of one frame together
-MAX_FRAME_BYTES = 4 + MAX_HEADER_BYTES + MAX_ARRAY_BYTES
-MAX_SOURCE_CHARS = 1 * 2**20
-MAX_ARRAYS = 4096
-STDOUT_KEEP_BYTES = 4096
-MAX_TEXT_CHARS = 64 * 1024  # one error message or traceback
-MAX_REFUSALS = 32  # distinct refused operations one result may list
-
-# Audit events the harness refuses inside the child (PermissionError). A result may name only
-# these as refusals: the grader shows them to the candidate, so they must never be free text
-# that untrusted code could fill with hidden inputs.
-DENIED_EVENTS: frozenset[str] = frozenset(
-    {
-        "os.system",
-        "os.exec",
-        "os.posix_spawn",
-        "os.spawn",
-        "os.kill",
-        "os.killpg",
-        "subprocess.Popen",
-        "socket.__new__",
-        "socket.connect",
-        "socket.bind",
-        "ctypes.dlopen",
-        "ctypes.dlsym",
-        "ctypes.cdata",
-        "ctypes.call_function",
-        "sys.addaudithook",
-        "sys.setprofile",
-        "sys.settrace",
-        "pickle.find_class",
-    }
+from sandbox.wire.messages import (
+    DENIED_EVENTS,
+    DTYPES,
+    MAX_ARRAY_BYTES,
+    MAX_ARRAYS,
+    MAX_FRAME_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_NDIM,
+    MAX_REFUSALS,
+    MAX_SOURCE_CHARS,
+    STATUSES,
+    STDOUT_KEEP_BYTES,
+    Array,
+    ErrorInfo,
+    Job,
+    ProtocolError,
+    Result,
+    Status,
+    mapping,
+    text,
 )
 
-Status = Literal["ok", "load_error", "rejected"]
-_STATUSES: frozenset[str] = frozenset({"ok", "load_error", "rejected"})
 _LEN = struct.Struct("<I")
-
-Array = npt.NDArray[Any]
-
-
-class ProtocolError(ValueError):
-    """A frame is malformed, too large, or not what the other side promised."""
-
-
-@dataclass(frozen=True)
-class ErrorInfo:
-    """An exception raised by candidate code, as the candidate should see it."""
-
-    type: str
-    message: str
-    line: int | None = None
-    traceback: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON form of this error."""
-        return {
-            "type": self.type,
-            "message": self.message,
-            "line": self.line,
-            "traceback": self.traceback,
-        }
-
-    @classmethod
-    def from_json(cls, raw: object) -> ErrorInfo:
-        """Validate and build an ErrorInfo from untrusted JSON."""
-        obj = _mapping(raw, "error")
-        line = obj.get("line")
-        if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
-            raise ProtocolError("error line must be an integer or null")
-        return cls(
-            type=_text(obj.get("type"), "error type", 200),
-            message=_text(obj.get("message"), "error message", MAX_TEXT_CHARS),
-            line=line,
-            traceback=_text(obj.get("traceback", ""), "error traceback", MAX_TEXT_CHARS),
-        )
-
-
-@dataclass(frozen=True)
-class Job:
-    """What the child runs: the candidate module, named input arrays and a call plan."""
-
-    source: str
-    arrays: dict[str, Array] = field(default_factory=dict)
-    plan: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Result:
-    """What came back from the child: kept outputs, per-step errors, timings and printed text."""
-
-    status: Status
-    outputs: dict[str, Array] = field(default_factory=dict)
-    errors: dict[str, ErrorInfo] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    module_error: ErrorInfo | None = None
-    stdout: str = ""
-    # Operations the harness's audit hook refused (e.g. "socket.__new__"), caught or not.
-    refusals: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- encoding
@@ -224,20 +113,6 @@ def encode_result(result: Result) -> bytes:
 # --------------------------------------------------------------------------- decoding
 
 
-def _mapping(raw: object, what: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ProtocolError(f"{what} must be an object")
-    return cast(dict[str, Any], raw)
-
-
-def _text(raw: object, what: str, limit: int) -> str:
-    if not isinstance(raw, str):
-        raise ProtocolError(f"{what} must be a string")
-    if len(raw) > limit:
-        raise ProtocolError(f"{what} exceeds {limit} characters")
-    return raw
-
-
 def _reject_constant(name: str) -> None:
     raise ProtocolError(f"non-finite number {name} in header")
 
@@ -255,8 +130,8 @@ def _array_specs(
     seen: set[str] = set()
     total = 0
     for raw in raw_specs:
-        spec = _mapping(raw, "array spec")
-        name = _text(spec.get("name"), "array name", 200)
+        spec = mapping(raw, "array spec")
+        name = text(spec.get("name"), "array name", 200)
         if name in seen:
             raise ProtocolError(f"array {name!r} appears twice")
         seen.add(name)
@@ -291,7 +166,7 @@ def _parse_header(data: bytes | memoryview) -> tuple[dict[str, Any], int]:
         header = json.loads(bytes(data[_LEN.size : end]), parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ProtocolError(f"header is not valid JSON: {exc}") from exc
-    return _mapping(header, "header"), end
+    return mapping(header, "header"), end
 
 
 def _decode(data: bytes, kind: str) -> tuple[dict[str, Any], dict[str, Array]]:
@@ -319,7 +194,7 @@ def _decode(data: bytes, kind: str) -> tuple[dict[str, Any], dict[str, Array]]:
 def decode_job(data: bytes) -> Job:
     """Parse and validate a job frame."""
     header, arrays = _decode(data, "job")
-    source = _text(header.get("source"), "source", MAX_SOURCE_CHARS)
+    source = text(header.get("source"), "source", MAX_SOURCE_CHARS)
     plan = header.get("plan")
     if not isinstance(plan, list) or not all(isinstance(step, dict) for step in plan):
         raise ProtocolError("plan must be a list of objects")
@@ -330,26 +205,26 @@ def decode_result(data: bytes) -> Result:
     """Parse and validate a result frame written by untrusted code."""
     header, arrays = _decode(data, "result")
     status = header.get("status")
-    if status not in _STATUSES:
+    if status not in STATUSES:
         raise ProtocolError(f"unknown status {status!r}")
-    raw_errors = _mapping(header.get("errors", {}), "errors")
-    errors = {_text(k, "error key", 200): ErrorInfo.from_json(v) for k, v in raw_errors.items()}
+    raw_errors = mapping(header.get("errors", {}), "errors")
+    errors = {text(k, "error key", 200): ErrorInfo.from_json(v) for k, v in raw_errors.items()}
     timings: dict[str, float] = {}
-    for key, value in _mapping(header.get("timings", {}), "timings").items():
+    for key, value in mapping(header.get("timings", {}), "timings").items():
         if (
             not isinstance(value, int | float)
             or isinstance(value, bool)
             or not math.isfinite(value)
         ):
             raise ProtocolError(f"timing {key!r} is not a finite number")
-        timings[_text(key, "timing key", 200)] = float(value)
+        timings[text(key, "timing key", 200)] = float(value)
     raw_module_error = header.get("module_error")
     module_error = None if raw_module_error is None else ErrorInfo.from_json(raw_module_error)
-    stdout = _text(header.get("stdout", ""), "stdout", STDOUT_KEEP_BYTES)
+    stdout = text(header.get("stdout", ""), "stdout", STDOUT_KEEP_BYTES)
     raw_refusals = header.get("refusals", [])
     if not isinstance(raw_refusals, list) or len(raw_refusals) > MAX_REFUSALS:
         raise ProtocolError(f"refusals must be a list of at most {MAX_REFUSALS} strings")
-    refusals = [_text(r, "refusal", 200) for r in raw_refusals]
+    refusals = [text(r, "refusal", 200) for r in raw_refusals]
     unknown = next((r for r in refusals if r not in DENIED_EVENTS), None)
     if unknown is not None or len(set(refusals)) != len(refusals):
         raise ProtocolError("refusals must name distinct refused audit events")

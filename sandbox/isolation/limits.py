@@ -69,6 +69,6 @@ BOOTSTRAP = (
     "r.setrlimit(r.RLIMIT_NOFILE, (int(a[6]), int(a[6])))\n"
     "sys.path.insert(0, a[1])\n"
     "del r, a\n"
-    "from sandbox.harness import main\n"
+    "from sandbox.child.harness import main\n"
     "main(int(sys.argv[7]), int(sys.argv[8]))\n"
 )
