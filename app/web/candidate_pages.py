@@ -101,7 +101,7 @@ def question_panels(view: CandidateView) -> list[QuestionPanel]:
                     kind_name=KIND_NAMES[kind],
                     points=q["points"],
                     title=q.get("title") or q["prompt"],
-                    prompt_html=render_markdown(q.get("statement") or ""),
+                    prompt_html=render_markdown(q.get("statement") or "", heading_shift=1),
                     functions=list(q.get("functions") or []),
                 )
             )
