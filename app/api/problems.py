@@ -35,7 +35,8 @@ def problem_response(error: DomainError, instance: str | None = None) -> JSONRes
     if instance:
         body["instance"] = instance
     body.update(error.extensions)
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    headers.update(error.headers)
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 

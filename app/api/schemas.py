@@ -227,7 +227,7 @@ class FlagRead(BaseModel):
 
 
 class RunCreate(_In):
-    source: Annotated[str, Field(max_length=64 * 1024)]
+    source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
 
 
 class RunRead(BaseModel):
