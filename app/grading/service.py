@@ -66,15 +66,15 @@ def grade_submission(session: Session, runner: Runner, submission_id: uuid.UUID)
     attempt = session.get(Attempt, submission.attempt_id)
     assert question is not None, "a submission's question version is never deleted"
     assert attempt is not None, "a submission's attempt is never deleted"
+    final = submission.purpose == SubmissionPurpose.FINAL
+    source, seed = submission.source, attempt.seed
+    question_id, content = question.id, question.content
+    # End this read before the sandbox runs: on SQLite every transaction holds the write lock
+    # (BEGIN IMMEDIATE), so a looping submission would lock every request out for its whole run.
+    session.commit()
     try:
-        task = task_for(question.id, question.content)
-        report = grade(
-            task,
-            submission.source,
-            runner=runner,
-            seed=attempt.seed,
-            hidden=submission.purpose == SubmissionPurpose.FINAL,
-        )
+        task = task_for(question_id, content)
+        report = grade(task, source, runner=runner, seed=seed, hidden=final)
     except SandboxError as exc:
         # The sandbox failed, not the candidate: never a score. Retry, then leave it to a human.
         retry = fence < MAX_TRIES
@@ -101,7 +101,7 @@ def grade_submission(session: Session, runner: Runner, submission_id: uuid.UUID)
         graded_at=utcnow(),
         error=None,
     )
-    if written and submission.purpose == SubmissionPurpose.FINAL:
+    if written and final:
         session.refresh(attempt)
         if attempt.status in (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED):
             scoring.score_attempt(session, attempt, coding_results(session, attempt.id))
