@@ -32,7 +32,7 @@ def test_whole_test_by_keyboard_and_mouse_then_the_score_reaches_the_org(
     (true_false,) = pick(org, "true_false")
     (numeric,) = pick(org, "numeric")
     ids = [single["id"], multi["id"], true_false["id"], numeric["id"], "affine", skipped["id"]]
-    invited = org.invite(org.assessment(ids, minutes=30))
+    invited = org.invite(org.assessment(ids, minutes=30, candidates_see_results=True))
 
     page = context.new_page()
     page.goto(invited.url)
@@ -78,6 +78,11 @@ def test_whole_test_by_keyboard_and_mouse_then_the_score_reaches_the_org(
     answer.press("Tab")
     expect(page.get_by_text("Could not read “two” as a number")).to_be_visible()
     answer.fill("1e-3")
+    # Copying and pasting is allowed; it is only recorded, with its length.
+    answer.press("Control+A")
+    answer.press("Control+C")
+    answer.press("Control+V")
+    expect(answer).to_have_value("1e-3")
     answer.press("Tab")
     expect(page.get_by_text("Could not read")).to_have_count(0)
     page.get_by_role("button", name="Next").click()
@@ -142,3 +147,16 @@ def test_whole_test_by_keyboard_and_mouse_then_the_score_reaches_the_org(
     assert affine["verdict"] == "passed"
     assert affine["score"] == affine["points"]
     assert result["score"] >= affine["score"]
+    counts = result["integrity"]["counts"]
+    assert counts["copy"] >= 1
+    assert counts["paste"] >= 1
+    paste = next(e for e in result["integrity"]["events"] if e["type"] == "paste")
+    assert paste["length"] == len("1e-3")
+    assert paste["question_id"] == numeric["id"]
+
+    # The assessment shows candidates their result: once graded, the end page has it.
+    page.reload()
+    expect(page.get_by_role("heading", name="Your result")).to_be_visible()
+    expect(
+        page.get_by_text(f"{round(result['score'], 1)} of {round(result['max_score'], 1)} points")
+    ).to_be_visible()

@@ -90,7 +90,7 @@ export async function startTestPage(body) {
   for (const section of sections) setupQuestion(section, shown[section.dataset.question]);
   for (const id of ids) renderFlag(id);
 
-  const integrity = recordIntegrity({ api, currentQuestion: () => current });
+  const integrity = recordIntegrity({ api, currentQuestion: () => current, offset });
   startTimer({
     deadline: take.deadline,
     offset,
