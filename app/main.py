@@ -8,12 +8,16 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app.api import assessments, attempts, problems, questions, take
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.queue import start_grading
 from app.settings import Settings, get_settings
+from app.web import take as take_pages
+from app.web.errors import error_page
+from app.web.templating import STATIC_DIR
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,12 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    problems.install(app)
+    problems.install(app, html_page=error_page)
 
     api = APIRouter(prefix="/api/v1")
     for module in (questions, assessments, attempts, take):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(take_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

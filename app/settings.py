@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     judge_slots: int = 2
     judge_allow_weaker: bool = False
     grading_workers: int = 2
+    # Public-check runs (practice included) per attempt in a sliding window; more gets 429.
+    run_limit: int = 10
+    run_limit_window_seconds: int = 300
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,7 +2,9 @@
 
 Compares, in one run and on the same database, the prebuilt Core upsert the service uses with
 the plain ORM way (load the attempt and the answer, then update or insert), and the full HTTP
-route on a real uvicorn server. Prints a table with ratios against the ORM baseline.
+route on a real uvicorn server. Coding answers are timed apart: their saves also keep the code
+history (a changed source adds a revision; an unchanged one is only compared). Prints a table
+with ratios against the ORM baseline.
 
     .venv/bin/python bench/answers.py            # SQLite in a temp dir
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/answers.py
@@ -97,9 +99,10 @@ def main() -> None:
         question = factories.make_question(
             session, factories.single_choice("bench-q", "chain_rule")
         )
-        assessment = factories.make_assessment(session, org.organization, [question], 600)
+        coding = factories.make_question(session, factories.coding("bench-code", "backward_pass"))
+        assessment = factories.make_assessment(session, org.organization, [question, coding], 600)
         tokens = [
-            factories.make_invitation(session, org.organization, assessment).token for _ in range(3)
+            factories.make_invitation(session, org.organization, assessment).token for _ in range(5)
         ]
         session.commit()
 
@@ -130,6 +133,26 @@ def main() -> None:
         with sessions() as s:
             orm_save(s, tokens[1], "bench-q", {"choice": choice[i % 3]})
 
+    # About the size of a finished task (~2.5 KB), edited on every save as a typist would.
+    body = "def affine_forward(x, w, b):\n    out = x.reshape(x.shape[0], -1) @ w + b\n" * 30
+
+    def code(i: int, token: str, changed: bool) -> None:
+        with sessions() as s:
+            answers.save_answer(
+                s,
+                token=token,
+                question_id="bench-code",
+                response={"source": body + (f"# edit {i}\n" if changed else "")},
+                base_revision=None,
+            )
+
+    def code_route(i: int) -> None:
+        r = client.put(
+            f"/api/v1/take/{tokens[4]}/answers/bench-code",
+            json={"response": {"source": body + f"# edit {i}\n"}},
+        )
+        assert r.status_code == 200, r.text
+
     def health() -> None:
         assert client.get("/healthz").status_code == 200
 
@@ -144,6 +167,9 @@ def main() -> None:
         measure("ORM load+update (baseline)", baseline),
         measure("prebuilt Core upsert (service)", ours),
         measure("PUT route over HTTP (uvicorn)", route),
+        measure("coding save, source changed", lambda i: code(i, tokens[3], changed=True)),
+        measure("coding save, source unchanged", lambda i: code(i, tokens[3], changed=False)),
+        measure("PUT coding route over HTTP", code_route),
         measure("GET /healthz over HTTP (floor)", lambda _i: health()),
     ]
     base = statistics.median(rows[0][1])

@@ -1,8 +1,12 @@
 """The judge: grades coding submissions in a sandbox child against trusted gradient checks."""
 
 from sandbox.errors import SandboxError
-from sandbox.grader import ReferenceFailedError, grade
-from sandbox.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading.grader import grade
+from sandbox.grading.loader import load_task, load_tasks
+from sandbox.grading.reference import ReferenceFailedError
+from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading.sources import MAX_SOURCE_BYTES, SourceFileError, read_source
+from sandbox.grading.tasks import TaskError, TaskSpec
 from sandbox.runners import (
     IsolatedRunner,
     Limits,
@@ -12,9 +16,9 @@ from sandbox.runners import (
     Termination,
     UnsafeLocalRunner,
 )
-from sandbox.tasks import TaskError, TaskSpec, load_task, load_tasks
 
 __all__ = [
+    "MAX_SOURCE_BYTES",
     "CheckResult",
     "CheckStatus",
     "GradeReport",
@@ -25,6 +29,7 @@ __all__ = [
     "RunOutcome",
     "Runner",
     "SandboxError",
+    "SourceFileError",
     "TaskError",
     "TaskSpec",
     "Termination",
@@ -33,4 +38,5 @@ __all__ = [
     "grade",
     "load_task",
     "load_tasks",
+    "read_source",
 ]

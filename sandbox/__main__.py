@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 from sandbox.errors import SandboxError
-from sandbox.grader import grade
-from sandbox.report import GradeReport
+from sandbox.grading.grader import grade
+from sandbox.grading.loader import load_task
+from sandbox.grading.report import GradeReport
+from sandbox.grading.sources import SourceFileError, read_source
+from sandbox.grading.tasks import TaskError
 from sandbox.runners import PooledRunner, Runner, UnsafeLocalRunner
-from sandbox.tasks import TaskError, load_task
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         task = load_task(args.task_dir)
-        source = args.file.read_text(encoding="utf-8")
-    except (TaskError, OSError, UnicodeDecodeError) as exc:
+        source = read_source(args.file)
+    except (TaskError, SourceFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:

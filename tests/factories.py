@@ -38,6 +38,22 @@ def single_choice(qid: str, skill: str, answer: str = "b", **overrides: Any) -> 
     }
 
 
+def coding(qid: str, skill: str, **overrides: Any) -> dict[str, Any]:
+    """A coding question's content without task files: enough to save and show, not to grade."""
+    return {
+        "id": qid,
+        "kind": "coding",
+        "skills": [skill],
+        "difficulty": 1,
+        "points": 10.0,
+        "title": f"Task {qid}",
+        "statement": "Write `f`.",
+        "starter": "def f(x):\n    pass\n",
+        "functions": ["f(x) -> y"],
+        **overrides,
+    }
+
+
 def make_question(session: Session, content: dict[str, Any], **overrides: Any) -> QuestionVersion:
     content = {"tags": [], **content}
     fields: dict[str, Any] = {
@@ -63,11 +79,13 @@ def make_assessment(
     organization: Organization,
     questions: list[QuestionVersion],
     time_limit_minutes: int = 30,
+    **overrides: Any,
 ) -> Assessment:
     assessment = Assessment(
         organization_id=organization.id,
         title=f"Assessment {next(_counter)}",
         time_limit_minutes=time_limit_minutes,
+        **overrides,
     )
     assessment.items = [AssessmentItem(position=i, question=q) for i, q in enumerate(questions)]
     session.add(assessment)

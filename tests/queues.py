@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 from sqlalchemy.orm import Session
 
-from app.grading import jobs
+from app.grading import service as grading
 from sandbox import Runner
 
 
@@ -25,5 +25,6 @@ class InlineQueue:
 
     def enqueue(self, submission_id: uuid.UUID) -> None:
         self.sent.append(submission_id)
-        while jobs.grade_submission(lambda: nullcontext(self.session), self.runner, submission_id):
+        own_session = lambda: nullcontext(self.session)  # noqa: E731 (a one-line scope)
+        while grading.grade_submission(own_session, self.runner, submission_id):
             pass

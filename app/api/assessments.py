@@ -58,6 +58,7 @@ def create_assessment(
         template=body.template,
         time_limit_minutes=body.time_limit_minutes,
         templates=role_templates(settings.bank_dir / "templates"),
+        candidates_see_results=body.candidates_see_results,
     )
     return views.assessment(assessment)
 

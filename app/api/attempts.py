@@ -19,7 +19,8 @@ router = APIRouter(prefix="/attempts", tags=["attempts"])
 def get_attempt(
     attempt_id: uuid.UUID, session: SessionDep, organization_id: ApiKeyOrg
 ) -> schemas.AttemptRead:
-    """Get an attempt's status, score, per-skill breakdown and per-question results."""
-    return views.attempt(
-        attempts.get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
+    """Get an attempt's status, score, per-skill breakdown, per-question results and signals."""
+    detail = attempts.attempt_detail(
+        session, organization_id=organization_id, attempt_id=attempt_id
     )
+    return views.attempt(detail.attempt, detail.integrity)

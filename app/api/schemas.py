@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
+
+from app.attempts.integrity import MAX_PER_BATCH, WITH_DURATION, WITH_LENGTH, EventType
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
@@ -40,6 +50,10 @@ class AssessmentCreate(_In):
     question_ids: Annotated[list[str], Field(min_length=1, max_length=200)] | None = None
     template: str | None = None
     time_limit_minutes: Annotated[int, Field(ge=1, le=600)] | None = None
+    candidates_see_results: bool = Field(
+        default=False,
+        description="Show candidates their score on the end page once everything is graded.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> AssessmentCreate:
@@ -55,6 +69,7 @@ class AssessmentRead(BaseModel):
     title: str
     time_limit_minutes: int
     template: str | None
+    candidates_see_results: bool
     created_at: datetime
     max_score: float
     questions: list[AssessmentQuestion]
@@ -105,21 +120,114 @@ class TakeAssessment(BaseModel):
     title: str
     time_limit_minutes: int
     question_count: int
+    skills: list[str] = Field(description="The skills the questions cover, in taxonomy order")
+    concept_count: int
+    coding_count: int
+    candidates_see_results: bool
+
+
+class SkillScore(BaseModel):
+    score: float
+    max_score: float
+
+
+class TakeResult(BaseModel):
+    score: float
+    max_score: float
+    per_skill: dict[str, SkillScore]
 
 
 class TakeRead(BaseModel):
     attempt_id: uuid.UUID
     status: str
+    server_time: datetime = Field(description="The server's clock (UTC): the page's offset")
     assessment: TakeAssessment
     started_at: datetime | None
     deadline: datetime | None
     submitted_at: datetime | None
     questions: list[dict[str, Any]] | None
     answers: dict[str, SavedResponse]
+    flagged: list[str] = Field(description="Question ids flagged for review")
+    result: TakeResult | None = Field(
+        description="After the end, when the assessment shows it and everything is graded"
+    )
+
+
+class IntegrityEventIn(_In):
+    type: EventType
+    at: AwareDatetime = Field(description="When it happened, on the server's clock")
+    question_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    length: Annotated[StrictInt, Field(ge=0, le=100_000_000)] | None = Field(
+        default=None, description="paste and copy: how many characters"
+    )
+    duration_ms: Annotated[StrictInt, Field(ge=0, le=7 * 24 * 3600 * 1000)] | None = Field(
+        default=None, description="tab_hidden and window_blur: how long the page was left"
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_the_type(self) -> IntegrityEventIn:
+        if self.length is not None and self.type not in WITH_LENGTH:
+            raise ValueError(f"`length` is only for paste and copy, not {self.type.value}")
+        if self.duration_ms is not None and self.type not in WITH_DURATION:
+            raise ValueError(
+                f"`duration_ms` is only for tab_hidden and window_blur, not {self.type.value}"
+            )
+        return self
+
+
+class EventsCreate(_In):
+    events: Annotated[list[IntegrityEventIn], Field(max_length=MAX_PER_BATCH)]
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {
+                            "type": "paste",
+                            "at": "2026-12-03T09:14:05Z",
+                            "question_id": "affine",
+                            "length": 412,
+                        },
+                        {"type": "tab_hidden", "at": "2026-12-03T09:15:40Z", "duration_ms": 8300},
+                    ]
+                }
+            ]
+        },
+    )
+
+
+class EventsRecorded(BaseModel):
+    accepted: int
+    dropped: int = Field(description="Accepted but not stored: the attempt reached its cap")
+
+
+class IntegrityEventRead(BaseModel):
+    type: str
+    at: datetime
+    question_id: str | None
+    length: int | None
+    duration_ms: int | None
+
+
+class IntegrityRead(BaseModel):
+    counts: dict[str, int] = Field(description="Stored events by type")
+    dropped: int = Field(description="Events past the per-attempt cap, counted but not stored")
+    events: list[IntegrityEventRead]
+
+
+class FlagPut(_In):
+    flagged: StrictBool
+
+
+class FlagRead(BaseModel):
+    question_id: str
+    flagged: bool
 
 
 class RunCreate(_In):
-    source: Annotated[str, Field(max_length=64 * 1024)]
+    source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
 
 
 class RunRead(BaseModel):
@@ -141,11 +249,6 @@ class CandidateRead(BaseModel):
     name: str
 
 
-class SkillScore(BaseModel):
-    score: float
-    max_score: float
-
-
 class QuestionResult(BaseModel):
     question_id: str
     kind: str
@@ -156,6 +259,9 @@ class QuestionResult(BaseModel):
     verdict: str | None = None
     report: dict[str, Any] | None = Field(
         default=None, description="Coding questions: the judge's checks, per case and gradient"
+    )
+    choice_order: list[str] | None = Field(
+        default=None, description="Choice questions: the choice ids in the order the candidate saw"
     )
 
 
@@ -171,6 +277,9 @@ class AttemptRead(BaseModel):
     started_at: datetime | None
     deadline: datetime | None
     submitted_at: datetime | None
+    integrity: IntegrityRead | None = Field(
+        default=None, description="Integrity signals; on the single-attempt view only"
+    )
 
 
 class ResultsPage(BaseModel):

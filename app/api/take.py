@@ -8,10 +8,11 @@ from fastapi import APIRouter
 
 from app.api import schemas, views
 from app.api.problems import problem_responses
-from app.attempts import answers
+from app.attempts import answers, flags, integrity
 from app.attempts import service as attempts
-from app.deps import GradingQueueDep, SessionDep
+from app.deps import GradingQueueDep, SessionDep, SettingsDep
 from app.errors import (
+    AnswerTooLargeError,
     AttemptExpiredError,
     AttemptNotStartedError,
     AttemptSubmittedError,
@@ -23,8 +24,14 @@ from app.errors import (
     QuestionNotFoundError,
     RevisionConflictError,
 )
-from app.grading import service as grading
-from app.grading.service import NotACodingQuestionError, RunInProgressError, RunNotFoundError
+from app.grading import runs
+from app.grading.runs import (
+    NotACodingQuestionError,
+    RunInProgressError,
+    RunLimit,
+    RunNotFoundError,
+    RunRateLimitedError,
+)
 
 router = APIRouter(prefix="/take/{token}", tags=["take"])
 
@@ -53,6 +60,7 @@ def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
         InvalidRequestError,
         MalformedRequestError,
         RevisionConflictError,
+        AnswerTooLargeError,
     ),
 )
 def put_answer(
@@ -71,6 +79,41 @@ def put_answer(
     )
 
 
+@router.put(
+    "/flags/{question_id}",
+    responses=problem_responses(
+        *_STATE_PROBLEMS, AttemptNotStartedError, QuestionNotFoundError, InvalidRequestError
+    ),
+)
+def put_flag(
+    token: str, question_id: str, body: schemas.FlagPut, session: SessionDep
+) -> schemas.FlagRead:
+    """Flag a question for review, or clear the flag; kept with the attempt."""
+    flagged = flags.set_flag(session, token=token, question_id=question_id, flagged=body.flagged)
+    return schemas.FlagRead(question_id=question_id, flagged=flagged)
+
+
+@router.post(
+    "/events",
+    responses=problem_responses(
+        *_STATE_PROBLEMS, AttemptNotStartedError, InvalidRequestError, MalformedRequestError
+    ),
+)
+def post_events(
+    token: str, body: schemas.EventsCreate, session: SessionDep
+) -> schemas.EventsRecorded:
+    """Record a batch of integrity events; past the attempt's cap they are counted, not stored."""
+    recorded = integrity.record_events(
+        session,
+        token=token,
+        events=[
+            integrity.NewEvent(e.type, e.at, e.question_id, e.length, e.duration_ms)
+            for e in body.events
+        ],
+    )
+    return schemas.EventsRecorded(accepted=recorded.accepted, dropped=recorded.dropped)
+
+
 @router.post("/submit", responses=problem_responses(*_STATE_PROBLEMS, AttemptNotStartedError))
 def submit_take(token: str, session: SessionDep, queue: GradingQueueDep) -> schemas.TakeRead:
     """Finish the attempt; grading happens after."""
@@ -87,6 +130,9 @@ def submit_take(token: str, session: SessionDep, queue: GradingQueueDep) -> sche
         QuestionNotFoundError,
         NotACodingQuestionError,
         RunInProgressError,
+        RunRateLimitedError,
+        AnswerTooLargeError,
+        InvalidResponseError,
         InvalidRequestError,
     ),
 )
@@ -96,10 +142,15 @@ def run_public_checks(
     body: schemas.RunCreate,
     session: SessionDep,
     queue: GradingQueueDep,
+    settings: SettingsDep,
 ) -> schemas.RunRead:
     """Run the public checks on `source`; poll the run it returns."""
-    submission = grading.request_run(
-        session, token=token, question_id=question_id, source=body.source
+    submission = runs.request_run(
+        session,
+        token=token,
+        question_id=question_id,
+        source=body.source,
+        limit=RunLimit.from_settings(settings),
     )
     queue.enqueue(submission.id)
     return views.run(submission)
@@ -110,4 +161,4 @@ def run_public_checks(
 )
 def get_run(token: str, run_id: uuid.UUID, session: SessionDep) -> schemas.RunRead:
     """A run's status and, once graded, its public report."""
-    return views.run(grading.get_run(session, token=token, run_id=run_id))
+    return views.run(runs.get_run(session, token=token, run_id=run_id))

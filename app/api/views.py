@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from app.api import schemas
+from app.attempts.integrity import IntegritySummary
 from app.attempts.service import CandidateView
-from app.models import Assessment, Attempt, QuestionVersion, Submission
+from app.db import utcnow
+from app.models import Assessment, Attempt, QuestionVersion, Score, Submission
+from app.skills import Skill
 
 
 def _summary(q: QuestionVersion) -> dict[str, object]:
@@ -36,13 +39,14 @@ def assessment(a: Assessment) -> schemas.AssessmentRead:
         title=a.title,
         time_limit_minutes=a.time_limit_minutes,
         template=a.template,
+        candidates_see_results=a.candidates_see_results,
         created_at=a.created_at,
         max_score=sum(q.points for q in questions),
         questions=questions,
     )
 
 
-def attempt(a: Attempt) -> schemas.AttemptRead:
+def attempt(a: Attempt, integrity: IntegritySummary | None = None) -> schemas.AttemptRead:
     score = a.score
     return schemas.AttemptRead(
         attempt_id=a.id,
@@ -58,6 +62,24 @@ def attempt(a: Attempt) -> schemas.AttemptRead:
         started_at=a.started_at,
         deadline=a.deadline,
         submitted_at=a.submitted_at,
+        integrity=integrity_read(integrity) if integrity is not None else None,
+    )
+
+
+def integrity_read(summary: IntegritySummary) -> schemas.IntegrityRead:
+    return schemas.IntegrityRead(
+        counts=summary.counts,
+        dropped=summary.dropped,
+        events=[
+            schemas.IntegrityEventRead(
+                type=e.type,
+                at=e.at,
+                question_id=e.question_id,
+                length=e.length,
+                duration_ms=e.duration_ms,
+            )
+            for e in summary.events
+        ],
     )
 
 
@@ -66,16 +88,38 @@ def take(view: CandidateView) -> schemas.TakeRead:
     return schemas.TakeRead(
         attempt_id=a.id,
         status=a.status,
-        assessment=schemas.TakeAssessment(
-            title=a.assessment.title,
-            time_limit_minutes=a.assessment.time_limit_minutes,
-            question_count=len(a.assessment.items),
-        ),
+        server_time=utcnow(),
+        assessment=take_assessment(a.assessment),
         started_at=a.started_at,
         deadline=a.deadline,
         submitted_at=a.submitted_at,
         questions=view.questions,
         answers={k: schemas.SavedResponse(**v) for k, v in view.answers.items()},
+        flagged=view.flagged,
+        result=take_result(view.result) if view.result is not None else None,
+    )
+
+
+def take_assessment(a: Assessment) -> schemas.TakeAssessment:
+    questions = [i.question for i in a.items]
+    covered = {skill for q in questions for skill in q.skills}
+    coding = sum(q.kind == "coding" for q in questions)
+    return schemas.TakeAssessment(
+        title=a.title,
+        time_limit_minutes=a.time_limit_minutes,
+        question_count=len(questions),
+        skills=[s.value for s in Skill if s.value in covered],
+        concept_count=len(questions) - coding,
+        coding_count=coding,
+        candidates_see_results=a.candidates_see_results,
+    )
+
+
+def take_result(score: Score) -> schemas.TakeResult:
+    return schemas.TakeResult(
+        score=score.score,
+        max_score=score.max_score,
+        per_skill={k: schemas.SkillScore(**v) for k, v in score.per_skill.items()},
     )
 
 

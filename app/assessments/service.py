@@ -43,6 +43,7 @@ def compose_assessment(
     template: str | None,
     time_limit_minutes: int | None,
     templates: Mapping[str, RoleTemplate],
+    candidates_see_results: bool = False,
 ) -> Assessment:
     """Create an assessment from explicit question ids, or from a role template."""
     if template is not None:
@@ -57,6 +58,7 @@ def compose_assessment(
             question_ids=_template_questions(session, role),
             time_limit_minutes=time_limit_minutes or role.time_limit_minutes,
             template=role.id,
+            candidates_see_results=candidates_see_results,
         )
     assert question_ids is not None, "the request schema requires ids or a template"
     assert time_limit_minutes is not None, "the request schema requires a time limit with ids"
@@ -66,6 +68,7 @@ def compose_assessment(
         title=title,
         question_ids=question_ids,
         time_limit_minutes=time_limit_minutes,
+        candidates_see_results=candidates_see_results,
     )
 
 
@@ -77,6 +80,7 @@ def create_assessment(
     question_ids: list[str],
     time_limit_minutes: int,
     template: str | None = None,
+    candidates_see_results: bool = False,
 ) -> Assessment:
     """Create an assessment of the given questions, in order, at their current versions."""
     duplicates = sorted({q for q in question_ids if question_ids.count(q) > 1})
@@ -95,6 +99,7 @@ def create_assessment(
         title=title,
         time_limit_minutes=time_limit_minutes,
         template=template,
+        candidates_see_results=candidates_see_results,
     )
     assessment.items = [
         AssessmentItem(position=i, question=versions[q]) for i, q in enumerate(question_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.bank.choices import choice_order
 from app.bank.instances import render_for_attempt
 from app.bank.items import parse_item
 from app.bank.schemas import NumericItem, QuestionKind
@@ -31,5 +32,8 @@ def candidate_question(question: QuestionVersion, attempt_seed: int) -> dict[str
         view["unit"] = item.unit
     choices = question.content.get("choices")
     if choices is not None:
-        view["choices"] = [{"id": c["id"], "text": c["text"]} for c in choices]
+        # Shown in this attempt's own order, so the written position of the key tells nothing.
+        texts = {c["id"]: c["text"] for c in choices}
+        order = choice_order(attempt_seed, question.question_id, list(texts))
+        view["choices"] = [{"id": choice_id, "text": texts[choice_id]} for choice_id in order]
     return view

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -11,12 +11,20 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from app.assessments import service as assessments
-from app.attempts import lifecycle, lookups
+from app.attempts import flags, integrity, lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
 from app.errors import AttemptNotFoundError, AttemptSubmittedError, InvitationExpiredError
 from app.grading.queue import GradingQueue
-from app.models import Answer, Assessment, AssessmentItem, Attempt, AttemptStatus, Invitation
+from app.models import (
+    Answer,
+    Assessment,
+    AssessmentItem,
+    Attempt,
+    AttemptStatus,
+    Invitation,
+    Score,
+)
 from app.pagination import Page, decode_time_cursor, page_size, time_page
 
 
@@ -25,6 +33,8 @@ class CandidateView:
     attempt: Attempt
     questions: list[dict[str, Any]] | None  # only once started
     answers: dict[str, dict[str, Any]]  # question id -> {response, revision}
+    flagged: list[str] = field(default_factory=list)
+    result: Score | None = None  # only when the assessment shows it and all is graded
 
 
 def overview(session: Session, *, token: str) -> CandidateView:
@@ -78,6 +88,20 @@ def get_attempt(session: Session, *, organization_id: uuid.UUID, attempt_id: uui
         raise AttemptNotFoundError(f"No attempt {attempt_id}.")
     lifecycle.close_if_expired(session, attempt)
     return attempt
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    attempt: Attempt
+    integrity: integrity.IntegritySummary
+
+
+def attempt_detail(
+    session: Session, *, organization_id: uuid.UUID, attempt_id: uuid.UUID
+) -> AttemptDetail:
+    """An attempt of this organization with its integrity signals."""
+    attempt = get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
+    return AttemptDetail(attempt, integrity.summary(session, attempt))
 
 
 def list_results(
@@ -155,7 +179,27 @@ def _started_view(session: Session, attempt: Attempt) -> CandidateView:
         qid: {"response": a.response, "revision": a.revision}
         for qid, a in answers_of(session, attempt.id).items()
     }
-    return CandidateView(attempt, questions, answers)
+    return CandidateView(
+        attempt,
+        questions,
+        answers,
+        flagged=flags.flagged_questions(session, attempt.id),
+        result=visible_result(attempt),
+    )
+
+
+def visible_result(attempt: Attempt) -> Score | None:
+    """The score a candidate may see: after the end, if allowed, once nothing is still grading."""
+    score = attempt.score
+    if (
+        score is None
+        or not attempt.assessment.candidates_see_results
+        or attempt.status not in (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
+    ):
+        return None
+    if any(q["status"] == "pending" for q in score.per_question):
+        return None
+    return score
 
 
 def all_results(

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.grading import jobs
-from app.grading.jobs import SessionScope
+from app.grading import service as grading
 from app.grading.judge import build_runner, describe_isolation
+from app.grading.service import SessionScope
 from app.settings import Settings
 from sandbox import Runner, SandboxError
 
@@ -63,7 +63,7 @@ class LocalGradingPool:
 
     def _grade(self, submission_id: uuid.UUID) -> None:
         try:
-            again = jobs.grade_submission(self._session_factory, self._runner, submission_id)
+            again = grading.grade_submission(self._session_factory, self._runner, submission_id)
         except Exception:  # the pool's boundary (a database error): the sweep retries the lease
             log.exception("grading submission %s failed", submission_id)
             return
@@ -77,7 +77,7 @@ class LocalGradingPool:
         while not self._stop.wait(every):
             try:
                 with self._session_factory() as session:
-                    ids = jobs.pending_submission_ids(session)
+                    ids = grading.pending_submission_ids(session)
             except Exception:  # a database hiccup must not kill the sweeper thread
                 log.exception("grading sweep failed")
                 continue

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.bank.sync import QuestionPayload
 from sandbox import TaskSpec, load_task
-from sandbox.tasks import folder_version
+from sandbox.grading.loader import folder_version
 
 _MAX_CACHED = 512
 _cache: dict[uuid.UUID, TaskSpec] = {}

@@ -1,8 +1,9 @@
 """ORM models, one module per aggregate."""
 
 from app.models.assessment import Assessment, AssessmentItem
-from app.models.attempt import Answer, Attempt, AttemptStatus, Score
+from app.models.attempt import Answer, Attempt, AttemptStatus, QuestionFlag, Score
 from app.models.candidate import Candidate, Invitation
+from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization, Recruiter
 from app.models.question import QuestionVersion
 from app.models.submission import Submission, SubmissionPurpose, SubmissionStatus
@@ -15,8 +16,10 @@ __all__ = [
     "Attempt",
     "AttemptStatus",
     "Candidate",
+    "IntegrityEvent",
     "Invitation",
     "Organization",
+    "QuestionFlag",
     "QuestionVersion",
     "Recruiter",
     "Score",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -20,6 +20,8 @@ class Assessment(Base):
     title: Mapped[str] = mapped_column(String(200))
     time_limit_minutes: Mapped[int]
     template: Mapped[str | None] = mapped_column(String(80))
+    # Whether a candidate sees their score on the end page once everything is graded.
+    candidates_see_results: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     items: Mapped[list[AssessmentItem]] = relationship(

@@ -36,6 +36,8 @@ class Attempt(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Integrity events received, stored or not: the per-attempt cap is enforced on this counter.
+    events_received: Mapped[int] = mapped_column(default=0, server_default="0")
 
     assessment: Mapped[Assessment] = relationship()
     candidate: Mapped[Candidate] = relationship()
@@ -54,6 +56,16 @@ class Answer(Base):
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     revision: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuestionFlag(Base):
+    """A question the candidate flagged for review; the row exists only while it is flagged."""
+
+    __tablename__ = "question_flag"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Score(Base):

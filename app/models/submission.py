@@ -23,6 +23,7 @@ class SubmissionStatus(StrEnum):
 class SubmissionPurpose(StrEnum):
     RUN = "run"  # the candidate's "run the public checks"
     FINAL = "final"  # graded at submit, hidden cases included; counts toward the score
+    PRACTICE = "practice"  # the unscored practice task of the landing page (public cases)
 
 
 class Submission(Base):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bank.choices import choice_order
 from app.bank.items import parse_item
 from app.bank.schemas import QuestionKind
 from app.db import utcnow
@@ -26,6 +27,8 @@ class QuestionResult:
     status: str  # correct | partial | incorrect | unanswered | pending | a judge verdict
     verdict: str | None = None
     report: dict[str, Any] | None = None  # the judge's recruiter view, for coding questions
+    # Choice items: the choice ids in the order this candidate saw them.
+    choice_order: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def _score_item(
     coding: dict[str, CodingResult],
 ) -> QuestionResult:
     question = item.question
-    verdict = report = None
+    verdict = report = order = None
     if question.kind == QuestionKind.CODING:
         graded = coding.get(question.question_id)
         fraction = graded.fraction if graded else 0.0
@@ -89,6 +92,9 @@ def _score_item(
     else:
         fraction = rules.credit(parse_item(question.id, question.content), response, seed)
         status = _status(fraction, response)
+        choices = question.content.get("choices")
+        if choices is not None:
+            order = choice_order(seed, question.question_id, [c["id"] for c in choices])
     return QuestionResult(
         question_id=question.question_id,
         kind=question.kind,
@@ -98,6 +104,7 @@ def _score_item(
         status=status,
         verdict=verdict,
         report=report,
+        choice_order=order,
     )
 
 

@@ -8,24 +8,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Answer, Assessment, Attempt, Invitation
 from tests import factories
-
-
-def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["type"] == f"/problems/{code}"
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return body
+from tests.problems import assert_problem
 
 
 @pytest.fixture

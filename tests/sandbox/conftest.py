@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.grading.loader import load_task
+from sandbox.grading.tasks import TaskSpec
 from sandbox.runners import PooledRunner, Runner
-from sandbox.tasks import TaskSpec, load_task
 
 CODING = Path(__file__).resolve().parents[2] / "question_bank" / "coding"
 TASK_IDS = ("affine", "relu", "softmax_loss", "batchnorm")

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from sandbox import GradeReport, Limits, PooledRunner, TaskSpec, Verdict, grade, load_task
-from sandbox.cases import build_cases, reference_plan
-from sandbox.protocol import Job
+from sandbox.grading.cases import build_cases
+from sandbox.grading.plans import reference_plan
+from sandbox.wire import Job
 
 ATTACKS = Path(__file__).parent / "attacks"
 AFFINE = Path(__file__).resolve().parents[2] / "question_bank" / "coding" / "affine"

@@ -14,13 +14,15 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from sandbox import grader
-from sandbox.cases import Keys, build_cases, reference_plan
 from sandbox.errors import SandboxError
-from sandbox.protocol import Job
-from sandbox.report import CheckStatus, GradeReport, Verdict
+from sandbox.grading import grader, reference
+from sandbox.grading.cases import build_cases
+from sandbox.grading.loader import load_task
+from sandbox.grading.plans import Keys, reference_plan
+from sandbox.grading.report import CheckStatus, GradeReport, Verdict
+from sandbox.grading.tasks import TaskError, TaskSpec
 from sandbox.runners import Limits, Runner, RunOutcome
-from sandbox.tasks import TaskError, TaskSpec, load_task
+from sandbox.wire import Job
 from tests.sandbox.conftest import CODING, TASK_IDS
 
 AFFINE_OK = """
@@ -359,13 +361,13 @@ def test_grading_is_deterministic_and_reuses_the_cached_reference(
             pass
 
     counting = Counting()
-    grader.clear_cache()
+    reference.clear_cache()
     source = task.mutants["missing_1_over_n"]
     first = grader.grade(task, source, runner=counting, seed=11, hidden=True)
     assert counting.runs == 2
     second = grader.grade(task, source, runner=counting, seed=11, hidden=True)
     assert counting.runs == 3
-    grader.clear_cache()
+    reference.clear_cache()
     third = grader.grade(task, source, runner=counting, seed=11, hidden=True)
     assert first.to_dict("candidate") == second.to_dict("candidate") == third.to_dict("candidate")
 
@@ -378,7 +380,7 @@ def test_sandbox_failure_propagates_and_is_never_a_score(tasks: dict[str, TaskSp
         def close(self) -> None:
             pass
 
-    grader.clear_cache()
+    reference.clear_cache()
     with pytest.raises(SandboxError):
         grader.grade(tasks["relu"], AFFINE_OK, runner=Broken(), seed=1, hidden=False)
 
@@ -390,6 +392,7 @@ def test_a_reference_failing_its_own_gradient_check_stops_grading(
     shutil.copytree(CODING / "relu", folder)
     ref = folder / "reference.py"
     ref.write_text(ref.read_text().replace("dout * (cache > 0)", "dout * (cache > 0) * 1.001"))
+    shutil.rmtree(folder / "mutants")  # diffs against the old reference no longer apply
     task = load_task(folder)
     with pytest.raises(TaskError, match="fails its own numerical check") as caught:
         grader.grade(task, task.starter, runner=runner, seed=1, hidden=False)
@@ -399,7 +402,7 @@ def test_a_reference_failing_its_own_gradient_check_stops_grading(
 
 def test_cli_prints_the_report_as_json(tmp_path: Path) -> None:
     solution = tmp_path / "solution.py"
-    solution.write_text((CODING / "relu" / "mutants" / "no_mask.py").read_text())
+    solution.write_text(load_task(CODING / "relu").mutants["no_mask"])
     proc = subprocess.run(
         [sys.executable, "-m", "sandbox", "grade", str(CODING / "relu"), str(solution),
          "--json"],

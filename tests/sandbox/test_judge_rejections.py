@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import grader
-from sandbox.report import CheckStatus, GradeReport, Verdict
+from sandbox.grading import grader
+from sandbox.grading.report import CheckStatus, GradeReport, Verdict
+from sandbox.grading.tasks import TaskSpec
 from sandbox.runners import Runner
-from sandbox.tasks import TaskSpec
 
 AFFINE_OK = """
 import numpy as np

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import grader
-from sandbox.cases import build_cases, candidate_plan, reference_plan
-from sandbox.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading import checker, grader
+from sandbox.grading.cases import build_cases
+from sandbox.grading.loader import load_task
+from sandbox.grading.plans import candidate_plan, reference_plan
+from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading.tasks import TaskSpec
 from sandbox.runners import Limits, Runner
-from sandbox.tasks import TaskSpec, load_task
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Finite differences at the timing size cost 2-4 s of CPU per call here: room for two calls on a
@@ -120,7 +122,7 @@ def test_a_finite_difference_loss_is_flagged_against_the_reference(
     timing = _timing(report)
     assert timing.status is CheckStatus.FAILED
     assert "numerical differentiation" in timing.message
-    assert timing.details["reference_ratio"] > grader.REFERENCE_TIMING_RATIO
+    assert timing.details["reference_ratio"] > checker.REFERENCE_TIMING_RATIO
     assert report.verdict is Verdict.FAILED
     # its gradients are right on every small case, yet none is credited; the loss values are
     assert _gradient_points(report)
@@ -255,7 +257,7 @@ def relu_backward(dout, cache):
     assert timing.status is CheckStatus.FAILED, timing
     assert "the forward pass took" in timing.message
     ratio = timing.details["forward_seconds"] / timing.details["reference_forward_seconds"]
-    assert ratio > grader.REFERENCE_FORWARD_RATIO
+    assert ratio > checker.REFERENCE_FORWARD_RATIO
     assert all(p == 0 for p in _gradient_points(report))
     honest = _grade(relu, relu.reference, runner)
     assert _timing(honest).status is CheckStatus.PASSED
@@ -396,7 +398,7 @@ def test_a_finite_difference_loss_is_flagged_on_the_banks_timing_cases(
         c for c in report.checks if (c.case, c.unit, c.name) == ("t", unit, "backward time")
     )
     assert timing.status is CheckStatus.FAILED, timing.message
-    assert timing.details["reference_ratio"] > grader.REFERENCE_TIMING_RATIO
+    assert timing.details["reference_ratio"] > checker.REFERENCE_TIMING_RATIO
     assert report.verdict is Verdict.FAILED
     # right on every small case, yet the numerical unit's gradients earn nothing
     points = [c.points for c in report.checks if c.unit == unit and c.name.startswith("gradient")]

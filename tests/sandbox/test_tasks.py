@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sandbox.cases import build_cases, candidate_plan, draw_case, reference_plan
-from sandbox.tasks import CaseSpec, TaskError, TaskSpec, eval_dim, load_task, load_tasks
+from sandbox.grading.cases import build_cases, draw_case
+from sandbox.grading.loader import load_task, load_tasks
+from sandbox.grading.plans import candidate_plan, reference_plan
+from sandbox.grading.tasks import CaseSpec, TaskError, TaskSpec, eval_dim
 from tests.sandbox.conftest import CODING, TASK_IDS
 
 
@@ -52,7 +54,7 @@ def test_version_is_a_content_hash_of_the_folder(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     before = load_task(folder).version
     assert load_task(folder).version == before
-    (folder / "mutants" / "extra.py").write_text("x = 1\n")
+    (folder / "statement.md").write_text("# Edited\n")
     assert load_task(folder).version != before
 
 

@@ -1,0 +1,174 @@
+// "Run public checks": start a run (graded by the queue, never in the request), poll it, and show
+// its report per case and per output or gradient. One run at a time per question.
+
+import { ApiError, NetworkError } from "./api.js";
+
+const VERDICTS = {
+  passed: "All public checks passed",
+  failed: "Some public checks failed",
+  error: "Your code raised an error",
+  timeout: "Your code ran too long (time limit)",
+  memory_limit: "Your code used too much memory",
+  output_limit: "Your code printed too much output",
+  rejected: "Your code was refused",
+  grading_failed: "The checks could not run",
+};
+const FINISHED = new Set(["graded", "grading_failed"]);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) if (child != null) node.append(child);
+  return node;
+}
+
+const shape = (value) => (Array.isArray(value) ? `(${value.join(", ")}${value.length === 1 ? "," : ""})` : "–");
+
+function formatError(value) {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "string") return value; // "inf" or "nan", as the judge reported it
+  return value === 0 ? "0" : value.toExponential(2);
+}
+
+function renderChecks(checks) {
+  const cases = new Map();
+  for (const check of checks) {
+    if (!cases.has(check.case)) cases.set(check.case, []);
+    cases.get(check.case).push(check);
+  }
+  const blocks = [];
+  let index = 0;
+  for (const [name, rows] of cases) {
+    index += 1;
+    const passed = rows.filter((r) => r.status === "passed").length;
+    const table = el(
+      "table",
+      { class: "checks" },
+      el("caption", { class: "visually-hidden", text: `Checks of example case ${index}` }),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          ...["Output or gradient", "Result", "Your shape", "Expected shape", "Max rel. error", "Message"].map(
+            (h) => el("th", { scope: "col", text: h }),
+          ),
+        ),
+      ),
+      el(
+        "tbody",
+        {},
+        ...rows.map((r) =>
+          el(
+            "tr",
+            {},
+            el("th", { scope: "row", text: r.name }),
+            el("td", { class: `status-${r.status === "passed" ? "passed" : "failed"}`, text: r.status === "passed" ? "Passed" : r.status === "error" ? "Error" : "Failed" }),
+            el("td", { class: "num", text: shape(r.shape) }),
+            el("td", { class: "num", text: shape(r.expected_shape) }),
+            el("td", { class: "num", text: formatError(r.max_error) }),
+            el("td", { text: r.message || "" }),
+          ),
+        ),
+      ),
+    );
+    blocks.push(
+      el(
+        "section",
+        { class: "case" },
+        el("h4", { text: `Example case ${index} (${name}): ${passed} of ${rows.length} passed` }),
+        el("div", { class: "table-scroll" }, table),
+      ),
+    );
+  }
+  return blocks;
+}
+
+export function renderReport(run) {
+  const verdict = run.status === "grading_failed" ? "grading_failed" : run.verdict || "error";
+  const report = run.report || {};
+  const checks = report.checks || [];
+  const passed = checks.filter((c) => c.status === "passed").length;
+  const parts = [
+    el(
+      "p",
+      { class: "results-summary" },
+      el("span", { class: `verdict ${verdict}`, text: verdict === "passed" ? "Passed" : "Not passed" }),
+      `${VERDICTS[verdict] || verdict}${checks.length ? `: ${passed} of ${checks.length} checks passed.` : "."}`,
+    ),
+  ];
+  if (run.status === "grading_failed") {
+    parts.push(el("p", { text: "This was a problem on our side, not in your code, and it does not count against you. Please run the checks again." }));
+  }
+  if (report.message && verdict !== "passed") parts.push(el("p", { class: "judge-message", text: report.message }));
+  parts.push(...renderChecks(checks));
+  if (report.stdout) {
+    parts.push(
+      el("details", { class: "stdout" }, el("summary", { text: "What your code printed" }), el("pre", { class: "output", text: report.stdout })),
+    );
+  }
+  return parts;
+}
+
+export class RunPanel {
+  constructor({ api, runPath, button, body, getSource, onFinished = () => {} }) {
+    Object.assign(this, { api, runPath, button, body, getSource, onFinished });
+    this.running = false;
+    button.addEventListener("click", () => this.start());
+  }
+
+  show(...nodes) {
+    this.body.replaceChildren(...nodes);
+  }
+
+  async start() {
+    if (this.running) return; // a run in progress can't be started twice
+    this.running = true;
+    this.button.setAttribute("aria-disabled", "true");
+    this.button.textContent = "Running…";
+    const started = Date.now();
+    const elapsed = el("span", { "aria-hidden": "true", text: "" });
+    this.show(el("p", { class: "progress" }, el("span", { class: "spinner", "aria-hidden": "true" }), "Running the public checks… ", elapsed));
+    const tick = setInterval(() => {
+      elapsed.textContent = `${Math.round((Date.now() - started) / 1000)} s`;
+    }, 1000);
+    try {
+      let run = await this.api.post(this.runPath, { source: this.getSource() });
+      let wait = 400;
+      while (!FINISHED.has(run.status)) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        wait = Math.min(wait * 1.4, 2000);
+        run = await this.api.get(`/runs/${run.run_id}`);
+      }
+      this.show(...renderReport(run));
+      this.onFinished(run);
+    } catch (error) {
+      this.show(el("p", { class: "field-error", text: this.explain(error) }));
+    } finally {
+      clearInterval(tick);
+      this.running = false;
+      this.button.removeAttribute("aria-disabled");
+      this.button.textContent = "Run public checks";
+    }
+  }
+
+  explain(error) {
+    if (error instanceof NetworkError) {
+      return "Could not reach the server, so the checks did not run. Your code is kept; try again when the connection returns.";
+    }
+    if (error instanceof ApiError) {
+      if (error.status === 429) {
+        const wait = error.retryAfter ? ` You can run them again in ${error.retryAfter} seconds.` : "";
+        return `You have run the checks many times in a short while. ${error.detail}${wait}`;
+      }
+      if (error.code === "run-in-progress") return "A run of this question is still in progress; wait for its results.";
+      return error.detail;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,142 @@
+"""Grade one submission: cases -> reference run + candidate run -> trusted checks -> GradeReport.
+
+Every number that decides a verdict is computed in this process, in float64, from arrays the
+children sent back. The reference runs in its own child (its results are cached per task version
+and seed); the candidate's whole plan runs in one more child, so a submission costs at most two
+runs.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sandbox.grading.checker import Checker
+from sandbox.grading.messages import describe_load, describe_refusals
+from sandbox.grading.reference import Prepared, prepare
+from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
+from sandbox.grading.tasks import TaskSpec
+from sandbox.runners import Limits, Runner, RunOutcome, Termination
+from sandbox.wire import Job
+
+
+def grade(
+    task: TaskSpec,
+    source: str,
+    *,
+    runner: Runner,
+    seed: int,
+    hidden: bool,
+    limits: Limits | None = None,
+) -> GradeReport:
+    """Grade `source` on the task's public cases (and hidden ones when `hidden`)."""
+    started = time.perf_counter()
+    limits = limits or Limits()
+    prepared = prepare(task, runner=runner, seed=seed, hidden=hidden, limits=limits)
+    plan = prepared.candidate
+    outcome = runner.run(Job(source=source, arrays=plan.arrays, plan=plan.steps), limits)
+    report = _judge(task, prepared, outcome, hidden=hidden)
+    return _with_seconds(report, time.perf_counter() - started)
+
+
+def _with_seconds(report: GradeReport, seconds: float) -> GradeReport:
+    return GradeReport(**{**report.__dict__, "seconds": seconds})
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def _judge(task: TaskSpec, prepared: Prepared, outcome: RunOutcome, *, hidden: bool) -> GradeReport:
+    def early(verdict: Verdict, message: str) -> GradeReport:
+        return GradeReport(
+            task_id=task.id,
+            task_version=task.version,
+            verdict=verdict,
+            score=0.0,
+            max_score=task.points,
+            checks=[],
+            message=message,
+            hidden_ran=hidden,
+            stdout=outcome.result.stdout if outcome.result is not None else "",
+        )
+
+    termination = outcome.termination
+    if termination is Termination.TIMEOUT:
+        return early(Verdict.TIMEOUT, "Your code ran out of time (CPU or wall-clock limit).")
+    if termination is Termination.MEMORY_LIMIT:
+        return early(Verdict.MEMORY_LIMIT, "Your code used more memory than allowed.")
+    if termination is Termination.OUTPUT_LIMIT:
+        return early(Verdict.OUTPUT_LIMIT, "Your code printed more output than allowed.")
+    if outcome.protocol_error is not None:
+        return early(Verdict.REJECTED, "Your code's process sent back something unreadable.")
+    if termination is Termination.KILLED:
+        return early(
+            Verdict.ERROR,
+            f"Your code crashed the Python process (signal {outcome.signal}).",
+        )
+    result = outcome.result
+    if result is None:
+        return early(
+            Verdict.ERROR,
+            "Your code ended the process before it finished (e.g. exit() or os._exit()).",
+        )
+    if result.status == "rejected":
+        err = result.module_error
+        return early(Verdict.REJECTED, describe_load(err, rejected=True))
+    if result.refusals:
+        # A sandbox operation refused at run time (a socket, a process, a signal, ctypes) is
+        # outside the rules whether or not the code caught the PermissionError: no marks.
+        return early(Verdict.REJECTED, describe_refusals(result.refusals))
+    if result.status == "load_error":
+        return early(Verdict.ERROR, describe_load(result.module_error, rejected=False))
+
+    checker = Checker(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
+    checks = checker.run()
+    score = sum(c.points for c in checks)
+    scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
+    refusal = checker.refusal()
+    message = _summary(checks)
+    if refusal is not None:
+        # Forbidden at run time what load time refuses, or not an array at all: the submission
+        # is outside the rules, not merely wrong. Checks that passed keep their credit.
+        verdict = Verdict.REJECTED
+        message = f"Your code was refused: {refusal} {message}"
+    elif all(c.passed for c in scored):
+        verdict = Verdict.PASSED
+    elif any(c.status is CheckStatus.ERROR for c in scored):
+        verdict = Verdict.ERROR
+    else:
+        verdict = Verdict.FAILED
+    return GradeReport(
+        task_id=task.id,
+        task_version=task.version,
+        verdict=verdict,
+        # Float sums of the shares must not turn full marks into 9.999999999999998.
+        score=task.points if verdict is Verdict.PASSED else min(round(score, 9), task.points),
+        max_score=task.points,
+        checks=checks,
+        message=message,
+        hidden_ran=hidden,
+        stdout=result.stdout,
+    )
+
+
+def _summary(checks: list[CheckResult]) -> str:
+    scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
+    public_bad = [c for c in scored if not c.hidden and not c.passed]
+    hidden = [c for c in scored if c.hidden]
+    hidden_bad = sum(1 for c in hidden if not c.passed)
+    parts = []
+    if not public_bad and not hidden_bad:
+        parts.append(f"All {len(scored)} checks passed.")
+    else:
+        public = len(scored) - len(hidden)
+        parts.append(f"Public checks: {public - len(public_bad)}/{public} passed.")
+        if public_bad:
+            first = public_bad[0]
+            parts.append(f"First problem ({first.case}, {first.name}): {first.message}")
+    if hidden:
+        parts.append(f"Hidden checks: {len(hidden) - hidden_bad}/{len(hidden)} passed.")
+    warnings = sum(1 for c in checks if c.status is CheckStatus.WARNING and not c.hidden)
+    if warnings:
+        parts.append(f"{warnings} warning(s).")
+    return " ".join(parts)

@@ -1,0 +1,110 @@
+"""What the candidate reads: descriptions of load errors, refusals, mismatches, with hints."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sandbox.grading import numerics as gradcheck
+from sandbox.wire import ErrorInfo
+
+Array = npt.NDArray[Any]
+
+HINTS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"Missing parentheses in call to '(print|exec)'"),
+        "This looks like Python 2 code: write print(...) with parentheses (Python 3).",
+    ),
+    (
+        re.compile(r"name '(xrange|unicode|basestring|raw_input)' is not defined"),
+        "This is Python 2 code: use range/str/input (Python 3).",
+    ),
+    (
+        re.compile(r"has no attribute '(float|int|bool|object|complex|str|long)'"),
+        "np.float, np.int, np.bool and np.object were removed from NumPy: use the builtins "
+        "float, int, bool, object (or np.float64, np.int64).",
+    ),
+    (
+        re.compile(r"has no attribute '(asscalar|alltrue|sometrue|product|cumproduct|NaN|Inf)'"),
+        "This NumPy function or alias was removed in NumPy 2: see the NumPy 2 migration guide.",
+    ),
+    (
+        re.compile(r"only (length-1|0-dimensional|size-1) arrays can be converted"),
+        "NumPy 2 no longer converts arrays with more than one element to a Python number: "
+        "index the element you mean (e.g. int(a[0]) or a.item()).",
+    ),
+    (
+        re.compile(
+            r"takes \d+ positional arguments? but \d+ (were|was) given|"
+            r"missing \d+ required positional argument|unexpected keyword argument"
+        ),
+        "Check the function's signature against the statement.",
+    ),
+    (
+        re.compile(r"does not define "),
+        "Define it at the top level of your module, spelled exactly as in the statement.",
+    ),
+    (
+        re.compile(r"cannot unpack|not enough values to unpack|too many values to unpack"),
+        "Check how many values each function returns (see the statement).",
+    ),
+]
+
+
+def hint(message: str) -> str:
+    for pattern, hint in HINTS:
+        if pattern.search(message):
+            return f" Hint: {hint}"
+    return ""
+
+
+def where(err: ErrorInfo) -> str:
+    # A SyntaxError's own message already ends with "(solution.py, line N)".
+    if not err.line or "solution.py" in err.message:
+        return ""
+    return f" (solution.py, line {err.line})"
+
+
+def describe_refusals(refusals: list[str]) -> str:
+    # The names are the audit events the harness refuses, never text the candidate shapes.
+    names = ", ".join(refusals[:5]) + (", ..." if len(refusals) > 5 else "")
+    return (
+        f"Your code was refused: it attempted an operation the sandbox does not allow ({names}). "
+        "Catching the error does not make it allowed: use only numpy and the listed modules."
+    )
+
+
+def describe_load(err: ErrorInfo | None, *, rejected: bool) -> str:
+    if err is None:
+        return "Your code could not be loaded."
+    head = "Your code was refused" if rejected else "Your code could not be loaded"
+    return f"{head}: {err.type}: {err.message}{where(err)}.{hint(err.message)}"
+
+
+def friendly(key: str) -> str:
+    # "p0/affine/grad/x" -> "dx", "p0/affine/out/out" -> "out": the names the statement uses.
+    parts = key.split("/")
+    if len(parts) < 4:
+        return parts[-1]
+    return f"d{parts[-1]}" if parts[2].startswith("grad") else parts[-1].split("@")[0]
+
+
+def name_of(signature: str) -> str:
+    return signature.split("(")[0].strip()
+
+
+def mismatch(label: str, cmp: gradcheck.Comparison, value: Array) -> str:
+    if cmp.reason == "shape":
+        return f"{label} has shape {cmp.actual_shape}, expected {cmp.expected_shape}"
+    if cmp.reason == "nonfinite":
+        return f"{label} contains NaN or inf (first at index {cmp.worst_index})"
+    where = f" at index {cmp.worst_index}" if cmp.worst_index else ""
+    # float32 loses ~1e-7 relative: a right formula in the wrong precision still fails.
+    single = " Your array is float32: compute in float64." if value.dtype == np.float32 else ""
+    return (
+        f"{label} is wrong: max abs error {cmp.max_abs_error:.2e}{where} "
+        f"(relative to the largest entry: {cmp.rel_error:.2e}).{single}"
+    )
