@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 
 from app.bank.loader import BankError, load_concepts
+from app.bank.report import build_report, render_report
 from app.bank.sync import concept_payloads, sync_bank
 from app.bank.validation import ConceptReport, validate_concepts, validate_templates
 from app.db import make_engine, make_sessionmaker
@@ -117,6 +118,16 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
         return 1
     print("the bank is valid")
     return 0
+
+
+def _bank_report(settings: Settings, _args: argparse.Namespace) -> int:
+    try:
+        report = build_report(settings.bank_dir)
+    except BankError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(render_report(report))
+    return 1 if report.concepts.problems else 0
 
 
 def _print_autodiff(coding: CodingReport) -> None:
@@ -240,6 +251,9 @@ def _parser() -> argparse.ArgumentParser:
     bank_sub.add_parser(
         "validate", help="check the bank: schema, counts, references and mutants in the sandbox"
     ).set_defaults(handler=_bank_validate)
+    bank_sub.add_parser(
+        "report", help="items per skill, difficulty and kind; overlap of two forms per template"
+    ).set_defaults(handler=_bank_report)
     mutant = bank_sub.add_parser(
         "mutant",
         help="store FILE as a mutant diff against the task's reference (no FILE: print the mutant)",
