@@ -10,7 +10,7 @@ from app.api import schemas, views
 from app.api.problems import problem_responses
 from app.attempts import service as attempts
 from app.deps import ApiKeyOrg, SessionDep
-from app.errors import AttemptNotFoundError, UnauthorizedError
+from app.errors import AttemptNotFoundError, QuestionNotFoundError, UnauthorizedError
 
 router = APIRouter(prefix="/attempts", tags=["attempts"])
 
@@ -24,3 +24,22 @@ def get_attempt(
         session, organization_id=organization_id, attempt_id=attempt_id
     )
     return views.attempt(detail.attempt, detail.integrity)
+
+
+@router.get(
+    "/{attempt_id}/questions/{question_id}/history",
+    responses=problem_responses(UnauthorizedError, AttemptNotFoundError, QuestionNotFoundError),
+)
+def get_code_history(
+    attempt_id: uuid.UUID, question_id: str, session: SessionDep, organization_id: ApiKeyOrg
+) -> schemas.CodeHistoryRead:
+    """Every kept revision of a coding answer, oldest first, to replay how the code evolved."""
+    revisions = attempts.code_history(
+        session, organization_id=organization_id, attempt_id=attempt_id, question_id=question_id
+    )
+    return schemas.CodeHistoryRead(
+        items=[
+            schemas.CodeRevisionRead(revision=r.revision, saved_at=r.saved_at, source=r.source)
+            for r in revisions
+        ]
+    )

@@ -1,7 +1,14 @@
 """ORM models, one module per aggregate."""
 
 from app.models.assessment import Assessment, AssessmentItem
-from app.models.attempt import Answer, Attempt, AttemptStatus, QuestionFlag, Score
+from app.models.attempt import (
+    Answer,
+    AnswerRevision,
+    Attempt,
+    AttemptStatus,
+    QuestionFlag,
+    Score,
+)
 from app.models.candidate import Candidate, Invitation
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization, Recruiter
@@ -10,6 +17,7 @@ from app.models.submission import Submission, SubmissionPurpose, SubmissionStatu
 
 __all__ = [
     "Answer",
+    "AnswerRevision",
     "ApiKey",
     "Assessment",
     "AssessmentItem",
