@@ -110,7 +110,9 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
     )
     _print_autodiff(coding)
     problems = concepts.problems + coding.problems
-    problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
+    problems += validate_templates(
+        settings.bank_dir / "templates", concepts.concepts, coding.tasks.values()
+    )
     if problems:
         print(f"\n{len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
