@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.grading import service as grading
 from app.grading.judge import build_runner, describe_isolation
+from app.grading.practice import PracticeTask, load_practice
 from app.settings import Settings
 from sandbox import Runner, SandboxError
 
@@ -38,10 +39,12 @@ class LocalGradingPool:
         runner: Runner,
         *,
         workers: int,
+        practice: PracticeTask | None = None,
         sweep_seconds: float = 5.0,
     ) -> None:
         self._session_factory = session_factory
         self._runner = runner
+        self._practice = practice
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
         self._inflight: set[uuid.UUID] = set()
         self._lock = threading.Lock()
@@ -65,7 +68,9 @@ class LocalGradingPool:
     def _grade(self, submission_id: uuid.UUID) -> None:
         try:
             with self._session_factory() as session:
-                again = grading.grade_submission(session, self._runner, submission_id)
+                again = grading.grade_submission(
+                    session, self._runner, submission_id, practice=self._practice
+                )
         except Exception:  # the pool's boundary: log, and let the sweep retry the lease later
             log.exception("grading submission %s failed", submission_id)
             return
@@ -108,7 +113,12 @@ def start_grading(settings: Settings, session_factory: Callable[[], Session]) ->
     except SandboxError as exc:
         log.error("the judge cannot start, coding answers will wait: %s", exc)
         return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None)
-    pool = LocalGradingPool(session_factory, runner, workers=settings.grading_workers)
+    pool = LocalGradingPool(
+        session_factory,
+        runner,
+        workers=settings.grading_workers,
+        practice=load_practice(settings),
+    )
 
     def close() -> None:
         pool.close()

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.grading.practice import PracticeTask
 from app.grading.submissions import coding_results
 from app.grading.tasks import task_for
 from app.models import (
@@ -21,7 +22,7 @@ from app.models import (
     SubmissionStatus,
 )
 from app.scoring import service as scoring
-from sandbox import Runner, SandboxError, grade
+from sandbox import Runner, SandboxError, TaskSpec, grade
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +56,36 @@ def claim(session: Session, submission_id: uuid.UUID) -> int | None:
     return tries
 
 
-def grade_submission(session: Session, runner: Runner, submission_id: uuid.UUID) -> bool:
+def grade_submission(
+    session: Session,
+    runner: Runner,
+    submission_id: uuid.UUID,
+    *,
+    practice: PracticeTask | None = None,
+) -> bool:
     """Grade one submission if it can be claimed; True when it should be queued again."""
     fence = claim(session, submission_id)
     if fence is None:
         return False  # graded already, or another worker holds the lease
     submission = session.get(Submission, submission_id)
     assert submission is not None
-    question = session.get(QuestionVersion, submission.question_version_id)
     attempt = session.get(Attempt, submission.attempt_id)
-    assert question is not None, "a submission's question version is never deleted"
     assert attempt is not None, "a submission's attempt is never deleted"
+    task = _task_of(session, submission, practice)
+    if task is None:
+        log.error(
+            "submission %s: practice task %r is not loaded", submission_id, submission.question_id
+        )
+        _finish(
+            session,
+            submission_id,
+            fence,
+            status=SubmissionStatus.GRADING_FAILED,
+            error=f"practice task {submission.question_id!r} is not loaded in this process",
+            lease_expires_at=None,
+        )
+        return False
     try:
-        task = task_for(question.id, question.content)
         report = grade(
             task,
             submission.source,
@@ -124,6 +142,17 @@ def pending_submission_ids(session: Session) -> list[uuid.UUID]:
             )
         )
     )
+
+
+def _task_of(
+    session: Session, submission: Submission, practice: PracticeTask | None
+) -> TaskSpec | None:
+    if submission.purpose == SubmissionPurpose.PRACTICE:
+        # A practice run names the task it was made for: a renamed task is not graded as another.
+        return practice.task if practice and practice.id == submission.question_id else None
+    question = session.get(QuestionVersion, submission.question_version_id)
+    assert question is not None, "a submission's question version is never deleted"
+    return task_for(question.id, question.content)
 
 
 def _finish(session: Session, submission_id: uuid.UUID, fence: int, **values: object) -> bool:
