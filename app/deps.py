@@ -16,9 +16,16 @@ from app.grading.queue import GradingQueue
 from app.organizations import service as organizations
 from app.settings import Settings
 
+# Safe methods only read (HTTP semantics), so their sessions never wait on a writer; the one
+# write a read may need (closing an attempt past its deadline) upgrades through begin_write().
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessionmaker()
+    """A session per request: a read session for GET and HEAD, a write session otherwise."""
+    state = request.app.state
+    make = state.read_sessionmaker if request.method in _READ_METHODS else state.sessionmaker
+    session: Session = make()
     try:
         yield session
     finally:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import (
     AttemptExpiredError,
     AttemptNotFoundError,
@@ -31,6 +31,7 @@ def close_if_expired(session: Session, attempt: Attempt, now: datetime | None = 
     if attempt.status != AttemptStatus.STARTED or not is_past_deadline(attempt, now):
         return False
     assert attempt.deadline is not None, "a started attempt has a deadline"
+    begin_write(session)  # a read request found it: close it in a write transaction
     closed = close(session, attempt, status=AttemptStatus.EXPIRED, at=attempt.deadline)
     session.commit()
     return closed is not None
