@@ -17,7 +17,7 @@ from app.bank.sync import concept_payloads, sync_bank
 from app.bank.validation import ConceptReport, validate_concepts, validate_templates
 from app.db import make_engine, make_sessionmaker
 from app.grading.judge import build_runner
-from app.grading.local import TaskError, grade_file
+from app.grading.local import SourceFileError, TaskError, grade_file
 from app.grading.mutants import mutant_source, write_mutant
 from app.grading.tasks import coding_payloads
 from app.grading.validation import CodingReport, validate_coding
@@ -192,7 +192,7 @@ def _grade(settings: Settings, args: argparse.Namespace) -> int:
         report = grade_file(
             settings, task_id=args.task_id, path=Path(args.file), hidden=args.hidden
         )
-    except (TaskError, OSError) as exc:
+    except (TaskError, SourceFileError) as exc:
         print(f"chainrule grade: {exc}", file=sys.stderr)
         return 2
     if args.json:
