@@ -106,7 +106,7 @@ def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
     except SandboxError as exc:
         log.error("the judge cannot start, coding answers will wait: %s", exc)
         return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None)
-    pool = LocalGradingPool(session_factory, runner, workers=settings.grading_workers)
+    pool = LocalGradingPool(session_factory, runner, workers=settings.grading_threads)
 
     def close() -> None:
         pool.close()
