@@ -105,16 +105,19 @@ def _bank_validate(settings: Settings, args: argparse.Namespace) -> int:
     print("checking the concept items...", file=sys.stderr)
     concepts = validate_concepts(settings.bank_dir / "concepts")
     _print_concept_counts(concepts)
-    selected = len(only) if only else len(folders)
+    practice_dir = settings.bank_dir / "practice"
+    selected = (len(only) if only else len(folders)) + len(list(practice_dir.glob("*/task.yaml")))
     print(
-        f"checking {selected} coding task(s): references against autodiff, then references, "
-        "starters and mutants graded in the sandbox...",
+        f"checking {selected} coding task(s), practice included: references against autodiff, "
+        "then references, starters and mutants graded in the sandbox...",
         file=sys.stderr,
     )
     runner = build_runner(settings)
     bar = ProgressBar(selected)
     try:
         coding = validate_coding(coding_dir, runner, progress=bar.step, only=only)
+        # The practice task is held to the same bar: its reference full marks, the rest less.
+        practice = validate_coding(practice_dir, runner, progress=bar.step)
     finally:
         bar.done()
         runner.close()
@@ -123,7 +126,15 @@ def _bank_validate(settings: Settings, args: argparse.Namespace) -> int:
         f"gradings run: {coding.graded}"
     )
     _print_autodiff(coding)
+    print(
+        f"practice tasks: {', '.join(practice.tasks) or 'none'}, mutants: {practice.mutants}, "
+        f"gradings run: {practice.graded}"
+    )
+    _print_autodiff(practice)
     problems = concepts.problems + coding.problems
+    problems += [f"practice: {p}" for p in practice.problems]
+    if settings.practice_task not in practice.tasks:
+        problems.append(f"practice: the configured task {settings.practice_task!r} is missing")
     problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
     if problems:
         print(f"\n{len(problems)} problem(s):", file=sys.stderr)

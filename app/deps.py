@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.errors import UnauthorizedError
+from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
 from app.organizations import service as organizations
 from app.settings import Settings
@@ -41,7 +42,13 @@ def get_grading_queue(request: Request) -> GradingQueue:
     return queue
 
 
+def get_practice(request: Request) -> PracticeTask:
+    practice: PracticeTask = request.app.state.practice
+    return practice
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+PracticeDep = Annotated[PracticeTask, Depends(get_practice)]
 GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from app.api import assessments, attempts, problems, questions, take
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.grading.practice import load_practice
 from app.grading.queue import start_grading
 from app.settings import Settings, get_settings
 from app.web import take as take_pages
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Loaded now, so a broken practice task stops the service at start, not a candidate later.
+    app.state.practice = load_practice(settings)
     problems.install(app, html_page=error_page)
 
     api = APIRouter(prefix="/api/v1")

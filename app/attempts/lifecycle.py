@@ -14,9 +14,10 @@ from app.errors import (
     AttemptNotFoundError,
     AttemptNotStartedError,
     AttemptSubmittedError,
+    InvitationExpiredError,
 )
 from app.grading import submissions as final_submissions
-from app.models import Attempt, AttemptStatus
+from app.models import Attempt, AttemptStatus, Invitation
 from app.scoring import service as scoring
 
 
@@ -74,6 +75,23 @@ def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
         raise AttemptSubmittedError("This attempt was submitted; answers can no longer change.")
     if attempt.status == AttemptStatus.INVITED:
         raise AttemptNotStartedError("Start the assessment before answering.")
+
+
+def ensure_invitation_valid(session: Session, attempt: Attempt) -> None:
+    """Raise InvitationExpiredError when the attempt's invitation is past its expiry."""
+    invitation = session.get(Invitation, attempt.invitation_id)
+    if invitation is not None and utcnow() >= invitation.expires_at:
+        raise InvitationExpiredError(
+            "This invitation has expired; ask the recruiter for a new one."
+        )
+
+
+def ensure_practice_open(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Practice is open before the start (while the invitation is valid) and during the test."""
+    if attempt.status == AttemptStatus.INVITED:
+        ensure_invitation_valid(session, attempt)
+    else:
+        ensure_writable(session, attempt, now)
 
 
 def refuse_write(session: Session, attempt_id: uuid.UUID, now: datetime) -> None:

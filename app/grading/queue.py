@@ -17,6 +17,7 @@ from typing import Protocol
 
 from app.grading import service as grading
 from app.grading.judge import build_runner, describe_isolation
+from app.grading.practice import PracticeTask, load_practice
 from app.grading.service import SessionScope
 from app.settings import Settings
 from sandbox import Runner, SandboxError
@@ -37,10 +38,12 @@ class LocalGradingPool:
         runner: Runner,
         *,
         workers: int,
+        practice: PracticeTask | None = None,
         sweep_seconds: float = 5.0,
     ) -> None:
         self._session_factory = session_factory
         self._runner = runner
+        self._practice = practice
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
         self._inflight: set[uuid.UUID] = set()
         self._lock = threading.Lock()
@@ -63,7 +66,9 @@ class LocalGradingPool:
 
     def _grade(self, submission_id: uuid.UUID) -> None:
         try:
-            again = grading.grade_submission(self._session_factory, self._runner, submission_id)
+            again = grading.grade_submission(
+                self._session_factory, self._runner, submission_id, practice=self._practice
+            )
         except Exception:  # the pool's boundary (a database error): the sweep retries the lease
             log.exception("grading submission %s failed", submission_id)
             return
@@ -106,7 +111,12 @@ def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
     except SandboxError as exc:
         log.error("the judge cannot start, coding answers will wait: %s", exc)
         return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None)
-    pool = LocalGradingPool(session_factory, runner, workers=settings.grading_threads)
+    pool = LocalGradingPool(
+        session_factory,
+        runner,
+        workers=settings.grading_threads,
+        practice=load_practice(settings),
+    )
 
     def close() -> None:
         pool.close()

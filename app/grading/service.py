@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.grading.practice import PracticeTask
 from app.grading.submissions import coding_results
 from app.grading.tasks import task_for
 from app.models import (
@@ -33,7 +34,7 @@ from app.models import (
     SubmissionStatus,
 )
 from app.scoring import service as scoring
-from sandbox import GradeReport, Runner, SandboxError, grade
+from sandbox import GradeReport, Runner, SandboxError, TaskSpec, grade
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,9 @@ class GradingJob:
     submission_id: uuid.UUID
     fence: int
     attempt_id: uuid.UUID
-    version_id: uuid.UUID
-    content: dict[str, Any]
+    question_id: str
+    version_id: uuid.UUID | None  # None for a practice run: its task is the practice task
+    content: dict[str, Any] | None
     source: str
     seed: int
     is_final: bool
@@ -69,13 +71,19 @@ class GradingFailure:
     reason: str
 
 
-def grade_submission(sessions: SessionScope, runner: Runner, submission_id: uuid.UUID) -> bool:
+def grade_submission(
+    sessions: SessionScope,
+    runner: Runner,
+    submission_id: uuid.UUID,
+    *,
+    practice: PracticeTask | None = None,
+) -> bool:
     """Grade one submission if it can be claimed; True when it should be queued again."""
     with sessions() as session:
         job = claim_job(session, submission_id)
     if job is None:
         return False  # graded already, given up on, or another worker holds the lease
-    outcome = run_job(job, runner)
+    outcome = run_job(job, runner, practice=practice)
     with sessions() as session:
         return record_outcome(session, job, outcome)
 
@@ -117,11 +125,13 @@ def claim_job(session: Session, submission_id: uuid.UUID) -> GradingJob | None:
                 Submission.source,
                 Submission.purpose,
                 Submission.attempt_id,
+                Submission.question_id,
                 QuestionVersion.id.label("version_id"),
                 QuestionVersion.content,
                 Attempt.seed,
             )
-            .join(QuestionVersion, QuestionVersion.id == Submission.question_version_id)
+            # Outer: a practice run has no question version.
+            .outerjoin(QuestionVersion, QuestionVersion.id == Submission.question_version_id)
             .join(Attempt, Attempt.id == Submission.attempt_id)
             .where(Submission.id == submission_id)
         ).one()
@@ -129,6 +139,7 @@ def claim_job(session: Session, submission_id: uuid.UUID) -> GradingJob | None:
             submission_id=submission_id,
             fence=fence,
             attempt_id=row.attempt_id,
+            question_id=row.question_id,
             version_id=row.version_id,
             content=row.content,
             source=row.source,
@@ -141,10 +152,14 @@ def claim_job(session: Session, submission_id: uuid.UUID) -> GradingJob | None:
     return job
 
 
-def run_job(job: GradingJob, runner: Runner) -> GradeReport | GradingFailure:
+def run_job(
+    job: GradingJob, runner: Runner, *, practice: PracticeTask | None = None
+) -> GradeReport | GradingFailure:
     """Grade the job's source in the sandbox; a failure of the judge itself is no verdict."""
     try:
-        task = task_for(job.version_id, job.content)
+        task = _task(job, practice)
+        if task is None:
+            return GradingFailure(f"practice task {job.question_id!r} is not loaded here")
         return grade(task, job.source, runner=runner, seed=job.seed, hidden=job.is_final)
     except SandboxError as exc:
         log.warning(
@@ -154,6 +169,13 @@ def run_job(job: GradingJob, runner: Runner) -> GradeReport | GradingFailure:
     except Exception as exc:  # the sandbox boundary: a bug in the judge is not the candidate's
         log.exception("grading submission %s failed (try %d)", job.submission_id, job.fence)
         return GradingFailure(f"unexpected {type(exc).__name__} in grading: {exc}"[:2000])
+
+
+def _task(job: GradingJob, practice: PracticeTask | None) -> TaskSpec | None:
+    if job.version_id is not None and job.content is not None:
+        return task_for(job.version_id, job.content)
+    # A practice run names the task it was made for: never graded as another task.
+    return practice.task if practice is not None and practice.id == job.question_id else None
 
 
 def record_outcome(
