@@ -100,7 +100,8 @@ def test_flow_through_rest_with_a_key_from_create_org(server: tuple[str, dict[st
     created = json.loads(
         _chainrule(env, "create-org", "Acme", "--admin-email", "hr@acme.test", "--json").stdout
     )
-    assert set(created) == {"org_id", "api_key"}
+    assert set(created) == {"org_id", "api_key", "set_password_url"}
+    assert created["set_password_url"].startswith(f"{base}/password/")
     with httpx.Client(
         base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {created['api_key']}"}
     ) as api:
