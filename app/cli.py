@@ -12,12 +12,14 @@ from alembic import command
 from alembic.config import Config
 
 from app.bank.loader import BankError, load_concepts
+from app.bank.report import build_report, render_report
 from app.bank.sync import concept_payloads, sync_bank
 from app.bank.validation import ConceptReport, validate_concepts, validate_templates
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError
 from app.grading.judge import build_runner
 from app.grading.local import TaskError, grade_file
+from app.grading.mutants import mutant_source, write_mutant
 from app.grading.tasks import coding_payloads
 from app.grading.validation import CodingReport, validate_coding
 from app.organizations import service as organizations
@@ -130,6 +132,16 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _bank_report(settings: Settings, _args: argparse.Namespace) -> int:
+    try:
+        report = build_report(settings.bank_dir)
+    except BankError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(render_report(report))
+    return 1 if report.concepts.problems else 0
+
+
 def _print_autodiff(coding: CodingReport) -> None:
     if coding.autograd_missing:
         print("references vs autodiff: not run (autograd is not installed)")
@@ -149,6 +161,23 @@ def _print_concept_counts(report: ConceptReport) -> None:
         row = [c.by_skill_difficulty[(skill.value, d)] for d in (1, 2, 3)]
         print(f"  {skill.value:18} {row[0]:4} {row[1]:4} {row[2]:4} {c.by_skill[skill.value]:6}")
     print("  kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(c.by_kind.items())))
+    b = report.balance
+    positions = ", ".join(f"{'abcdefgh'[p]} {n}" for p, n in b.key_positions.items())
+    print(
+        f"  single-choice keys: longest option in {b.key_longest} of {b.single_choice}, "
+        f"key/distractor length {b.mean_length_ratio:.2f}, written position {positions} "
+        "(shown shuffled per attempt)"
+    )
+    rights = ", ".join(f"{n} right: {k}" for n, k in b.right_counts.items())
+    print(f"  multi-choice: {rights}")
+    if report.numeric:
+        forms = report.numeric[0].forms
+        print(
+            f"  parameterized: {len(report.numeric)} items x {forms} forms, fewest distinct "
+            f"answers {min(q.distinct_answers for q in report.numeric)}, largest answer share "
+            f"{max(q.top_share for q in report.numeric):.1%}, worst mistake accepted "
+            f"{max(max(q.mistake_accepted.values(), default=0) for q in report.numeric):.1%}"
+        )
 
 
 class ProgressBar:
@@ -185,6 +214,27 @@ def _grade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bank_mutant(settings: Settings, args: argparse.Namespace) -> int:
+    task_dir = settings.bank_dir / "coding" / args.task_id
+    try:
+        if not (task_dir / "task.yaml").is_file():
+            raise TaskError(f"no task {args.task_id!r} in {task_dir.parent}")
+        if args.file is None:
+            print(mutant_source(task_dir, args.name), end="")
+            return 0
+        path = write_mutant(task_dir, args.name, Path(args.file).read_text(encoding="utf-8"))
+    except (TaskError, OSError) as exc:
+        print(f"chainrule bank mutant: {exc}", file=sys.stderr)
+        return 2
+    changed = sum(
+        1
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
+    print(f"wrote {path} ({changed} changed lines)")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chainrule", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -216,6 +266,17 @@ def _parser() -> argparse.ArgumentParser:
     bank_sub.add_parser(
         "validate", help="check the bank: schema, counts, references and mutants in the sandbox"
     ).set_defaults(handler=_bank_validate)
+    bank_sub.add_parser(
+        "report", help="items per skill, difficulty and kind; overlap of two forms per template"
+    ).set_defaults(handler=_bank_report)
+    mutant = bank_sub.add_parser(
+        "mutant",
+        help="store FILE as a mutant diff against the task's reference (no FILE: print the mutant)",
+    )
+    mutant.add_argument("task_id")
+    mutant.add_argument("name", help="the bug, in snake_case (e.g. missing_transpose)")
+    mutant.add_argument("file", nargs="?", help="the mutant's full source")
+    mutant.set_defaults(handler=_bank_mutant)
     grade = sub.add_parser("grade", help="grade a solution file locally through the real sandbox")
     grade.add_argument("task_id")
     grade.add_argument("file")

@@ -81,6 +81,14 @@ def load_bank_module(path: Path) -> ModuleType:
     return module
 
 
+def load_bank_source(name: str, source: str) -> ModuleType:
+    """Import bank source text (a mutant, made from its diff) under a fresh module name."""
+    # Trusted text from question_bank/ only, as for load_bank_module.
+    module = ModuleType(f"bank_{name}_{next(_module_names)}")
+    exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+    return module
+
+
 def task_seed(task_id: str) -> int:
     """The fixed seed of a task's cross-check inputs, so every run checks the same numbers."""
     return sum(map(ord, task_id))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.grading.autodiff import REFERENCE_TOL, AutogradMissingError, worst_discrepancy
-from sandbox import Runner, TaskError, TaskSpec, grade, load_tasks
+from sandbox import Runner, TaskError, TaskSpec, grade, load_task
 
 # Hidden cases are drawn from the attempt seed; validating at a few seeds covers the draws.
 VALIDATION_SEEDS = (0, 1)
@@ -30,11 +30,17 @@ def validate_coding(
 ) -> CodingReport:
     """Cross-check references with autodiff; grade references, mutants, starters (hidden too)."""
     report = CodingReport()
-    try:
-        report.tasks = load_tasks(root)
-    except TaskError as exc:
-        report.problems.append(str(exc))
-        return report
+    # One folder at a time, so a stale mutant diff in one task hides nothing about the others.
+    for yaml_path in sorted(root.glob("*/task.yaml")):
+        try:
+            task = load_task(yaml_path.parent)
+        except TaskError as exc:
+            report.problems.append(str(exc))
+            continue
+        if task.id in report.tasks:
+            report.problems.append(f"{yaml_path}: duplicate task id {task.id!r}")
+            continue
+        report.tasks[task.id] = task
     for task in report.tasks.values():
         report.mutants += len(task.mutants)
         progress(task.id)

@@ -14,7 +14,7 @@ from sandbox.grading.plans import Keys, timed_steps
 from sandbox.grading.reference import Prepared, probe
 from sandbox.grading.report import CheckResult, CheckStatus
 from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
-from sandbox.protocol import ErrorInfo, Result
+from sandbox.wire import ErrorInfo, Result
 
 # A backward may take this long over the timing floor before it counts as "far slower" than the
 # forward: CPU-time noise on tiny forwards must never flag an honest backward.

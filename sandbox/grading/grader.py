@@ -15,8 +15,8 @@ from sandbox.grading.messages import describe_load, describe_refusals
 from sandbox.grading.reference import Prepared, prepare
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
 from sandbox.grading.tasks import TaskSpec
-from sandbox.protocol import Job
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
+from sandbox.wire import Job
 
 
 def grade(

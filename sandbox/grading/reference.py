@@ -18,8 +18,8 @@ from sandbox.grading import numerics as gradcheck
 from sandbox.grading.cases import SIGNS, Array, Case, build_cases
 from sandbox.grading.plans import Keys, Plan, candidate_plan, reference_plan
 from sandbox.grading.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
-from sandbox.protocol import Job, Result
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
+from sandbox.wire import Job, Result
 
 CACHE_ENTRIES = 32
 

@@ -45,6 +45,17 @@ class InputSpec:
     p: float = 0.5
     min_abs: float = 0.0
     distinct: float = 0.0
+    # labels only: drawn so that every hinge margin of these scores stays off its kink
+    off_hinge: HingeSpec | None = None
+
+
+@dataclass(frozen=True)
+class HingeSpec:
+    """Scores = the product of the named inputs (each flattened to 2-D); margin delta; min gap."""
+
+    scores: tuple[str, ...]
+    delta: float = 1.0
+    gap: float = 1e-3
 
 
 @dataclass(frozen=True)

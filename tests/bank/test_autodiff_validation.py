@@ -13,7 +13,8 @@ from app.grading import autodiff
 from app.grading.autodiff import MISSING_AUTOGRAD, REFERENCE_TOL, cross_check
 from app.grading.validation import validate_coding
 from app.settings import REPO_ROOT
-from sandbox import Runner
+from sandbox import Runner, load_task
+from sandbox.grading.patches import make_patch
 
 CODING = REPO_ROOT / "question_bank" / "coding"
 
@@ -22,10 +23,16 @@ def _leaky_relu_bank(tmp_path: Path) -> Path:
     """A copy of relu whose reference is a leaky ReLU with its matching backward."""
     task = tmp_path / "relu"
     shutil.copytree(CODING / "relu", task)
-    leaky = task / "mutants" / "leaky_consistent.py"
-    (task / "reference.py").write_text(leaky.read_text())
-    # The leaky mutant now equals the reference; drop it so only the cross-check can object.
-    leaky.unlink()
+    mutants = load_task(task).mutants
+    leaky = mutants["leaky_consistent"]
+    (task / "reference.py").write_text(leaky)
+    # The leaky mutant now equals the reference: drop it so only the cross-check can object, and
+    # re-base the others on the new reference (their diffs were against the old one).
+    (task / "mutants" / "leaky_consistent.diff").unlink()
+    for name, source in mutants.items():
+        if name != "leaky_consistent":
+            diff = make_patch(leaky, source, old_name="reference.py", new_name=f"{name}.py")
+            (task / "mutants" / f"{name}.diff").write_text(diff)
     return task
 
 

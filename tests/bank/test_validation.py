@@ -8,7 +8,7 @@ from pathlib import Path
 from app.bank.validation import validate_concepts, validate_templates
 from app.grading.validation import validate_coding
 from app.settings import REPO_ROOT
-from sandbox import Runner
+from sandbox import Runner, load_task
 
 BANK = REPO_ROOT / "question_bank"
 
@@ -16,7 +16,10 @@ BANK = REPO_ROOT / "question_bank"
 def test_a_mutant_that_gets_full_marks_is_reported(tmp_path: Path, judge: Runner) -> None:
     task = tmp_path / "relu"
     shutil.copytree(BANK / "coding" / "relu", task)
-    (task / "mutants" / "not_really_wrong.py").write_text((task / "reference.py").read_text())
+    # An empty-change diff: the mutant is the reference itself.
+    (task / "mutants" / "not_really_wrong.diff").write_text(
+        "--- reference.py\n+++ mutants/not_really_wrong.py\n@@ -1,1 +1,1 @@\n import numpy as np\n"
+    )
     report = validate_coding(tmp_path, judge)
     assert list(report.tasks) == ["relu"]
     assert any("mutant not_really_wrong gets full marks" in p for p in report.problems)
@@ -30,9 +33,11 @@ def test_a_reference_failing_its_own_gradient_check_is_reported(
     # self-grading: the autodiff cross-check of the references is what catches that.)
     task = tmp_path / "relu"
     shutil.copytree(BANK / "coding" / "relu", task)
-    wrong = task / "mutants" / "no_mask.py"
-    (task / "reference.py").write_text(wrong.read_text())
+    wrong = load_task(task).mutants["no_mask"]
+    (task / "reference.py").write_text(wrong)
+    shutil.rmtree(task / "mutants")  # diffs against the old reference; not what is tested here
     report = validate_coding(tmp_path, judge)
+    assert list(report.tasks) == ["relu"]
     assert any(p.startswith("relu:") and "reference" in p for p in report.problems), report.problems
 
 

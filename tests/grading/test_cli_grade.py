@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app.settings import REPO_ROOT
+from sandbox import load_task
 
 AFFINE = REPO_ROOT / "question_bank" / "coding" / "affine"
 
@@ -33,8 +34,10 @@ def test_reference_gets_full_marks_as_json() -> None:
     assert any(c["hidden"] for c in report["checks"])
 
 
-def test_mutant_scores_less_and_still_exits_zero() -> None:
-    done = _grade("affine", str(AFFINE / "mutants" / "missing_transpose.py"))
+def test_mutant_scores_less_and_still_exits_zero(tmp_path: Path) -> None:
+    mutant = tmp_path / "missing_transpose.py"
+    mutant.write_text(load_task(AFFINE).mutants["missing_transpose"])
+    done = _grade("affine", str(mutant))
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
     assert first.startswith("affine: failed")
