@@ -178,5 +178,6 @@ def test_cli_create_org_prints_the_key_once(tmp_path: Path) -> None:
     _chainrule(env, "migrate")
     out = _chainrule(env, "create-org", "Beta", "--admin-email", "b@beta.test").stdout
     assert "API key (shown once" in out
-    key = out.strip().splitlines()[-1].split()[-1]
+    (line,) = [line for line in out.splitlines() if line.startswith("API key")]
+    key = line.split()[-1]
     assert key.startswith("cr_")
