@@ -13,7 +13,7 @@ from app.api import schemas, views
 from app.api.problems import problem_responses
 from app.attempts import service as attempts
 from app.deps import SessionDep, allowed
-from app.errors import AttemptNotFoundError, UnauthorizedError
+from app.errors import AttemptNotFoundError, QuestionNotFoundError, UnauthorizedError
 
 router = APIRouter(prefix="/attempts", tags=["attempts"])
 
@@ -32,3 +32,30 @@ def get_attempt(
         session, organization_id=principal.organization_id, attempt_id=attempt_id
     )
     return views.attempt(detail.attempt, detail.integrity)
+
+
+@router.get(
+    "/{attempt_id}/questions/{question_id}/history",
+    responses=problem_responses(
+        UnauthorizedError, ForbiddenError, AttemptNotFoundError, QuestionNotFoundError
+    ),
+)
+def get_code_history(
+    attempt_id: uuid.UUID,
+    question_id: str,
+    session: SessionDep,
+    principal: Annotated[Principal, allowed(Action.RESULTS_READ)],
+) -> schemas.CodeHistoryRead:
+    """Every kept revision of a coding answer, oldest first, to replay how the code evolved."""
+    revisions = attempts.code_history(
+        session,
+        organization_id=principal.organization_id,
+        attempt_id=attempt_id,
+        question_id=question_id,
+    )
+    return schemas.CodeHistoryRead(
+        items=[
+            schemas.CodeRevisionRead(revision=r.revision, saved_at=r.saved_at, source=r.source)
+            for r in revisions
+        ]
+    )

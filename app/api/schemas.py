@@ -282,6 +282,18 @@ class AttemptRead(BaseModel):
     )
 
 
+class CodeRevisionRead(BaseModel):
+    revision: int = Field(description="The answer's revision this source was saved as")
+    saved_at: datetime
+    source: str
+
+
+class CodeHistoryRead(BaseModel):
+    items: list[CodeRevisionRead] = Field(
+        description="Oldest first; a save equal to the previous one is not kept; the last 200"
+    )
+
+
 class ResultsPage(BaseModel):
     items: list[AttemptRead]
     next_cursor: str | None

@@ -11,13 +11,14 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from app.assessments import service as assessments
-from app.attempts import flags, integrity, lifecycle, lookups
+from app.attempts import flags, history, integrity, lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
 from app.errors import AttemptNotFoundError, AttemptSubmittedError, InvitationExpiredError
 from app.grading.queue import GradingQueue
 from app.models import (
     Answer,
+    AnswerRevision,
     Assessment,
     AssessmentItem,
     Attempt,
@@ -102,6 +103,19 @@ def attempt_detail(
     """An attempt of this organization with its integrity signals."""
     attempt = get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
     return AttemptDetail(attempt, integrity.summary(session, attempt))
+
+
+def code_history(
+    session: Session, *, organization_id: uuid.UUID, attempt_id: uuid.UUID, question_id: str
+) -> list[AnswerRevision]:
+    """The kept revisions of a question's code in an attempt of this organization, oldest first."""
+    attempt = get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
+    return history.code_history(
+        session,
+        attempt_id=attempt.id,
+        assessment_id=attempt.assessment_id,
+        question_id=question_id,
+    )
 
 
 def list_results(

@@ -8,7 +8,14 @@ from app.models.account import (
     Role,
 )
 from app.models.assessment import Assessment, AssessmentItem
-from app.models.attempt import Answer, Attempt, AttemptStatus, QuestionFlag, Score
+from app.models.attempt import (
+    Answer,
+    AnswerRevision,
+    Attempt,
+    AttemptStatus,
+    QuestionFlag,
+    Score,
+)
 from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
 from app.models.integrity import IntegrityEvent
@@ -20,6 +27,7 @@ from app.models.web_session import SignInFailure, WebSession
 __all__ = [
     "Account",
     "Answer",
+    "AnswerRevision",
     "ApiKey",
     "Assessment",
     "AssessmentItem",

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from app.cli import alembic_config
 from app.settings import Settings
 
-BEFORE_ACCOUNTS = "d6b065c4cb2a"
+BEFORE_ACCOUNTS = "eab058294dbf"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
