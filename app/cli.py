@@ -110,9 +110,12 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
     concepts = validate_concepts(settings.bank_dir / "concepts")
     _print_concept_counts(concepts)
     runner = build_runner(settings)
-    bar = ProgressBar(len(list((settings.bank_dir / "coding").glob("*/task.yaml"))))
+    folders = [settings.bank_dir / "coding", settings.bank_dir / "practice"]
+    bar = ProgressBar(sum(len(list(f.glob("*/task.yaml"))) for f in folders))
     try:
-        coding = validate_coding(settings.bank_dir / "coding", runner, progress=bar.step)
+        coding = validate_coding(folders[0], runner, progress=bar.step)
+        # The practice task is held to the same bar: its reference full marks, the rest less.
+        practice = validate_coding(folders[1], runner, progress=bar.step)
     finally:
         bar.done()
         runner.close()
@@ -121,7 +124,15 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
         f"gradings run: {coding.graded}"
     )
     _print_autodiff(coding)
+    print(
+        f"practice tasks: {', '.join(practice.tasks) or 'none'}, mutants: {practice.mutants}, "
+        f"gradings run: {practice.graded}"
+    )
+    _print_autodiff(practice)
     problems = concepts.problems + coding.problems
+    problems += [f"practice: {p}" for p in practice.problems]
+    if settings.practice_task not in practice.tasks:
+        problems.append(f"practice: the configured task {settings.practice_task!r} is missing")
     problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
     if problems:
         print(f"\n{len(problems)} problem(s):", file=sys.stderr)

@@ -18,6 +18,7 @@ from app.accounts.errors import SignInRequiredError
 from app.accounts.sessions import SignedIn
 from app.api.problems import is_api_path
 from app.errors import UnauthorizedError
+from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
 from app.models import WebSession
 from app.organizations import service as organizations
@@ -27,10 +28,16 @@ SESSION_COOKIE = "chainrule_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Safe methods only read (HTTP semantics), so their sessions never wait on a writer; the one
+# write a read may need (closing an attempt past its deadline) upgrades through begin_write().
+_READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessionmaker()
+    """A session per request: a read session for GET and HEAD, a write session otherwise."""
+    state = request.app.state
+    make = state.read_sessionmaker if request.method in _READ_METHODS else state.sessionmaker
+    session: Session = make()
     try:
         yield session
     finally:
@@ -47,7 +54,13 @@ def get_grading_queue(request: Request) -> GradingQueue:
     return queue
 
 
+def get_practice(request: Request) -> PracticeTask:
+    practice: PracticeTask = request.app.state.practice
+    return practice
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+PracticeDep = Annotated[PracticeTask, Depends(get_practice)]
 GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Public-check runs (practice included) per attempt in a sliding window; more gets 429.
     run_limit: int = 10
     run_limit_window_seconds: int = 300
+    # The unscored practice task of the landing page: a folder of bank_dir/practice/.
+    practice_task: str = "scale"
 
     @property
     def secure_cookies(self) -> bool:

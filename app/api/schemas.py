@@ -230,9 +230,19 @@ class RunCreate(_In):
     source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
 
 
+class PracticeRead(BaseModel):
+    id: str
+    title: str
+    statement: str = Field(description="Markdown, with $...$ math")
+    starter: str
+    functions: list[str]
+    language: str = "python"
+
+
 class RunRead(BaseModel):
     run_id: uuid.UUID
-    question_id: str
+    question_id: str = Field(description="The question, or the practice task's id")
+    practice: bool = Field(description="A run of the unscored practice task")
     status: str
     verdict: str | None
     score: float | None

@@ -14,7 +14,7 @@ from app.assessments import service as assessments
 from app.attempts import flags, history, integrity, lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
-from app.errors import AttemptNotFoundError, AttemptSubmittedError, InvitationExpiredError
+from app.errors import AttemptNotFoundError, AttemptSubmittedError
 from app.grading.queue import GradingQueue
 from app.models import (
     Answer,
@@ -23,7 +23,6 @@ from app.models import (
     AssessmentItem,
     Attempt,
     AttemptStatus,
-    Invitation,
     Score,
 )
 from app.pagination import Page, decode_time_cursor, page_size, time_page
@@ -43,7 +42,7 @@ def overview(session: Session, *, token: str) -> CandidateView:
     attempt = _attempt_for_token(session, token)
     lifecycle.close_if_expired(session, attempt)
     if attempt.status == AttemptStatus.INVITED:
-        _check_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(session, attempt)
         return CandidateView(attempt, None, {})
     return _started_view(session, attempt)
 
@@ -52,7 +51,7 @@ def start(session: Session, *, token: str) -> CandidateView:
     """Start the clock (once; starting again returns the same deadline)."""
     attempt = _attempt_for_token(session, token)
     if attempt.status == AttemptStatus.INVITED:
-        _check_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(session, attempt)
         now = utcnow()
         # Starting twice at once keeps the first clock: the second request loses the race.
         lifecycle.transition(
@@ -177,14 +176,6 @@ def _attempt_for_token(session: Session, token: str) -> Attempt:
     if attempt is None:
         raise AttemptNotFoundError()
     return attempt
-
-
-def _check_invitation_valid(session: Session, attempt: Attempt) -> None:
-    invitation = session.get(Invitation, attempt.invitation_id)
-    if invitation is not None and utcnow() >= invitation.expires_at:
-        raise InvitationExpiredError(
-            "This invitation has expired; ask the recruiter for a new one."
-        )
 
 
 def _started_view(session: Session, attempt: Attempt) -> CandidateView:

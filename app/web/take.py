@@ -28,7 +28,7 @@ def take_page(token: str, request: Request, session: SessionDep) -> HTMLResponse
         context["attempt_id"] = str(view.attempt.id)
     else:
         template = "take/end.html"
-        context["end"] = pages.end_page(view, see_results=summary.candidates_see_results)
+        context["end"] = pages.end_page(view)
         context["attempt_id"] = str(view.attempt.id)
     return render_page(request, template, context)
 

@@ -78,3 +78,16 @@ def test_the_cli_prints_the_report(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Expected overlap of two forms" in out
     assert "| all |" in out
+
+
+def test_two_forms_of_every_role_share_at_most_15_percent_of_concept_items(
+    items: list[ConceptItem], templates: dict[str, RoleTemplate]
+) -> None:
+    overlaps = {t.id: expected_overlap(t, items).overlap for t in templates.values()}
+    assert set(overlaps) == {
+        "ai-engineer",
+        "data-scientist",
+        "deep-learning-engineer",
+        "ml-engineer",
+    }
+    assert {role: o for role, o in overlaps.items() if o > 0.15} == {}

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from app.cli import alembic_config
 from app.settings import Settings
 
-BEFORE_ACCOUNTS = "eab058294dbf"
+BEFORE_ACCOUNTS = "ad299dd0c886"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 

@@ -90,7 +90,7 @@ export async function startTestPage(body) {
   for (const section of sections) setupQuestion(section, shown[section.dataset.question]);
   for (const id of ids) renderFlag(id);
 
-  const integrity = recordIntegrity({ api, currentQuestion: () => current });
+  const integrity = recordIntegrity({ api, currentQuestion: () => current, offset });
   startTimer({
     deadline: take.deadline,
     offset,
@@ -110,13 +110,9 @@ export async function startTestPage(body) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") saver.flushAll();
   });
+  // Leaving the page sends what is pending at once; no "are you sure" prompt is needed, since
+  // unsent edits stay in localStorage and go out on the next visit.
   window.addEventListener("pagehide", () => saver.flushAll());
-  window.addEventListener("beforeunload", (event) => {
-    if (saver.hasUnsaved() && !ending) {
-      saver.flushAll();
-      event.preventDefault();
-    }
-  });
 
   $("[data-action='open-submit']").addEventListener("click", openSubmit);
   setupDialogs();
@@ -405,6 +401,15 @@ export async function startTestPage(body) {
     if (ending) return;
     ending = true;
     await Promise.race([saver.flushAll(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    if (!navigator.onLine) {
+      // The end page can't load offline: say so here, and go there when the connection returns.
+      $(".test-layout").inert = true;
+      showBanner(
+        "Time is up. You are offline: answers saved before the deadline were submitted. This page will move on when the connection returns.",
+      );
+      await new Promise((resolve) => window.addEventListener("online", resolve, { once: true }));
+      await Promise.race([saver.flushAll(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    }
     integrity.flush(true);
     window.location.assign(endUrl);
   }

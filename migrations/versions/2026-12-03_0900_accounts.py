@@ -5,7 +5,7 @@ its owner, other admins admins, the rest recruiters. API keys get a scope; exist
 do everything, so they are admin-scoped.
 
 Revision ID: ed48b7f040ca
-Revises: eab058294dbf
+Revises: ad299dd0c886
 Create Date: 2026-12-03 08:37:23.325749
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "ed48b7f040ca"
-down_revision: str | None = "eab058294dbf"
+down_revision: str | None = "ad299dd0c886"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
