@@ -34,7 +34,7 @@ export async function startLanding(body) {
     parent: mount.querySelector(".editor"),
     doc: practice.starter,
     labelId: "editor-label-practice",
-    hintId: "editor-hint-practice",
+    describedBy: "editor-hint-practice",
     announce: (message) => (announcer.textContent = message),
     onChange: () => {},
   });
