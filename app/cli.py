@@ -133,7 +133,9 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
     problems += [f"practice: {p}" for p in practice.problems]
     if settings.practice_task not in practice.tasks:
         problems.append(f"practice: the configured task {settings.practice_task!r} is missing")
-    problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
+    problems += validate_templates(
+        settings.bank_dir / "templates", concepts.concepts, coding.tasks.values()
+    )
     if problems:
         print(f"\n{len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
