@@ -16,6 +16,7 @@ from app.bank.report import build_report, render_report
 from app.bank.sync import concept_payloads, sync_bank
 from app.bank.validation import ConceptReport, validate_concepts, validate_templates
 from app.db import make_engine, make_sessionmaker
+from app.errors import DomainError
 from app.grading.judge import build_runner
 from app.grading.local import TaskError, grade_file
 from app.grading.mutants import mutant_source, write_mutant
@@ -63,16 +64,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _create_org(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings)
     with make_sessionmaker(engine)() as session:
-        new = organizations.create_organization(
-            session, name=args.name, admin_email=args.admin_email
-        )
+        try:
+            new = organizations.create_organization(
+                session, name=args.name, admin_email=args.admin_email
+            )
+        except DomainError as exc:
+            print(f"chainrule create-org: {exc.detail}", file=sys.stderr)
+            return 2
         org_id = str(new.organization.id)
     engine.dispose()
+    set_password_url = f"{settings.base_url}/password/{new.set_password_token}"
     if args.json:
-        print(json.dumps({"org_id": org_id, "api_key": new.api_key}))
+        print(
+            json.dumps(
+                {"org_id": org_id, "api_key": new.api_key, "set_password_url": set_password_url}
+            )
+        )
     else:
         print(f"organization {args.name!r} created: {org_id}")
         print(f"API key (shown once, store it now): {new.api_key}")
+        print(f"owner {args.admin_email}: set the password once, within 7 days, at:")
+        print(f"  {set_password_url}")
     return 0
 
 
@@ -121,7 +133,9 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
     problems += [f"practice: {p}" for p in practice.problems]
     if settings.practice_task not in practice.tasks:
         problems.append(f"practice: the configured task {settings.practice_task!r} is missing")
-    problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
+    problems += validate_templates(
+        settings.bank_dir / "templates", concepts.concepts, coding.tasks.values()
+    )
     if problems:
         print(f"\n{len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
@@ -248,7 +262,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(handler=_migrate)
 
-    org = sub.add_parser("create-org", help="create an organization and print its API key once")
+    org = sub.add_parser(
+        "create-org",
+        help="create an organization and its owner; print the API key and set-password link once",
+    )
     org.add_argument("name")
     org.add_argument("--admin-email", required=True)
     org.add_argument("--json", action="store_true")

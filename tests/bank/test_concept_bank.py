@@ -18,6 +18,7 @@ from app.bank.schemas import (
     SingleChoiceItem,
 )
 from app.skills import Skill
+from app.web.markdown import render_inline
 
 CONCEPTS = Path(__file__).resolve().parents[2] / "question_bank" / "concepts"
 
@@ -395,3 +396,16 @@ def test_a_correct_reply_is_accepted_and_a_typical_mistake_refused(
     instance = render_instance(item, 11)
     assert is_correct(instance, round(instance.answer, 4))
     assert not is_correct(instance, instance.answer * instance.params["n"])  # forgot the 1/N
+
+
+def test_prompts_and_choices_show_as_written_on_the_candidate_page(
+    bank: list[LoadedConcept],
+) -> None:
+    # The page renders text as Markdown: a stray * or _ pair would turn into emphasis silently.
+    for concept in bank:
+        item = concept.item
+        prompt = item.prompt
+        if isinstance(item, NumericItem) and item.is_parameterized:
+            prompt = render_instance(item, 0).prompt
+        for text in [prompt, *(c.text for c in getattr(item, "choices", []))]:
+            assert "<" not in str(render_inline(text)), (item.id, text)

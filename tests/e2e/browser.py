@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+RUN_LIMIT = 4
 
 
 def free_port() -> int:
@@ -52,7 +53,14 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.database_url = f"sqlite:///{db}"
-        self.env = {**os.environ, "DATABASE_URL": self.database_url, "PUBLIC_BASE_URL": self.base}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "PUBLIC_BASE_URL": self.base,
+            # Low enough that the rate-limit test reaches it in a few fast runs; no other test
+            # runs the checks more than RUN_LIMIT times on one attempt.
+            "RUN_LIMIT": str(RUN_LIMIT),
+        }
         self.env.pop("TEST_DATABASE_URL", None)
         self.process: subprocess.Popen[str] | None = None
         self.log = db.with_suffix(".log")

@@ -162,10 +162,7 @@ export class RunPanel {
       return "Could not reach the server, so the checks did not run. Your code is kept; try again when the connection returns.";
     }
     if (error instanceof ApiError) {
-      if (error.status === 429) {
-        const wait = error.retryAfter ? ` You can run them again in ${error.retryAfter} seconds.` : "";
-        return `You have run the checks many times in a short while. ${error.detail}${wait}`;
-      }
+      if (error.status === 429) return `Not run: too many runs in a short time. ${error.detail}`;
       if (error.code === "run-in-progress") return "A run of this question is still in progress; wait for its results.";
       return error.detail;
     }

@@ -62,13 +62,16 @@ export async function startTestPage(body) {
       const text = state === "error" ? "Not saved — see the message on this page" : STATUS[state];
       if (status.textContent !== text) status.textContent = text;
     },
-    onSaved: () => {},
+    onSaved: (id) => {
+      // A refusal ("Not saved: ...") is over once a later version of the answer is saved.
+      const error = $("[data-error]", sectionOf(id));
+      if (error && error.textContent.startsWith("Not saved")) error.textContent = "";
+    },
     onConflict: (id, mine) => showConflict(id, mine),
     onRejected: (id, error) => {
       const section = sectionOf(id);
       const message = `Not saved: ${error.detail} Your last saved answer is kept.`;
-      const target = $("[data-error]", section) || $("[data-results]", section);
-      if (target) target.textContent = message;
+      $("[data-error]", section).textContent = message;
       announce(message);
     },
     onClosed: () => finish(),
@@ -131,7 +134,7 @@ export async function startTestPage(body) {
         parent: $("[data-editor]", section),
         doc: response ? response.source : starter,
         labelId: `editor-label-${id}`,
-        hintId: `editor-hint-${id}`,
+        describedBy: `editor-hint-${id} error-${id}`,
         announce,
         onChange: (source) => {
           markAnswered(id, source.trim() !== starter.trim() || answered.has(id));
