@@ -41,12 +41,18 @@ class Settings(BaseSettings):
     judge_mode: Literal["pooled", "isolated", "unsafe"] = "pooled"
     judge_slots: int = 2
     judge_allow_weaker: bool = False
-    grading_workers: int = 2
+    # Grading threads; unset, one per judge slot. Fewer leaves slots idle (JUDGE_SLOTS=8 still
+    # graded two at a time); more only queue inside the runner with their lease running.
+    grading_workers: int | None = None
     # Public-check runs (practice included) per attempt in a sliding window; more gets 429.
     run_limit: int = 10
     run_limit_window_seconds: int = 300
     # The unscored practice task of the landing page: a folder of bank_dir/practice/.
     practice_task: str = "scale"
+
+    @property
+    def grading_threads(self) -> int:
+        return self.grading_workers or self.judge_slots
 
     @property
     def secure_cookies(self) -> bool:
