@@ -39,6 +39,9 @@ TASKS = (
     "groupnorm",
     "autograd_engine",
     "gradient_checker",
+    "training_loop",
+    "residual_block",
+    "fc_net",
 )
 
 # One attempt's hidden cases; the references are also checked on other seeds by hand when a
