@@ -42,6 +42,7 @@ TASKS = (
     "training_loop",
     "residual_block",
     "fc_net",
+    "gru",
 )
 
 # One attempt's hidden cases; the references are also checked on other seeds by hand when a
