@@ -170,3 +170,14 @@ def test_owner_signs_in_invites_a_viewer_who_cannot_edit(
         assert "You may not do this" in refused.text()
     finally:
         viewer.close()
+
+    # The owner promotes her in place: htmx swaps her row, the page does not reload.
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Members").click()
+    page.get_by_label("Role of Vera Viewer", exact=True).select_option("recruiter")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("button", name="Change the role of Vera Viewer").click()
+    expect(page.get_by_role("status")).to_have_text("Role of Vera Viewer changed to recruiter.")
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.get_by_label("Role of Vera Viewer", exact=True)).to_have_value("recruiter")
