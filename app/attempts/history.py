@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Insert, Integer, Table, bindparam, exists, func, select
+from sqlalchemy import Insert, Integer, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,7 +82,15 @@ def _build(dialect: str) -> Insert:
         .where(mine)
         .subquery("last")
     )
-    unchanged = exists().where(mine, _revision.c.seq == last.c.seq, _revision.c.source == source)
+    # The newest kept source, by one backward step of that index: comparing against every kept
+    # row instead would read (and on PostgreSQL decompress) up to 200 sources per save.
+    newest = (
+        select(_revision.c.source)
+        .where(mine)
+        .order_by(_revision.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     rows = (
         select(
             attempt_id,
@@ -94,7 +102,7 @@ def _build(dialect: str) -> Insert:
             bindparam("now", type_=_revision.c.saved_at.type),
         )
         .select_from(last)
-        .where(~unchanged)
+        .where(newest.is_distinct_from(source))
     )
     statement = insert(_revision).from_select(
         ["attempt_id", "question_id", "slot", "seq", "revision", "source", "saved_at"], rows

@@ -18,7 +18,7 @@ from app.bank.quality import (
     numeric_quality,
 )
 from app.bank.schemas import NumericItem
-from app.bank.templates import TemplateError, check_template, load_templates
+from app.bank.templates import CodingTask, TemplateError, check_template, load_templates
 
 
 @dataclass
@@ -75,7 +75,7 @@ def validate_concepts(root: Path) -> ConceptReport:
 
 
 def validate_templates(
-    root: Path, concepts: Iterable[LoadedConcept], coding_task_ids: Iterable[str]
+    root: Path, concepts: Iterable[LoadedConcept], coding_tasks: Iterable[CodingTask]
 ) -> list[str]:
     """Every template can be filled from this bank."""
     try:
@@ -83,5 +83,5 @@ def validate_templates(
     except (TemplateError, BankError) as exc:
         return [str(exc)]
     items = [c.item for c in concepts]
-    task_ids = list(coding_task_ids)
-    return [p for t in templates.values() for p in check_template(t, items, task_ids)]
+    tasks = list(coding_tasks)
+    return [p for t in templates.values() for p in check_template(t, items, tasks)]

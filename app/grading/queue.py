@@ -114,7 +114,7 @@ def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
     pool = LocalGradingPool(
         session_factory,
         runner,
-        workers=settings.grading_workers,
+        workers=settings.grading_threads,
         practice=load_practice(settings),
     )
 

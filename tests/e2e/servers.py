@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,11 +21,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(command: Sequence[str], env: dict[str, str], base: str) -> Iterator[None]:
+def running_server(
+    command: Sequence[str], env: dict[str, str], base: str, cwd: Path | None = None
+) -> Iterator[None]:
     """Start `command`, wait until `base`/healthz answers, and stop it on exit."""
     # A file, not a pipe: a pipe nobody reads fills up with access logs and stalls the server.
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(list(command), env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            list(command), env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.monotonic() + 60
             while True:

@@ -8,9 +8,17 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.settings import REPO_ROOT
-from tests.e2e.browser import Org, Server, check_accessibility, saved_answers, screenshot
+from tests.e2e.browser import (
+    Org,
+    Server,
+    check_accessibility,
+    saved_answers,
+    screenshot,
+    take_state,
+)
 
 REFERENCE = (REPO_ROOT / "question_bank" / "coding" / "affine" / "reference.py").read_text()
+PRACTICE = (REPO_ROOT / "question_bank" / "practice" / "scale" / "reference.py").read_text()
 
 
 def pick(org: Org, kind: str, count: int = 1) -> list[dict[str, Any]]:
@@ -39,6 +47,17 @@ def test_whole_test_by_keyboard_and_mouse_then_the_score_reaches_the_org(
     expect(page.get_by_role("heading", level=1)).to_have_text("Backprop fundamentals")
     expect(page.get_by_text("30 minutes", exact=True)).to_be_visible()
     expect(page.get_by_text("6: 5 concept questions and 1 coding task")).to_be_visible()
+    # The optional practice task: the real editor and checks, before the clock runs.
+    page.get_by_text("Show the practice task").click()
+    practice = page.get_by_role("region", name="Try the editor first")
+    expect(practice.get_by_role("math").first).to_be_attached()  # KaTeX typeset the formulas
+    practice.get_by_role("textbox", name="Your practice code (Python)").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(PRACTICE)
+    practice.get_by_role("button", name="Run public checks").click()
+    expect(practice).to_contain_text("All public checks passed", timeout=60_000)
+    assert take_state(server, invited.token)["status"] == "invited"  # no clock yet
     check_accessibility(page, "landing")
     screenshot(page, "landing")
 
@@ -96,10 +115,17 @@ def test_whole_test_by_keyboard_and_mouse_then_the_score_reaches_the_org(
     page.keyboard.press("Control+End")
     page.keyboard.type("\n# checked by hand")
     expect(editor).to_contain_text("# checked by hand")
-    # The Tab escape: Esc then Tab leaves the editor for the next control.
-    page.keyboard.press("Escape")
+    # The Tab escapes: Ctrl+M makes Tab move focus (announced), and so does Esc then Tab.
+    page.keyboard.press("Control+m")
+    expect(page.locator("[data-announcer]")).to_have_text(re.compile("^Tab now moves focus"))
     page.keyboard.press("Tab")
     run = page.get_by_role("button", name="Run public checks")
+    expect(run).to_be_focused()
+    editor.click()
+    page.keyboard.press("Control+m")
+    expect(page.locator("[data-announcer]")).to_have_text(re.compile("^Tab now indents"))
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
     expect(run).to_be_focused()
     page.keyboard.press("Enter")
     results = page.get_by_role("region", name="Results of the public checks")

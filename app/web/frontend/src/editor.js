@@ -72,7 +72,8 @@ export function createEditor({ parent, doc, labelId, describedBy, onChange, anno
     highlightSelectionMatches(),
     tabEscape(announce),
     keymap.of([...closeBracketsKeymap, ...searchKeymap, ...historyKeymap, ...defaultKeymap, indentWithTab]),
-    EditorView.contentAttributes.of({ "aria-labelledby": labelId, "aria-describedby": describedBy }),
+    // An explicit tabindex: axe counts it as the focusable content of the scrolling area.
+    EditorView.contentAttributes.of({ "aria-labelledby": labelId, "aria-describedby": describedBy, tabindex: "0" }),
     lock.of([]),
     EditorView.cspNonce.of(document.body.dataset.styleNonce || ""),
     EditorView.updateListener.of((update) => {
