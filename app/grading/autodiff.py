@@ -77,6 +77,14 @@ def load_bank_source(name: str, source: str) -> ModuleType:
     return module
 
 
+def with_fixtures(module: ModuleType, fixtures: Path) -> ModuleType:
+    """The module as a judged run sees it: its own names, then the task's fixtures.py over them."""
+    combined = ModuleType(f"{module.__name__}_with_fixtures")
+    combined.__dict__.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+    exec(compile(fixtures.read_text(encoding="utf-8"), str(fixtures), "exec"), combined.__dict__)
+    return combined
+
+
 def task_seed(task_id: str) -> int:
     """The fixed seed of a task's cross-check inputs, so every run checks the same numbers."""
     return sum(map(ord, task_id))

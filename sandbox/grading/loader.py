@@ -163,6 +163,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
         explanation=str(raw.get("explanation", "")),
         mutants=load_mutants(folder, reference),
+        fixtures=_read(folder / "fixtures.py") if (folder / "fixtures.py").is_file() else "",
         path=folder,
     )
     _validate(task)

@@ -7,9 +7,10 @@ import { Autosaver, STATUS } from "./autosave.js";
 import { createEditor } from "./editor.js";
 import { recordIntegrity } from "./integrity.js";
 import { typesetMath } from "./math.js";
-import { parseNumber } from "./numeric.js";
+import { applyResponse, readResponse } from "./concepts.js";
 import { PendingStore } from "./pending.js";
 import { RunPanel } from "./runs.js";
+import { onNewerTab } from "./tabs.js";
 import { clockOffset, startTimer } from "./timer.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -79,14 +80,7 @@ export async function startTestPage(body) {
 
   // A newer tab of this attempt in this browser takes over; this one stops writing so that no
   // edit is overwritten without the candidate knowing.
-  const tabId = `${Date.now()}-${Math.random()}`;
-  const channel = "BroadcastChannel" in window ? new BroadcastChannel(`chainrule:${attemptId}`) : null;
-  if (channel) {
-    channel.onmessage = (event) => {
-      if (event.data && event.data.type === "opened" && event.data.tab !== tabId) standDown();
-    };
-    channel.postMessage({ type: "opened", tab: tabId });
-  }
+  onNewerTab(attemptId, () => standDown());
 
   const shown = saver.load(take.answers || {});
 
@@ -166,43 +160,12 @@ export async function startTestPage(body) {
     $("[data-action='flag']", section).addEventListener("click", () => toggleFlag(id));
   }
 
-  function applyResponse(section, kind, response) {
-    if (!response) return;
-    if (kind === "numeric") {
-      $("[data-numeric]", section).value = String(response.value);
-      return;
-    }
-    const chosen =
-      kind === "multi_choice" ? response.choices : kind === "true_false" ? [String(response.value)] : [response.choice];
-    for (const input of $$("input", section)) input.checked = chosen.includes(input.value);
-  }
-
   function readConcept(section, kind, { quiet = false } = {}) {
+    const read = readResponse(section, kind, { quiet });
+    if (!read) return;
     const id = section.dataset.question;
-    const inputs = $$("input", section);
-    let response = null;
-    if (kind === "numeric") {
-      const field = inputs[0];
-      const error = $("[data-error]", section);
-      const parsed = parseNumber(field.value);
-      if (parsed.error) {
-        field.setAttribute("aria-invalid", "true");
-        if (!quiet || error.textContent) error.textContent = parsed.error;
-        return;
-      }
-      field.removeAttribute("aria-invalid");
-      error.textContent = "";
-      if (parsed.empty) return;
-      response = { value: parsed.value };
-    } else if (kind === "multi_choice") {
-      response = { choices: inputs.filter((i) => i.checked).map((i) => i.value) };
-    } else {
-      const checked = inputs.find((i) => i.checked);
-      if (!checked) return;
-      response = kind === "true_false" ? { value: checked.value === "true" } : { choice: checked.value };
-    }
-    markAnswered(id, kind !== "multi_choice" || response.choices.length > 0);
-    saver.change(id, response);
+    markAnswered(id, kind !== "multi_choice" || read.choices.length > 0);
+    saver.change(id, read);
   }
 
   function markAnswered(id, yes) {
