@@ -12,6 +12,7 @@ class DomainError(Exception):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extensions = extensions
+        self.headers: dict[str, str] = {}  # HTTP headers the problem needs (Retry-After)
 
 
 class MalformedRequestError(DomainError):
@@ -20,6 +21,10 @@ class MalformedRequestError(DomainError):
 
 class InvalidRequestError(DomainError):
     status, code, title = 422, "invalid-request", "The request does not match the schema"
+
+
+class AnswerTooLargeError(DomainError):
+    status, code, title = 413, "answer-too-large", "The answer is over the size limit"
 
 
 class InvalidResponseError(DomainError):

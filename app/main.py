@@ -8,12 +8,22 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api import assessments, attempts, problems, questions, take
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.grading.practice import load_practice
 from app.grading.queue import start_grading
+from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
+from app.web import auth as auth_pages
+from app.web import dashboard as dashboard_pages
+from app.web import members as member_pages
+from app.web import take as take_pages
+from app.web.templating import STATIC_DIR
+from app.web.workspace_errors import workspace_error_page
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,10 +36,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.read_sessionmaker = make_read_sessionmaker(engine)
         grading = start_grading(settings, app.state.sessionmaker)
         app.state.grading_queue = grading.queue
         app.state.judge_status = grading.status
+        mail = _start_mail(settings, app.state.sessionmaker)
         yield
+        if mail is not None:
+            mail.stop()
         grading.close()
         engine.dispose()
 
@@ -40,12 +54,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    problems.install(app)
+    # Loaded now, so a broken practice task stops the service at start, not a candidate later.
+    app.state.practice = load_practice(settings)
+    problems.install(app, html_page=workspace_error_page)
 
     api = APIRouter(prefix="/api/v1")
     for module in (questions, assessments, attempts, take):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(take_pages.router)
+    for pages in (auth_pages, dashboard_pages, member_pages):
+        app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -57,8 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Readiness: the database answers and the judge has a sandbox to grade in."""
         checks: dict[str, str] = {}
         try:
-            with app.state.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            with app.state.read_sessionmaker() as session:
+                session.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as exc:  # any failure means not ready; report it, don't raise
             checks["database"] = f"error: {type(exc).__name__}"
@@ -72,3 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _start_mail(settings: Settings, sessions: sessionmaker[Session]) -> OutboxSender | None:
+    """Send the outbox over SMTP when SMTP_URL is set; otherwise mail waits there for admins."""
+    if not settings.smtp_url:
+        return None
+    sender = OutboxSender(sessions, SmtpTarget.parse(settings.smtp_url), sender=settings.mail_from)
+    sender.start()
+    return sender

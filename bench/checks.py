@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandbox import Limits, PooledRunner, Runner, RunOutcome, TaskSpec, grade, load_task
-from sandbox.protocol import Job
+from sandbox.wire import Job
 
 CODING = Path(__file__).resolve().parents[1] / "question_bank" / "coding"
 TASKS = ("affine", "batchnorm", "conv", "two_layer_net")

@@ -41,7 +41,7 @@ from sandbox import (
     grade,
     load_task,
 )
-from sandbox.protocol import Job
+from sandbox.wire import Job
 
 CODING = Path(__file__).resolve().parents[1] / "question_bank" / "coding"
 TASKS = ("affine", "batchnorm")

@@ -1,19 +1,28 @@
-"""Render errors as RFC 9457 problem+json for /api paths."""
+"""The one error handler: RFC 9457 problem+json for the API, an HTML page for browser paths."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import DomainError, InvalidRequestError, MalformedRequestError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+
+HtmlErrorPage = Callable[[Request, DomainError], Response]
+_MACHINE_PATHS = ("/api/", "/openapi.json", "/healthz", "/readyz")
+
+
+def is_api_path(path: str) -> bool:
+    """True for paths that programs call (JSON errors); every other path is a browser page."""
+    return path.startswith(_MACHINE_PATHS)
 
 
 def problem_response(error: DomainError, instance: str | None = None) -> JSONResponse:
@@ -26,7 +35,8 @@ def problem_response(error: DomainError, instance: str | None = None) -> JSONRes
     if instance:
         body["instance"] = instance
     body.update(error.extensions)
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    headers.update(error.headers)
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -39,33 +49,40 @@ def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, A
     return out
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> None:
+    """Register the handlers; browser paths get `html_page` when given, never JSON or a trace."""
+
+    def respond(request: Request, problem: DomainError) -> Response:
+        path = request.url.path
+        if html_page is not None and not is_api_path(path):
+            return html_page(request, problem)
+        return problem_response(problem, path)
+
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc, request.url.path)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return respond(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem_response(MalformedRequestError(), request.url.path)
+            return respond(request, MalformedRequestError())
         problem = InvalidRequestError(
             "; ".join(_describe(e) for e in errors), errors=[_jsonable(e) for e in errors]
         )
-        return problem_response(problem, request.url.path)
+        return respond(request, problem)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        problem = _FrameworkError(exc.status_code, code, str(exc.detail))
-        return problem_response(problem, request.url.path)
+        return respond(request, _FrameworkError(exc.status_code, code, str(exc.detail)))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, _exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         problem = _FrameworkError(500, "internal-error", "Internal error")
         problem.detail = "An unexpected error occurred; nothing was changed."
-        return problem_response(problem, request.url.path)
+        return respond(request, problem)
 
 
 class _FrameworkError(DomainError):

@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
+
+from app.attempts.integrity import MAX_PER_BATCH, WITH_DURATION, WITH_LENGTH, EventType
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
@@ -143,6 +153,70 @@ class TakeRead(BaseModel):
     )
 
 
+class IntegrityEventIn(_In):
+    type: EventType
+    at: AwareDatetime = Field(description="When it happened, on the server's clock")
+    question_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    length: Annotated[StrictInt, Field(ge=0, le=100_000_000)] | None = Field(
+        default=None, description="paste and copy: how many characters"
+    )
+    duration_ms: Annotated[StrictInt, Field(ge=0, le=7 * 24 * 3600 * 1000)] | None = Field(
+        default=None, description="tab_hidden and window_blur: how long the page was left"
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_the_type(self) -> IntegrityEventIn:
+        if self.length is not None and self.type not in WITH_LENGTH:
+            raise ValueError(f"`length` is only for paste and copy, not {self.type.value}")
+        if self.duration_ms is not None and self.type not in WITH_DURATION:
+            raise ValueError(
+                f"`duration_ms` is only for tab_hidden and window_blur, not {self.type.value}"
+            )
+        return self
+
+
+class EventsCreate(_In):
+    events: Annotated[list[IntegrityEventIn], Field(max_length=MAX_PER_BATCH)]
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {
+                            "type": "paste",
+                            "at": "2026-12-03T09:14:05Z",
+                            "question_id": "affine",
+                            "length": 412,
+                        },
+                        {"type": "tab_hidden", "at": "2026-12-03T09:15:40Z", "duration_ms": 8300},
+                    ]
+                }
+            ]
+        },
+    )
+
+
+class EventsRecorded(BaseModel):
+    accepted: int
+    dropped: int = Field(description="Accepted but not stored: the attempt reached its cap")
+
+
+class IntegrityEventRead(BaseModel):
+    type: str
+    at: datetime
+    question_id: str | None
+    length: int | None
+    duration_ms: int | None
+
+
+class IntegrityRead(BaseModel):
+    counts: dict[str, int] = Field(description="Stored events by type")
+    dropped: int = Field(description="Events past the per-attempt cap, counted but not stored")
+    events: list[IntegrityEventRead]
+
+
 class FlagPut(_In):
     flagged: StrictBool
 
@@ -153,12 +227,22 @@ class FlagRead(BaseModel):
 
 
 class RunCreate(_In):
-    source: Annotated[str, Field(max_length=64 * 1024)]
+    source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
+
+
+class PracticeRead(BaseModel):
+    id: str
+    title: str
+    statement: str = Field(description="Markdown, with $...$ math")
+    starter: str
+    functions: list[str]
+    language: str = "python"
 
 
 class RunRead(BaseModel):
     run_id: uuid.UUID
-    question_id: str
+    question_id: str = Field(description="The question, or the practice task's id")
+    practice: bool = Field(description="A run of the unscored practice task")
     status: str
     verdict: str | None
     score: float | None
@@ -203,6 +287,21 @@ class AttemptRead(BaseModel):
     started_at: datetime | None
     deadline: datetime | None
     submitted_at: datetime | None
+    integrity: IntegrityRead | None = Field(
+        default=None, description="Integrity signals; on the single-attempt view only"
+    )
+
+
+class CodeRevisionRead(BaseModel):
+    revision: int = Field(description="The answer's revision this source was saved as")
+    saved_at: datetime
+    source: str
+
+
+class CodeHistoryRead(BaseModel):
+    items: list[CodeRevisionRead] = Field(
+        description="Oldest first; a save equal to the previous one is not kept; the last 200"
+    )
 
 
 class ResultsPage(BaseModel):

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 
 from app.api import schemas, views
 from app.api.problems import problem_responses
-from app.attempts import answers, flags
+from app.attempts import answers, flags, integrity
 from app.attempts import service as attempts
-from app.deps import GradingQueueDep, SessionDep
+from app.deps import GradingQueueDep, PracticeDep, SessionDep, SettingsDep
 from app.errors import (
+    AnswerTooLargeError,
     AttemptExpiredError,
     AttemptNotStartedError,
     AttemptSubmittedError,
@@ -23,8 +24,14 @@ from app.errors import (
     QuestionNotFoundError,
     RevisionConflictError,
 )
-from app.grading import service as grading
-from app.grading.service import NotACodingQuestionError, RunInProgressError, RunNotFoundError
+from app.grading import runs
+from app.grading.runs import (
+    NotACodingQuestionError,
+    RunInProgressError,
+    RunLimit,
+    RunNotFoundError,
+    RunRateLimitedError,
+)
 
 router = APIRouter(prefix="/take/{token}", tags=["take"])
 
@@ -53,6 +60,7 @@ def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
         InvalidRequestError,
         MalformedRequestError,
         RevisionConflictError,
+        AnswerTooLargeError,
     ),
 )
 def put_answer(
@@ -85,6 +93,27 @@ def put_flag(
     return schemas.FlagRead(question_id=question_id, flagged=flagged)
 
 
+@router.post(
+    "/events",
+    responses=problem_responses(
+        *_STATE_PROBLEMS, AttemptNotStartedError, InvalidRequestError, MalformedRequestError
+    ),
+)
+def post_events(
+    token: str, body: schemas.EventsCreate, session: SessionDep
+) -> schemas.EventsRecorded:
+    """Record a batch of integrity events; past the attempt's cap they are counted, not stored."""
+    recorded = integrity.record_events(
+        session,
+        token=token,
+        events=[
+            integrity.NewEvent(e.type, e.at, e.question_id, e.length, e.duration_ms)
+            for e in body.events
+        ],
+    )
+    return schemas.EventsRecorded(accepted=recorded.accepted, dropped=recorded.dropped)
+
+
 @router.post("/submit", responses=problem_responses(*_STATE_PROBLEMS, AttemptNotStartedError))
 def submit_take(token: str, session: SessionDep, queue: GradingQueueDep) -> schemas.TakeRead:
     """Finish the attempt; grading happens after."""
@@ -101,6 +130,9 @@ def submit_take(token: str, session: SessionDep, queue: GradingQueueDep) -> sche
         QuestionNotFoundError,
         NotACodingQuestionError,
         RunInProgressError,
+        RunRateLimitedError,
+        AnswerTooLargeError,
+        InvalidResponseError,
         InvalidRequestError,
     ),
 )
@@ -110,10 +142,54 @@ def run_public_checks(
     body: schemas.RunCreate,
     session: SessionDep,
     queue: GradingQueueDep,
+    settings: SettingsDep,
 ) -> schemas.RunRead:
     """Run the public checks on `source`; poll the run it returns."""
-    submission = grading.request_run(
-        session, token=token, question_id=question_id, source=body.source
+    submission = runs.request_run(
+        session,
+        token=token,
+        question_id=question_id,
+        source=body.source,
+        limit=RunLimit.from_settings(settings),
+    )
+    queue.enqueue(submission.id)
+    return views.run(submission)
+
+
+@router.get("/practice", responses=problem_responses(InvitationNotFoundError))
+def get_practice(token: str, session: SessionDep, practice: PracticeDep) -> schemas.PracticeRead:
+    """The unscored practice task: try the editor and the checks before the clock starts."""
+    return views.practice(runs.practice_task(session, token=token, practice=practice))
+
+
+@router.post(
+    "/practice/run",
+    status_code=202,
+    responses=problem_responses(
+        *_STATE_PROBLEMS,
+        InvitationExpiredError,
+        RunInProgressError,
+        RunRateLimitedError,
+        AnswerTooLargeError,
+        InvalidResponseError,
+        InvalidRequestError,
+    ),
+)
+def run_practice(
+    token: str,
+    body: schemas.RunCreate,
+    session: SessionDep,
+    queue: GradingQueueDep,
+    settings: SettingsDep,
+    practice: PracticeDep,
+) -> schemas.RunRead:
+    """Run the practice task's public checks (never scored); poll the run it returns."""
+    submission = runs.request_practice_run(
+        session,
+        token=token,
+        source=body.source,
+        practice=practice,
+        limit=RunLimit.from_settings(settings),
     )
     queue.enqueue(submission.id)
     return views.run(submission)
@@ -124,4 +200,4 @@ def run_public_checks(
 )
 def get_run(token: str, run_id: uuid.UUID, session: SessionDep) -> schemas.RunRead:
     """A run's status and, once graded, its public report."""
-    return views.run(grading.get_run(session, token=token, run_id=run_id))
+    return views.run(runs.get_run(session, token=token, run_id=run_id))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from app.api import schemas
+from app.attempts.integrity import IntegritySummary
 from app.attempts.service import CandidateView
 from app.db import utcnow
-from app.models import Assessment, Attempt, QuestionVersion, Score, Submission
+from app.grading.practice import PracticeTask
+from app.models import Assessment, Attempt, QuestionVersion, Score, Submission, SubmissionPurpose
 from app.skills import Skill
 
 
@@ -45,7 +47,7 @@ def assessment(a: Assessment) -> schemas.AssessmentRead:
     )
 
 
-def attempt(a: Attempt) -> schemas.AttemptRead:
+def attempt(a: Attempt, integrity: IntegritySummary | None = None) -> schemas.AttemptRead:
     score = a.score
     return schemas.AttemptRead(
         attempt_id=a.id,
@@ -61,6 +63,24 @@ def attempt(a: Attempt) -> schemas.AttemptRead:
         started_at=a.started_at,
         deadline=a.deadline,
         submitted_at=a.submitted_at,
+        integrity=integrity_read(integrity) if integrity is not None else None,
+    )
+
+
+def integrity_read(summary: IntegritySummary) -> schemas.IntegrityRead:
+    return schemas.IntegrityRead(
+        counts=summary.counts,
+        dropped=summary.dropped,
+        events=[
+            schemas.IntegrityEventRead(
+                type=e.type,
+                at=e.at,
+                question_id=e.question_id,
+                length=e.length,
+                duration_ms=e.duration_ms,
+            )
+            for e in summary.events
+        ],
     )
 
 
@@ -108,6 +128,7 @@ def run(s: Submission) -> schemas.RunRead:
     return schemas.RunRead(
         run_id=s.id,
         question_id=s.question_id,
+        practice=s.purpose == SubmissionPurpose.PRACTICE,
         status=s.status,
         verdict=s.verdict,
         score=s.score,
@@ -115,4 +136,10 @@ def run(s: Submission) -> schemas.RunRead:
         report=s.candidate_report,
         created_at=s.created_at,
         graded_at=s.graded_at,
+    )
+
+
+def practice(p: PracticeTask) -> schemas.PracticeRead:
+    return schemas.PracticeRead(
+        id=p.id, title=p.title, statement=p.statement, starter=p.starter, functions=p.functions
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.bank.schemas import QuestionKind
-from app.errors import InvalidResponseError
+from app.errors import AnswerTooLargeError, InvalidResponseError
 
 MAX_SOURCE_BYTES = 64 * 1024
 
@@ -54,9 +54,23 @@ def normalize_response(spec: QuestionSpec, response: dict[str, Any]) -> dict[str
             raise InvalidResponseError("A numeric answer must be finite.")
         return {"value": float(value)}
     source = _field(response, "source", str, kind)
-    if len(source.encode()) > MAX_SOURCE_BYTES:
-        raise InvalidResponseError(f"Source code is limited to {MAX_SOURCE_BYTES // 1024} KiB.")
+    check_source_size(source)
     return {"source": source}
+
+
+def check_source_size(source: str) -> None:
+    """Refuse code over the limit, counted in UTF-8 bytes as it is stored and sent to the judge."""
+    try:
+        size = len(source.encode())
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800") has no UTF-8 form
+        raise InvalidResponseError("Source code must be valid Unicode text.") from exc
+    if size > MAX_SOURCE_BYTES:
+        raise AnswerTooLargeError(
+            f"Source code is limited to {MAX_SOURCE_BYTES // 1024} KiB of UTF-8 "
+            f"({MAX_SOURCE_BYTES} bytes); this one is {size} bytes.",
+            limit_bytes=MAX_SOURCE_BYTES,
+            size_bytes=size,
+        )
 
 
 def _field(response: dict[str, Any], name: str, type_: type, kind: QuestionKind) -> Any:

@@ -18,7 +18,7 @@ from sandbox.grading.plans import Keys, timed_trials, trial_key
 from sandbox.grading.reference import Prepared
 from sandbox.grading.report import CheckResult, CheckStatus
 from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
-from sandbox.protocol import Result
+from sandbox.wire import Result
 
 REFUSED_IMPORT = "ForbiddenImportError"  # the harness's error type for an import it refuses
 

@@ -16,8 +16,8 @@ from sandbox.grading.messages import describe_load, describe_refusals
 from sandbox.grading.reference import Prepared, prepare
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
 from sandbox.grading.tasks import TaskSpec
-from sandbox.protocol import Job
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
+from sandbox.wire import Job
 
 
 def grade(
@@ -34,7 +34,8 @@ def grade(
     limits = limits or Limits()
     prepared = prepare(task, runner=runner, seed=seed, hidden=hidden, limits=limits)
     plan = prepared.candidate
-    outcome = runner.run(Job(source=source, arrays=plan.arrays, plan=plan.steps), limits)
+    job = Job(source=task.program(source), arrays=plan.arrays, plan=plan.steps)
+    outcome = runner.run(job, limits)
     report = _judge(task, prepared, outcome, hidden=hidden)
     return _with_seconds(report, time.perf_counter() - started)
 

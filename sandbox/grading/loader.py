@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from sandbox.grading.kinks import check_off_hinge, parse_off_hinge
+from sandbox.grading.mutants import StaleMutantError, load_mutants
 from sandbox.grading.tasks import (
     DRAWN,
     SKILLS,
@@ -33,6 +35,21 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DTYPES = frozenset({"float64", "int64", "bool"})
 _DISTS = frozenset({"normal", "uniform", "randint", "bernoulli"})
+INPUT_KEYS = frozenset(
+    {
+        "shape",
+        "dtype",
+        "dist",
+        "mean",
+        "std",
+        "low",
+        "high",
+        "p",
+        "min_abs",
+        "distinct",
+        "off_hinge",
+    }
+)
 
 
 class _Loader(yaml.SafeLoader):
@@ -68,6 +85,8 @@ def load_task(directory: Path | str) -> TaskSpec:
         raise TaskError(f"{folder}/task.yaml: expected a mapping at the top level")
     try:
         return _build(folder, raw)
+    except StaleMutantError as exc:
+        raise StaleMutantError(f"{folder.name}: {exc}") from exc
     except TaskError as exc:
         raise TaskError(f"{folder}/task.yaml: {exc}") from exc
 
@@ -120,6 +139,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
     if any(c.seed is None for c in public):
         raise TaskError("every public case needs a fixed seed")
     timing = _case(cases_raw["timing"], "timing") if "timing" in cases_raw else None
+    reference = _read(folder / "reference.py")
     task = TaskSpec(
         id=task_id,
         version=folder_version(folder),
@@ -129,7 +149,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         points=points,
         statement=_read(folder / "statement.md"),
         starter=_read(folder / "starter.py"),
-        reference=_read(folder / "reference.py"),
+        reference=reference,
         functions=tuple(str(f) for f in _req(raw, "functions", list, "task")),
         dims=dims,
         inputs=inputs,
@@ -146,9 +166,8 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         step=float(raw.get("step", 1e-5)),
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
         explanation=str(raw.get("explanation", "")),
-        mutants={
-            p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("mutants/*.py"))
-        },
+        mutants=load_mutants(folder, reference),
+        fixtures=_read(folder / "fixtures.py") if (folder / "fixtures.py").is_file() else "",
         kinks=_kinks(raw.get("kinks")),
         kinks_source=_read(folder / "kinks.py") if "kinks" in raw else "",
         path=folder,
@@ -207,6 +226,7 @@ def _validate(task: TaskSpec) -> None:
             raise TaskError(f"kinks: {name!r} is neither an input nor a param")
     if set(task.inputs) & set(task.params):
         raise TaskError("an input and a param share a name")
+    check_off_hinge(task)
     for unit in task.units:
         for name in (*unit.args, *unit.wrt, *unit.params, *unit.per_step):
             if name not in names:
@@ -285,11 +305,7 @@ def _tolerances(raw: Mapping[str, Any]) -> Tolerances:
 def _input(name: str, raw: Any) -> InputSpec:
     if not _NAME.match(name) or not isinstance(raw, dict):
         raise TaskError(f"input {name!r}: expected an identifier mapped to a spec")
-    _known(
-        raw,
-        f"input {name}",
-        {"shape", "dtype", "dist", "mean", "std", "low", "high", "p", "min_abs", "distinct"},
-    )
+    _known(raw, f"input {name}", {*INPUT_KEYS})
     shape = tuple(raw.get("shape") or ())
     dtype = str(raw.get("dtype", "float64"))
     default_dist = {"float64": "normal", "int64": "randint", "bool": "bernoulli"}.get(dtype, "")
@@ -314,6 +330,7 @@ def _input(name: str, raw: Any) -> InputSpec:
         p=float(raw.get("p", 0.5)),
         min_abs=float(raw.get("min_abs", 0.0)),
         distinct=float(raw.get("distinct", 0.0)),
+        off_hinge=parse_off_hinge(raw.get("off_hinge"), name, dtype),
     )
 
 

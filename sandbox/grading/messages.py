@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sandbox.grading import numerics as gradcheck
-from sandbox.protocol import ErrorInfo
+from sandbox.wire import ErrorInfo
 
 Array = npt.NDArray[Any]
 

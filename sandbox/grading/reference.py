@@ -18,8 +18,8 @@ from sandbox.grading import numerics
 from sandbox.grading.cases import SIGNS, Array, Case, build_cases, redraw
 from sandbox.grading.plans import Keys, Plan, candidate_plan, kink_key, reference_plan
 from sandbox.grading.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
-from sandbox.protocol import Job, Result
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
+from sandbox.wire import Job, Result
 
 CACHE_ENTRIES = 32
 # A case whose reference sits on a kink is drawn again, at most this many times, before the task

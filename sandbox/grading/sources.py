@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.protocol import MAX_SOURCE_CHARS
+from sandbox.wire import MAX_SOURCE_CHARS
 
 # A file within this many bytes always fits the job frame's character limit.
 MAX_SOURCE_BYTES = MAX_SOURCE_CHARS

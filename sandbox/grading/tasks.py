@@ -48,6 +48,17 @@ class InputSpec:
     p: float = 0.5
     min_abs: float = 0.0
     distinct: float = 0.0
+    # labels only: drawn so that every hinge margin of these scores stays off its kink
+    off_hinge: HingeSpec | None = None
+
+
+@dataclass(frozen=True)
+class HingeSpec:
+    """Scores = the product of the named inputs (each flattened to 2-D); margin delta; min gap."""
+
+    scores: tuple[str, ...]
+    delta: float = 1.0
+    gap: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -164,11 +175,22 @@ class TaskSpec:
     kinks: KinkSpec | None = None
     kinks_source: str = ""  # kinks.py: run after the reference's source in the reference's child
     path: Path | None = None
+    # fixtures.py: trusted helpers (a model's loss, graphs to build, planted functions) that
+    # every run of this task loads after the code under test, so units can call them.
+    fixtures: str = ""
+
+    def program(self, source: str) -> str:
+        """The module a run of `source` loads: the source, then the task's fixtures (if any)."""
+        if not self.fixtures:
+            return source
+        banner = f"# ---- fixtures of task {self.id}, appended by the judge ----"
+        return f"{source.rstrip()}\n\n\n{banner}\n{self.fixtures}"
 
     @property
     def reference_run_source(self) -> str:
         """The reference as its child runs it: reference.py, then kinks.py when there is one."""
-        return f"{self.reference}\n\n{self.kinks_source}" if self.kinks else self.reference
+        program = self.program(self.reference)
+        return f"{program}\n\n{self.kinks_source}" if self.kinks else program
 
 
 def eval_dim(expr: Dim, dims: Mapping[str, int]) -> int:

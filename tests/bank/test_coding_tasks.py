@@ -35,6 +35,14 @@ TASKS = (
     "temporal",
     "optimizers",
     "attention",
+    "bce_with_logits",
+    "groupnorm",
+    "autograd_engine",
+    "gradient_checker",
+    "training_loop",
+    "residual_block",
+    "fc_net",
+    "gru",
 )
 
 # One attempt's hidden cases; the references are also checked on other seeds by hand when a
@@ -42,7 +50,9 @@ TASKS = (
 ATTEMPT_SEED = 20261129
 
 MUTANTS = [
-    (task, path.stem) for task in TASKS for path in sorted((CODING / task / "mutants").glob("*.py"))
+    (task, path.stem)
+    for task in TASKS
+    for path in sorted((CODING / task / "mutants").glob("*.diff"))
 ]
 
 
@@ -56,11 +66,15 @@ def runner() -> Iterator[Runner]:
 _tasks: dict[str, TaskSpec] = {}
 
 
-def graded(task_id: str, relative: str, runner: Runner) -> GradeReport:
+def task(task_id: str) -> TaskSpec:
     if task_id not in _tasks:
         _tasks[task_id] = load_task(CODING / task_id)
+    return _tasks[task_id]
+
+
+def graded(task_id: str, relative: str, runner: Runner) -> GradeReport:
     source = (CODING / task_id / relative).read_text(encoding="utf-8")
-    return grade(_tasks[task_id], source, runner=runner, seed=ATTEMPT_SEED, hidden=True)
+    return grade(task(task_id), source, runner=runner, seed=ATTEMPT_SEED, hidden=True)
 
 
 def failures(report: GradeReport) -> list[str]:
@@ -83,6 +97,7 @@ def test_starter_scores_less_than_full_marks(task_id: str, runner: Runner) -> No
 
 @pytest.mark.parametrize(("task_id", "mutant"), MUTANTS, ids=[f"{t}/{m}" for t, m in MUTANTS])
 def test_mutant_scores_less_than_full_marks(task_id: str, mutant: str, runner: Runner) -> None:
-    report = graded(task_id, f"mutants/{mutant}.py", runner)
+    source = task(task_id).mutants[mutant]
+    report = grade(task(task_id), source, runner=runner, seed=ATTEMPT_SEED, hidden=True)
     assert report.verdict is not Verdict.PASSED
     assert report.score < report.max_score

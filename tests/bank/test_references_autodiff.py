@@ -24,7 +24,9 @@ from app.grading.autodiff import (
     cases_with_truth,
     compare,
     load_bank_module,
+    load_bank_source,
 )
+from sandbox import load_task
 
 CODING = Path(__file__).resolve().parents[2] / "question_bank" / "coding"
 TASKS = tuple(sorted(p.parent.name for p in CODING.glob("*/task.yaml")))
@@ -48,14 +50,20 @@ def disagreement(path: Path, task: str) -> Discrepancy:
     return compare(load_bank_module(path), truth(task))
 
 
-def mutant_paths() -> list[tuple[str, Path]]:
+def mutants() -> list[tuple[str, str, str]]:
+    """(task, bug name, source) of every mutant, made from its diff against the reference."""
     return [
-        (task, path) for task in TASKS for path in sorted((CODING / task / "mutants").glob("*.py"))
+        (task, name, source)
+        for task in TASKS
+        for name, source in sorted(load_task(CODING / task).mutants.items())
     ]
 
 
+MUTANTS = mutants()
+
+
 def test_the_bank_has_all_its_tasks() -> None:
-    assert len(TASKS) == 22
+    assert len(TASKS) == 30
 
 
 def test_every_task_has_its_files() -> None:
@@ -63,12 +71,12 @@ def test_every_task_has_its_files() -> None:
         folder = CODING / task
         for name in ("reference.py", "starter.py", "statement.md", "autodiff.py"):
             assert (folder / name).is_file(), f"{task}/{name}"
-        mutants = list((folder / "mutants").glob("*.py"))
-        assert len(mutants) >= 3, f"{task} has {len(mutants)} mutants"
-        for path in mutants:
-            first = path.read_text().splitlines()[0]
-            assert first.startswith("# "), f"{path} must name its bug"
-            assert len(first) > 10, f"{path} must name its bug"
+        diffs = list((folder / "mutants").glob("*.diff"))
+        assert len(diffs) >= 3, f"{task} has {len(diffs)} mutants"
+    for task, name, source in MUTANTS:
+        first = source.splitlines()[0]
+        assert first.startswith("# "), f"{task}/{name} must say what its bug is"
+        assert len(first) > 10, f"{task}/{name} must say what its bug is"
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -105,10 +113,10 @@ def test_starter_is_wrong(task: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("task", "path"), mutant_paths(), ids=[f"{t}/{p.stem}" for t, p in mutant_paths()]
+    ("task", "name", "source"), MUTANTS, ids=[f"{t}/{n}" for t, n, _ in MUTANTS]
 )
-def test_mutant_is_wrong_on_generic_inputs(task: str, path: Path) -> None:
-    found = disagreement(path, task)
+def test_mutant_is_wrong_on_generic_inputs(task: str, name: str, source: str) -> None:
+    found = compare(load_bank_source(name, source), truth(task))
     assert found.worst > WRONG_TOL, (
-        f"{path.name} agrees with autograd everywhere ({found.worst:.3g} at {found.where})"
+        f"{name} agrees with autograd everywhere ({found.worst:.3g} at {found.where})"
     )

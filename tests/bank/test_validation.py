@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 from app.bank.validation import validate_concepts, validate_templates
-from app.grading.validation import validate_coding
+from app.grading.validation import VALIDATION_SEEDS, validate_coding
 from app.settings import REPO_ROOT
-from sandbox import Runner
+from sandbox import Runner, load_task
 
 BANK = REPO_ROOT / "question_bank"
 
@@ -16,10 +16,15 @@ BANK = REPO_ROOT / "question_bank"
 def test_a_mutant_that_gets_full_marks_is_reported(tmp_path: Path, judge: Runner) -> None:
     task = tmp_path / "relu"
     shutil.copytree(BANK / "coding" / "relu", task)
-    (task / "mutants" / "not_really_wrong.py").write_text((task / "reference.py").read_text())
+    # An empty-change diff: the mutant is the reference itself.
+    (task / "mutants" / "not_really_wrong.diff").write_text(
+        "--- reference.py\n+++ mutants/not_really_wrong.py\n@@ -1,1 +1,1 @@\n import numpy as np\n"
+    )
     report = validate_coding(tmp_path, judge)
     assert list(report.tasks) == ["relu"]
     assert any("mutant not_really_wrong gets full marks" in p for p in report.problems)
+    # The reference at every validation seed, the starter and each mutant at the first only.
+    assert report.graded == len(VALIDATION_SEEDS) + 1 + len(report.tasks["relu"].mutants)
     assert not any("reference" in p for p in report.problems)
 
 
@@ -30,9 +35,11 @@ def test_a_reference_failing_its_own_gradient_check_is_reported(
     # self-grading: the autodiff cross-check of the references is what catches that.)
     task = tmp_path / "relu"
     shutil.copytree(BANK / "coding" / "relu", task)
-    wrong = task / "mutants" / "no_mask.py"
-    (task / "reference.py").write_text(wrong.read_text())
+    wrong = load_task(task).mutants["no_mask"]
+    (task / "reference.py").write_text(wrong)
+    shutil.rmtree(task / "mutants")  # diffs against the old reference; not what is tested here
     report = validate_coding(tmp_path, judge)
+    assert list(report.tasks) == ["relu"]
     assert any(p.startswith("relu:") and "reference" in p for p in report.problems), report.problems
 
 
@@ -47,5 +54,6 @@ def test_concept_problems_are_listed_with_their_file(tmp_path: Path) -> None:
 
 def test_templates_needing_missing_tasks_are_reported() -> None:
     concepts = validate_concepts(BANK / "concepts")
-    problems = validate_templates(BANK / "templates", concepts.concepts, coding_task_ids=[])
-    assert any("is not in the bank" in p for p in problems)
+    problems = validate_templates(BANK / "templates", concepts.concepts, coding_tasks=[])
+    assert any("is not in the bank" in p for p in problems)  # a fixed task (ai-engineer)
+    assert any("0 are left to draw from" in p for p in problems)  # the pools

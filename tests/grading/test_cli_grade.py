@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app.settings import REPO_ROOT
+from sandbox import load_task
 
 AFFINE = REPO_ROOT / "question_bank" / "coding" / "affine"
 
@@ -33,8 +34,10 @@ def test_reference_gets_full_marks_as_json() -> None:
     assert any(c["hidden"] for c in report["checks"])
 
 
-def test_mutant_scores_less_and_still_exits_zero() -> None:
-    done = _grade("affine", str(AFFINE / "mutants" / "missing_transpose.py"))
+def test_mutant_scores_less_and_still_exits_zero(tmp_path: Path) -> None:
+    mutant = tmp_path / "missing_transpose.py"
+    mutant.write_text(load_task(AFFINE).mutants["missing_transpose"])
+    done = _grade("affine", str(mutant))
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
     assert first.startswith("affine: failed")
@@ -50,3 +53,21 @@ def test_unknown_task_and_missing_file_are_clear_errors(tmp_path: Path) -> None:
     missing = _grade("affine", str(tmp_path / "nope.py"))
     assert missing.returncode == 2
     assert "nope.py" in missing.stderr
+
+
+def test_too_large_file_is_a_clear_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.py"
+    big.write_text((AFFINE / "reference.py").read_text() + "#" * (5 * 2**20) + "\n")
+    done = _grade("affine", str(big))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "big.py is too large" in done.stderr
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.py"
+    latin.write_bytes("# r\xe9sum\xe9\n".encode("latin-1") + (AFFINE / "reference.py").read_bytes())
+    done = _grade("affine", str(latin))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "latin.py is not UTF-8 text" in done.stderr

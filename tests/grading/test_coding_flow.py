@@ -15,6 +15,7 @@ from app.bank.sync import sync_bank
 from app.grading.tasks import coding_payloads, task_for
 from app.models import QuestionVersion, Submission
 from app.settings import REPO_ROOT
+from sandbox import load_task
 from tests import factories
 from tests.queues import InlineQueue
 
@@ -70,7 +71,7 @@ def test_correct_solution_earns_full_marks(client: TestClient, world: dict[str, 
 
 
 def test_mutant_earns_partial_credit(client: TestClient, world: dict[str, Any]) -> None:
-    result = _take(client, world, (AFFINE / "mutants" / "db_wrong_axis.py").read_text())
+    result = _take(client, world, load_task(AFFINE).mutants["db_wrong_axis"])
     coding = _coding(result)
     assert coding["verdict"] == "failed"
     assert 0 < coding["score"] < coding["points"]
@@ -92,7 +93,7 @@ def test_public_run_reports_public_checks_only(
     client: TestClient, session: Session, world: dict[str, Any], queue: InlineQueue
 ) -> None:
     token = world["token"]
-    source = (AFFINE / "mutants" / "missing_transpose.py").read_text()
+    source = load_task(AFFINE).mutants["missing_transpose"]
     started = client.post(f"/api/v1/take/{token}/answers/affine/run", json={"source": source})
     assert started.status_code == 202, started.text
     run_id = started.json()["run_id"]

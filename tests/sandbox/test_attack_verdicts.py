@@ -19,7 +19,7 @@ import pytest
 from sandbox import GradeReport, Limits, PooledRunner, TaskSpec, Verdict, grade, load_task
 from sandbox.grading.cases import build_cases
 from sandbox.grading.plans import reference_plan
-from sandbox.protocol import Job
+from sandbox.wire import Job
 
 ATTACKS = Path(__file__).parent / "attacks"
 AFFINE = Path(__file__).resolve().parents[2] / "question_bank" / "coding" / "affine"

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sandbox import harness
-from sandbox.protocol import Job, Result
+from sandbox.child import harness
 from sandbox.runners import Limits, Termination, UnsafeLocalRunner
+from sandbox.wire import Job, Result
 
 AFFINE = """
 from builtins import range

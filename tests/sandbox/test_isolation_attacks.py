@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from sandbox import isolation
-from sandbox.protocol import Job
 from sandbox.runners import IsolatedRunner, Limits, PooledRunner, RunOutcome, Termination
+from sandbox.wire import Job
 
 ATTACKS = Path(__file__).parent / "attacks"
 # The attacks' limits: short, because no attack's outcome depends on their size (a busy loop

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sandbox.protocol import Job
 from sandbox.runners import Limits, PooledRunner, Termination
+from sandbox.wire import Job
 
 LIMITS = Limits(cpu_seconds=4, wall_seconds=6)
 # Runs long enough (wall time, mostly sleeping) for the test to find its zygote and kill it.

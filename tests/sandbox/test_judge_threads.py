@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sandbox.protocol import Job
 from sandbox.runners import IsolatedRunner, Limits, Runner, Termination
+from sandbox.wire import Job
 
 LIMITS = Limits(cpu_seconds=1, wall_seconds=2.5, memory_bytes=256 * 2**20)
 THREADS = 24  # below pids.max (32 + the zygote's share), so every start must succeed

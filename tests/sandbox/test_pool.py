@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from sandbox import isolation
-from sandbox.protocol import Job
 from sandbox.runners import Limits, PooledRunner, RunOutcome, Termination
+from sandbox.wire import Job
 
 LIMITS = Limits(cpu_seconds=5, wall_seconds=10)
 PLAN: list[dict[str, Any]] = [

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
-from sandbox.protocol import (
+from sandbox.wire import (
     MAX_ARRAY_BYTES,
     MAX_HEADER_BYTES,
     ErrorInfo,

@@ -54,7 +54,7 @@ def test_version_is_a_content_hash_of_the_folder(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     before = load_task(folder).version
     assert load_task(folder).version == before
-    (folder / "mutants" / "extra.py").write_text("x = 1\n")
+    (folder / "statement.md").write_text("# Edited\n")
     assert load_task(folder).version != before
 
 

@@ -1,0 +1,1 @@
+"""The browser UI: server-rendered pages, one router per page group (DESIGN.md §10)."""

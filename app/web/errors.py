@@ -1,0 +1,53 @@
+"""Readable error pages for browser paths; the API answers the same errors as problem+json."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from app.errors import DomainError
+from app.web.templating import render_page
+
+# What a candidate can do about each problem, in words; the domain's title and detail say what.
+_ADVICE = {
+    "invitation-not-found": (
+        "This link is not valid",
+        "Check that you opened the whole link from your invitation e-mail. If it still does "
+        "not work, contact the person who invited you.",
+    ),
+    "invitation-expired": (
+        "This invitation has expired",
+        "Contact the person who invited you: they can send you a new invitation.",
+    ),
+    "attempt-submitted": (
+        "This test was already submitted",
+        "Your answers were recorded. There is nothing more to do.",
+    ),
+    "attempt-expired": (
+        "The time for this test is over",
+        "Your answers saved before the deadline were submitted for grading.",
+    ),
+    "not-found": ("Page not found", "Check the address, or open the link you were sent again."),
+    "internal-error": (
+        "Something went wrong on our side",
+        "Your saved answers are safe. Wait a moment and reload the page.",
+    ),
+}
+
+
+def error_page(request: Request, error: DomainError) -> HTMLResponse:
+    """Render `error` as an HTML page with its own status."""
+    heading, advice = _ADVICE.get(error.code, (error.title, ""))
+    detail = error.detail if error.detail != error.title else ""
+    return render_page(
+        request,
+        "errors/error.html",
+        {
+            "page_title": heading,
+            "heading": heading,
+            "detail": detail or error.title,
+            "advice": advice,
+            "status": error.status,
+        },
+        status_code=error.status,
+    )

@@ -1,0 +1,152 @@
+"""Runs INSIDE a pooled sandbox as its pid 1: a fork server with numpy and the harness loaded.
+
+The zygote never reads job bytes (a forked child would find earlier candidates' data in its
+heap): on each "F" command it forks, and the child reads its own job from the job pipe, closes
+every other fd, sets its rlimits and runs the harness. After the child exits the zygote kills
+every other process of its pid namespace (it is pid 1, so kill(-1) reaches them all), reaps
+them, wipes /tmp and reports the child's wait status. It is non-dumpable, so a child running
+as the same uid can't read its memory or fds through /proc.
+
+Control protocol (text lines): parent -> zygote ``F <cpu_soft> <cpu_hard> <as> <fsize> <nofile>``;
+zygote -> parent ``R`` once ready, ``D <wait status>`` after each job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import random
+import resource
+import shutil
+import signal
+import stat
+import sys
+
+import numpy as np
+
+from sandbox.child import guards, harness
+
+PR_SET_DUMPABLE = 4
+
+
+# Loaded once in the zygote, before guards.limit_thread_memory() drops ctypes from sys.modules:
+# each child then calls prctl without importing ctypes again. The audit hook that refuses ctypes
+# calls to candidates is installed after the child's last use, and refuses any later call made
+# through this handle (ctypes.call_function) as through any other.
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _set_dumpable(flag: int) -> None:
+    if _libc.prctl(PR_SET_DUMPABLE, flag, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl(PR_SET_DUMPABLE, {flag}) failed")
+
+
+def _be_the_oom_victim() -> None:
+    """Set this child's oom_score_adj to 1000, so the OOM killer picks it, never the zygote.
+
+    A non-dumpable process's /proc/self files belong to root, so the write fails with EACCES
+    while the child is still non-dumpable like the zygote it was forked from. It is dumpable for
+    the one write: no job has been read yet, and the only other process in the pid namespace is
+    the zygote (the previous job's processes were all killed and reaped).
+    """
+    _set_dumpable(1)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+    finally:
+        _set_dumpable(0)
+
+
+def _wipe_tmp() -> None:
+    for name in os.listdir("/tmp"):
+        path = os.path.join("/tmp", name)
+        # A candidate may have removed permissions on its own files: restore them first.
+        for root, dirs, _ in os.walk(path):
+            for d in dirs:
+                with contextlib.suppress(OSError):
+                    os.chmod(os.path.join(root, d), stat.S_IRWXU)
+        with contextlib.suppress(OSError):
+            os.chmod(path, stat.S_IRWXU)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _child(fields: list[str], job_fd: int, result_fd: int) -> None:
+    cpu_soft, cpu_hard, address, fsize, nofile = (int(f) for f in fields)
+    keep = sorted({job_fd, result_fd})
+    low = 3
+    for fd in keep:
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _be_the_oom_victim()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_soft, cpu_hard))
+    resource.setrlimit(resource.RLIMIT_AS, (address, address))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    # Every fork would otherwise share the zygote's random state.
+    random.seed()
+    np.random.seed()
+    harness.run_job(job_fd, result_fd, threads_limited=True)
+
+
+def _reap_everything() -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def serve(ctl_fd: int, status_fd: int, job_fd: int, result_fd: int) -> None:
+    """Fork one child per command until the control pipe closes."""
+    _set_dumpable(0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    guards.warm_numpy_star()
+    # Once here, not per job (about 2 ms): a forked child inherits the thread stack size and
+    # glibc's arena limit, and the zygote starts no thread that could fix the limit earlier.
+    guards.limit_thread_memory()
+    ctl = os.fdopen(ctl_fd, "rb", buffering=0)
+    os.write(status_fd, b"R\n")
+    buf = b""
+    while True:
+        while b"\n" not in buf:
+            chunk = ctl.read(256)
+            if not chunk:
+                return
+            buf += chunk
+        line, buf = buf.split(b"\n", 1)
+        fields = line.decode().split()
+        if not fields or fields[0] != "F" or len(fields) != 6:
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(ctl_fd)
+                os.close(status_fd)
+                _child(fields[1:], job_fd, result_fd)
+            finally:
+                os._exit(70)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        _reap_everything()
+        _wipe_tmp()
+        os.write(status_fd, f"D {status}\n".encode())
+
+
+if __name__ == "__main__":
+    serve(*(int(a) for a in sys.argv[1:5]))

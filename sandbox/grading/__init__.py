@@ -1,0 +1,1 @@
+"""Trusted grading: tasks, cases, numerical checks, the grader and its reports."""

@@ -1,0 +1,23 @@
+"""Host-side isolation layers: probing, slots (uids and cgroups), seccomp, the bwrap command,
+limits, and the numpy-only runtime the child sees.
+"""
+
+from sandbox.isolation.capabilities import (
+    CGROUP_PARENT,
+    CGROUP_ROOT,
+    V1_CONTROLLERS,
+    Capabilities,
+    check_strict,
+    probe,
+)
+from sandbox.isolation.limits import Limits
+
+__all__ = [
+    "CGROUP_PARENT",
+    "CGROUP_ROOT",
+    "V1_CONTROLLERS",
+    "Capabilities",
+    "Limits",
+    "check_strict",
+    "probe",
+]

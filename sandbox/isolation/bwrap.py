@@ -1,0 +1,175 @@
+"""The command that starts a process inside a fresh bubblewrap sandbox as a slot's uid.
+
+    unshare -m (private mount ns, as root) -> join cgroups -> bind the interpreter prefix
+    -> setpriv to the slot uid (no caps, no_new_privs) -> bwrap (every namespace, seccomp,
+       read-only minimal view, private /tmp, cleared env) -> python
+
+Launching bwrap as root would make the sandbox's uid map to host uid 0 for file-permission
+checks (measured: a root-only 0600 file became readable), hence the drop before bwrap.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from sandbox.errors import SandboxError
+from sandbox.isolation.limits import BOOTSTRAP, Limits
+from sandbox.isolation.runtime import Runtime
+from sandbox.isolation.slots import SlotResources
+
+SANDBOX_VENV = "/opt/venv"
+SANDBOX_CHILD = "/opt/judge"
+TMP_BYTES = 16 * 2**20
+# The launcher (unshare, sh, setpriv, bwrap) gets this environment, never the service's.
+LAUNCHER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+
+
+def _venv_home(rt: Runtime) -> Path:
+    for line in (rt.venv / "pyvenv.cfg").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "home":
+            return Path(value.strip()).parent
+    raise SandboxError(f"{rt.venv}/pyvenv.cfg names no home")
+
+
+def bwrap_argv(rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool) -> list[str]:
+    """The bwrap command line (without the program to run)."""
+    prefix = str(_venv_home(rt))
+    ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    argv = [
+        "bwrap",
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--uid",
+        str(uid),
+        "--gid",
+        str(uid),
+        "--hostname",
+        "sandbox",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        "/nonexistent",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--setenv",
+        "OPENBLAS_NUM_THREADS",
+        "1",
+        "--setenv",
+        "OMP_NUM_THREADS",
+        "1",
+        "--setenv",
+        "MKL_NUM_THREADS",
+        "1",
+        "--setenv",
+        "PYTHONDONTWRITEBYTECODE",
+        "1",
+        "--ro-bind",
+        "/usr/lib",
+        "/usr/lib",
+        "--ro-bind",
+        "/usr/lib64",
+        "/usr/lib64",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--symlink",
+        "usr/lib64",
+        "/lib64",
+        # The interpreter's RUNPATH is absolute: the prefix goes back at its own path, with the
+        # base site-packages (hundreds of packages) hidden under an empty tmpfs.
+        "--ro-bind",
+        str(rt.pyrt) if os.geteuid() == 0 else prefix,
+        prefix,
+        "--tmpfs",
+        f"{prefix}/lib/{ver}/site-packages",
+        "--ro-bind",
+        str(rt.venv),
+        SANDBOX_VENV,
+        "--ro-bind",
+        str(rt.child),
+        SANDBOX_CHILD,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(TMP_BYTES),
+        "--tmpfs",
+        "/tmp",
+        "--remount-ro",
+        "/",
+        "--chdir",
+        "/tmp",
+    ]
+    if as_pid_1:
+        argv.append("--as-pid-1")
+    if seccomp is not None:
+        argv += ["--seccomp", str(seccomp)]
+    return argv
+
+
+# Runs as root inside a private mount namespace: join the slot's cgroups, bind the interpreter
+# prefix where the slot uid can reach it, drop to the slot uid, exec bwrap.
+_LAUNCH_SCRIPT = """
+set -e
+uid=$1; prefix=$2; pyrt=$3; ncg=$4; shift 4
+i=0
+while [ "$i" -lt "$ncg" ]; do echo $$ > "$1"; shift; i=$((i+1)); done
+mount --bind -o ro "$prefix" "$pyrt"
+exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
+  --inh-caps=-all --bounding-set=-all -- "$@"
+"""
+
+
+def launch_argv(
+    rt: Runtime, slot: SlotResources, seccomp: int | None, program: list[str], *, as_pid_1: bool
+) -> list[str]:
+    """The full host command that starts ``program`` inside a fresh sandbox of the slot."""
+    inner = [*bwrap_argv(rt, slot.uid, seccomp, as_pid_1=as_pid_1), *program]
+    if not slot.caps.present.get("uid_drop"):
+        return inner
+    procs = [str(p) for p in slot.procs_files()]
+    return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "/bin/sh",
+        "-c",
+        _LAUNCH_SCRIPT,
+        "sandbox-launch",
+        str(slot.uid),
+        str(_venv_home(rt)),
+        str(rt.pyrt),
+        str(len(procs)),
+        *procs,
+        *inner,
+    ]
+
+
+def python_program(limits: Limits, job_fd: int, result_fd: int) -> list[str]:
+    """The in-sandbox command of a fresh child: set rlimits, then run the harness."""
+    return [
+        f"{SANDBOX_VENV}/bin/python",
+        "-I",
+        "-B",
+        "-c",
+        BOOTSTRAP,
+        SANDBOX_CHILD,
+        *limits.rlimit_args(),
+        str(job_fd),
+        str(result_fd),
+    ]

@@ -1,0 +1,157 @@
+"""The sandbox runtime directory: a numpy-only venv plus the child-side files of the judge.
+
+Layout of ``<dir>`` (default ``<repo>/var/judge-runtime``)::
+
+    child/sandbox/__init__.py                         a stub: the child never loads the grader
+    child/sandbox/{wire,child}/*.py                   what the child imports (copied)
+    venv/                                             python -m venv + numpy==<host version>
+    pyrt/                                             empty mount point for the interpreter prefix
+    READY                                             stamp: numpy version + python version
+
+The child never sees the project checkout or the project's .venv (which holds autograd and
+other tools); it sees only this directory, read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from sandbox.errors import SandboxError
+
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = _PACKAGE_DIR.parent
+DEFAULT_DIR = REPO_ROOT / "var" / "judge-runtime"
+# The subpackages the child imports; the import contracts keep them free of everything else.
+CHILD_PACKAGES = ("wire", "child")
+_lock = threading.Lock()
+
+__all__ = ["DEFAULT_DIR", "Runtime", "ensure", "install_child_files"]
+
+
+class Runtime:
+    """Paths inside a prepared runtime directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.child = root / "child"
+        self.venv = root / "venv"
+        self.pyrt = root / "pyrt"
+
+    @property
+    def python(self) -> Path:
+        """The venv interpreter (a symlink into the base prefix)."""
+        return self.venv / "bin" / "python"
+
+    def site_packages(self) -> Path:
+        """The venv's site-packages directory."""
+        ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        return self.venv / "lib" / ver / "site-packages"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _install(src: Path, target: Path) -> None:
+    if target.exists() and _digest(target) == _digest(src):
+        return
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+
+
+def install_child_files(dest: Path) -> Path:
+    """Copy the child-side subpackages into ``dest/sandbox/``; cheap when already up to date."""
+    pkg = dest / "sandbox"
+    pkg.mkdir(parents=True, exist_ok=True)
+    init = pkg / "__init__.py"
+    if not init.exists():
+        # Deliberately not the real package __init__: the child must not import the grader.
+        init.write_text('"""Child-side copy of the judge: the wire and the child only."""\n')
+    for sub in CHILD_PACKAGES:
+        (pkg / sub).mkdir(exist_ok=True)
+        for src in sorted((_PACKAGE_DIR / sub).glob("*.py")):
+            _install(src, pkg / sub / src.name)
+        (pkg / sub).chmod(0o755)
+    for path in (dest, pkg):
+        path.chmod(0o755)
+    return dest
+
+
+def _stamp() -> str:
+    return f"numpy=={np.__version__} python={sys.version.split()[0]} base={sys.base_prefix}\n"
+
+
+def ensure(root: Path = DEFAULT_DIR) -> Runtime:
+    """Prepare the runtime directory (idempotent; fast when already prepared)."""
+    rt = Runtime(root)
+    with _lock:
+        root.mkdir(parents=True, exist_ok=True)
+        ready = root / "READY"
+        if not (ready.exists() and ready.read_text() == _stamp() and rt.python.exists()):
+            _build_venv(rt)
+            ready.write_text(_stamp())
+        install_child_files(rt.child)
+        rt.pyrt.mkdir(exist_ok=True)
+        for path in (root, rt.child, rt.pyrt):
+            path.chmod(0o755)
+        # The sandbox uids open these paths themselves (bwrap runs as the slot uid).
+        for parent in root.parents:
+            if parent.stat().st_mode & 0o001 == 0:
+                raise SandboxError(f"{parent} is not traversable by other users; move the runtime")
+    return rt
+
+
+def _copy_host_numpy(site: Path) -> None:
+    """Fallback without an index: copy the host's numpy install (same version by construction)."""
+    host_site = Path(np.__file__).resolve().parent.parent
+    for entry in host_site.iterdir():
+        if entry.name in ("numpy", "numpy.libs") or (
+            entry.name.startswith("numpy-") and entry.name.endswith(".dist-info")
+        ):
+            shutil.copytree(entry, site / entry.name, symlinks=True, dirs_exist_ok=True)
+
+
+def _build_venv(rt: Runtime) -> None:
+    if rt.venv.exists():
+        shutil.rmtree(rt.venv)
+    # sys._base_executable is the real interpreter, not the project venv's python.
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(rt.venv)], check=True)
+    # Install numpy with the host pip into the venv's site-packages, from the host's wheel
+    # cache or index: the same version the trusted side uses, nothing else.
+    pip = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--target",
+            str(rt.site_packages()),
+            f"numpy=={np.__version__}",
+        ],
+        check=False,
+    )
+    if pip.returncode != 0:
+        _copy_host_numpy(rt.site_packages())
+    for dirpath, dirnames, filenames in os.walk(rt.venv):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o755)
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            if not os.path.islink(full):
+                os.chmod(full, os.stat(full).st_mode | 0o444)

@@ -1,0 +1,211 @@
+"""The pooled runner: warm zygotes, one bwrap sandbox per slot (the default, every layer).
+
+A job's child is forked from its slot's zygote (sandbox/child/zygote.py, driven through
+runners/zygotes.py). A zygote that dies mid-job is replaced, and the job gets one more try.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sandbox.errors import SandboxError
+from sandbox.isolation import runtime
+from sandbox.isolation.capabilities import check_strict, probe
+from sandbox.isolation.limits import Limits
+from sandbox.isolation.slots import SlotResources, acquire_slot
+from sandbox.runners import zygotes as pool
+from sandbox.runners.base import RunOutcome, Termination
+from sandbox.runners.supervise import classify, split_status, supervise
+from sandbox.wire import Job, encode_job
+
+
+class ZygoteDiedError(SandboxError):
+    """A zygote died while it ran a job; carries the outcome to report if the job is to blame."""
+
+    def __init__(self, message: str, outcome: RunOutcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+class PooledRunner:
+    """Warm zygotes, one bwrap sandbox per slot: the default runner (all isolation layers)."""
+
+    def __init__(
+        self,
+        *,
+        slots: int = 2,
+        runtime_dir: Path = runtime.DEFAULT_DIR,
+        allow_weaker: bool = False,
+        recycle_after: int = 64,
+    ) -> None:
+        self._caps = probe()
+        check_strict(self._caps, allow_weaker)
+        self._rt = runtime.ensure(runtime_dir)
+        self._recycle_after = recycle_after
+        self._free: queue.Queue[tuple[SlotResources, pool.Zygote | None]] = queue.Queue()
+        self._slots: list[SlotResources] = []
+        self._zygotes: dict[int, pool.Zygote] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        # bwrap's --die-with-parent fires when the *thread* that started it exits, so every
+        # zygote is started from these long-lived threads, never from a caller's thread.
+        self._launcher = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="zygote")
+        try:
+            for _ in range(slots):
+                self._slots.append(acquire_slot(self._caps))
+            futures = [self._launcher.submit(self._restart, s) for s in self._slots]
+            for future in futures:
+                future.result()
+            if any(z is None for _, z in list(self._free.queue)):
+                raise SandboxError("could not start the zygotes")
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def uids(self) -> list[int]:
+        """The host uids of this runner's slots."""
+        return [s.uid for s in self._slots]
+
+    def _start(self, slot: SlotResources) -> pool.Zygote:
+        zygote = pool.Zygote(self._rt, slot, self._caps)
+        with self._lock:
+            self._zygotes[slot.uid] = zygote
+        return zygote
+
+    def _restart(self, slot: SlotResources, old: pool.Zygote | None = None) -> None:
+        zygote: pool.Zygote | None = None
+        try:
+            if old is not None:
+                with self._lock:
+                    self._zygotes.pop(slot.uid, None)
+                old.destroy()
+            if not self._closed:
+                zygote = self._start(slot)
+        except SandboxError:
+            zygote = None  # retried by the next run that takes this slot
+        finally:
+            self._free.put((slot, zygote))
+
+    def run(self, job: Job, limits: Limits) -> RunOutcome:
+        """Run the job in a child forked from a warm zygote.
+
+        A zygote that dies during a job (not an OOM kill) may have been killed by that job: the
+        job gets one more try on another zygote, and if that one dies too the job's outcome is
+        KILLED, a verdict. A candidate who can kill its zygote must not turn its own verdict into
+        an infrastructure failure for a human, nor burn the service's retries. Failing to start
+        a zygote stays a SandboxError.
+        """
+        if self._closed:
+            raise SandboxError("runner is closed")
+        job_bytes = encode_job(job)
+        try:
+            return self._run_on_a_slot(job_bytes, limits)
+        except ZygoteDiedError:
+            pass
+        try:
+            return self._run_on_a_slot(job_bytes, limits)
+        except ZygoteDiedError as exc:
+            return exc.outcome
+
+    def _run_on_a_slot(self, job_bytes: bytes, limits: Limits) -> RunOutcome:
+        slot, zygote = self._free.get()
+        healthy = False
+        try:
+            if zygote is None or not zygote.alive():
+                if zygote is not None:
+                    zygote.destroy()
+                zygote = None
+                zygote = self._launcher.submit(self._start, slot).result()
+            outcome, healthy = self._run(zygote, job_bytes, limits)
+            return outcome
+        finally:
+            if zygote is not None and healthy and zygote.jobs < self._recycle_after:
+                self._free.put((slot, zygote))
+            elif zygote is not None and not self._closed:
+                self._launcher.submit(self._restart, slot, zygote)
+            else:
+                self._free.put((slot, zygote))
+
+    def _run(self, z: pool.Zygote, job_bytes: bytes, limits: Limits) -> tuple[RunOutcome, bool]:
+        slot = z.slot
+        slot.configure(limits, extra_memory=pool.ZYGOTE_MEMORY, extra_pids=pool.ZYGOTE_PIDS)
+        for fd in (z.pipes.result_r, z.pipes.out_r, z.pipes.err_r, z.pipes.job_r_dup):
+            pool.drain(fd)
+        start = time.monotonic()
+        deadline = start + limits.wall_seconds
+        z.fork(limits)
+        killed = False
+
+        def kill() -> None:
+            nonlocal killed
+            killed = True
+            slot.kill_all()
+
+        got = supervise(
+            job_fd=z.pipes.job_w,
+            job_bytes=job_bytes,
+            output_fds=[z.pipes.out_r, z.pipes.err_r],
+            result_fd=z.pipes.result_r,
+            deadline=deadline,
+            output_limit=limits.output_bytes,
+            kill=kill,
+            status_fd=z.pipes.status_r,
+            done=z.status_ready,
+        )
+        line = None if killed else z.read_status(deadline)
+        wall = time.monotonic() - start
+        oom = slot.oom_kills() > slot.oom_base
+        exit_code: int | None = None
+        signo: int | None = None
+        healthy = not killed and line is not None and line.startswith("D ")
+        if healthy and line is not None:
+            exit_code, signo = split_status(int(line.split()[1]))
+        elif not killed:
+            kill()
+            if not oom:
+                tail = bytes(got.stderr_tail).decode("utf-8", "replace")
+                pool.drain(z.pipes.job_r_dup)
+                died = RunOutcome(
+                    termination=Termination.KILLED,
+                    result=None,
+                    protocol_error=None,
+                    exit_code=None,
+                    signal=signal.SIGKILL,
+                    cpu_seconds=slot.cpu_seconds() or 0.0,
+                    wall_seconds=time.monotonic() - start,
+                    peak_memory_bytes=slot.peak_memory(),
+                    stderr_tail=tail,
+                )
+                raise ZygoteDiedError(f"zygote died during a job: {tail[-500:]}", died)
+        # A child that died early leaves part of its job in the pipe: never feed it to the next.
+        pool.drain(z.pipes.job_r_dup)
+        outcome = classify(
+            got=got,
+            limits=limits,
+            exit_code=exit_code,
+            signo=signo,
+            cpu_seconds=slot.cpu_seconds() or 0.0,
+            wall_seconds=wall,
+            peak_memory_bytes=slot.peak_memory(),
+            oom_killed=oom,
+        )
+        return outcome, healthy
+
+    def close(self) -> None:
+        """Stop every zygote and release the slots."""
+        self._closed = True
+        self._launcher.shutdown(wait=True)
+        with self._lock:
+            zygotes = list(self._zygotes.values())
+            self._zygotes.clear()
+        for z in zygotes:
+            z.destroy()
+        for slot in self._slots:
+            slot.release()
+        self._slots.clear()

@@ -1,0 +1,106 @@
+"""The unsafe local runner: a plain subprocess with rlimits and a wall deadline. NOT ISOLATED."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sandbox.errors import SandboxError
+from sandbox.isolation import runtime
+from sandbox.isolation.limits import BOOTSTRAP, Limits
+from sandbox.runners.base import RunOutcome
+from sandbox.runners.supervise import classify, split_status, supervise_process
+from sandbox.wire import Job, encode_job
+
+
+class UnsafeLocalRunner:
+    """A plain subprocess with rlimits and a wall deadline. NOT ISOLATED.
+
+    The candidate can read every file the service can read and reach the network. Use it only for
+    the benchmark baseline and for tests of grading logic with trusted sources.
+    """
+
+    def __init__(self, *, allow_unsafe: bool = False, python: str | None = None) -> None:
+        if not allow_unsafe:
+            raise SandboxError(
+                "UnsafeLocalRunner runs code without isolation: pass allow_unsafe=True to mean it"
+            )
+        self._python = python or sys.executable
+        self._tmp = tempfile.TemporaryDirectory(prefix="chainrule-unsafe-")
+        self._child_dir = runtime.install_child_files(Path(self._tmp.name) / "child")
+
+    def run(self, job: Job, limits: Limits) -> RunOutcome:
+        """Run the job in a fresh interpreter."""
+        job_bytes = encode_job(job)
+        job_r, job_w = os.pipe()
+        res_r, res_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        argv = [
+            self._python,
+            "-I",
+            "-B",
+            "-c",
+            BOOTSTRAP,
+            str(self._child_dir),
+            *limits.rlimit_args(),
+            str(job_r),
+            str(res_w),
+        ]
+        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                pass_fds=(job_r, res_w),
+                env=env,
+                cwd=self._tmp.name,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            for fd in (job_r, job_w, res_r, res_w, out_r, out_w, err_r, err_w):
+                os.close(fd)
+            raise SandboxError(f"could not start the child: {exc}") from exc
+        for fd in (job_r, res_w, out_w, err_w):
+            os.close(fd)
+
+        def kill() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        # The child has exited or is past its deadline: take its session with it (after_exit).
+        got, status, usage = supervise_process(
+            proc,
+            start=start,
+            job_fd=job_w,
+            job_bytes=job_bytes,
+            output_fds=[out_r, err_r],
+            result_fd=res_r,
+            limits=limits,
+            kill=kill,
+            after_exit=kill,
+        )
+        wall = time.monotonic() - start
+        exit_code, signo = split_status(status)
+        return classify(
+            got=got,
+            limits=limits,
+            exit_code=exit_code,
+            signo=signo,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
+            wall_seconds=wall,
+            peak_memory_bytes=usage.ru_maxrss * 1024,
+        )
+
+    def close(self) -> None:
+        """Remove the temporary child directory."""
+        self._tmp.cleanup()
