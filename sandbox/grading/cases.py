@@ -22,6 +22,7 @@ from sandbox.grading.tasks import (
     CaseSpec,
     Dim,
     InputSpec,
+    TaskError,
     TaskSpec,
     UnitKind,
     eval_dim,
@@ -250,3 +251,25 @@ def perturbed(case: Case, wrt: str, k: int, sign: str, step: float, unit: str) -
     """Return input `wrt` moved by ±step along probe direction k."""
     u = case.directions[(unit, wrt)][k]
     return case.inputs[wrt] + (step if sign == "+" else -step) * u
+
+
+def check_drawn(value: Any, where: str) -> None:
+    """Check the drawn markers inside a param or init value: {uniform: [lo, hi]}, ..."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in DRAWN:
+            kind, arg = next(iter(value.items()))
+            numbers = isinstance(arg, list) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in arg
+            )
+            if kind == "choice" and not (isinstance(arg, list) and arg):
+                raise TaskError(f"{where}: choice needs a non-empty list")
+            if kind != "choice" and not (numbers and len(arg) == 2 and arg[0] <= arg[1]):
+                raise TaskError(f"{where}: {kind} needs [low, high] with low <= high")
+            if kind == "randint" and not all(isinstance(v, int) for v in arg):
+                raise TaskError(f"{where}: randint needs int bounds")
+            return
+        for k, v in value.items():
+            check_drawn(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            check_drawn(v, where)

@@ -1,186 +1,24 @@
 """Which checks run on one candidate run, fed from both runs' outputs, and what each is worth.
 
-The checks themselves are the functions of ``checks``. This module lays out, once per (task,
-seed), which arrays each check reads (by the plans' ``Keys``) with the reference's side already
-flattened; per submission it looks the candidate's arrays up, decides each kind of check in one
-batch (one numpy pass per kind, not one per array), and spreads the task's points by weight.
+The checks themselves are the functions of ``checks``, and which arrays they read is laid out
+once per (task, seed) in ``layout``. Per submission this looks the candidate's arrays up, decides
+each kind of check in one batch (one numpy pass per kind, not one per array), and spreads the
+task's points by weight.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sandbox.grading import numerics
 from sandbox.grading.cases import Case
-from sandbox.grading.checks import Array, Got, Outcome, gradients, outputs, properties, timing
+from sandbox.grading.checks import Got, Outcome, gradients, outputs, properties, timing
+from sandbox.grading.layout import Layout, layout
 from sandbox.grading.messages import describe, name_of
-from sandbox.grading.plans import Keys, timed_trials, trial_key
+from sandbox.grading.plans import timed_trials, trial_key
 from sandbox.grading.reference import Prepared
 from sandbox.grading.report import CheckResult, CheckStatus
+from sandbox.grading.steps import Keys
 from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
 from sandbox.wire import Result
-
-REFUSED_IMPORT = "ForbiddenImportError"  # the harness's error type for an import it refuses
-
-
-@dataclass(frozen=True)
-class _Slot:
-    """One check in report order."""
-
-    case: Case
-    unit: UnitSpec
-    name: str
-    weight: float
-
-
-@dataclass(frozen=True)
-class _Read:
-    """Where one checked value is read: the output key, the step that made it, its names."""
-
-    slot: int
-    label: str  # the check's name, e.g. "gradient dx"
-    name: str  # the value's name in messages, e.g. "dx"
-    key: str
-    step: str
-
-
-@dataclass(frozen=True)
-class _Gradient(_Read):
-    function: str
-    # (output key, step) of the property calls: doubled dout, zero dout (layers), a repeat
-    doubled: tuple[str, str] | None
-    zeroed: tuple[str, str] | None
-    repeated: tuple[str, str]
-
-
-@dataclass
-class _Layout:
-    """Everything about the checks that does not depend on the submission."""
-
-    slots: list[_Slot] = field(default_factory=list)
-    values: list[_Read] = field(default_factory=list)
-    grads: list[_Gradient] = field(default_factory=list)
-    # per (case, unit): its shapes check's slot and its values' places (True: a gradient)
-    shapes: list[tuple[int, list[tuple[bool, int]]]] = field(default_factory=list)
-    unmodified: list[tuple[int, str, list[tuple[str, str, Array]]]] = field(default_factory=list)
-    timed: list[tuple[Case, UnitSpec, int]] = field(default_factory=list)
-    expected_values: numerics.Expected | None = None
-    expected_grads: numerics.Expected | None = None
-    twice_grads: numerics.Expected | None = None  # for the doubled-dout calls
-
-    def slot(self, case: Case, unit: UnitSpec, name: str, weight: float) -> int:
-        self.slots.append(_Slot(case, unit, name, weight))
-        return len(self.slots) - 1
-
-
-def _layout(task: TaskSpec, prepared: Prepared) -> _Layout:
-    cached = prepared.memo.get("layout")
-    if isinstance(cached, _Layout):
-        return cached
-    lay = _Layout()
-    for case in prepared.cases:
-        for unit in task.units:
-            if case.timing:
-                if timed_trials(case, unit):
-                    name = "update time" if unit.kind is UnitKind.OPTIMIZER else "backward time"
-                    lay.timed.append((case, unit, lay.slot(case, unit, name, 0.0)))
-                continue
-            places = _lay_unit(task, lay, case, unit)
-            lay.shapes.append((lay.slot(case, unit, "shapes", task.scoring.shape), places))
-            _lay_unmodified(lay, case, unit)
-    ref = prepared.reference.outputs
-    tol = task.tolerances
-    lay.expected_values = numerics.expect(
-        [ref[r.key] for r in lay.values], rtol=tol.forward.rtol, atol=tol.forward.atol
-    )
-    lay.expected_grads = numerics.expect(
-        [ref[g.key] for g in lay.grads], rtol=tol.gradient.rtol, atol=tol.gradient.atol
-    )
-    lay.twice_grads = numerics.expect(
-        [2.0 * ref[g.key] for g in lay.grads], rtol=tol.gradient.rtol, atol=tol.gradient.atol
-    )
-    prepared.memo["layout"] = lay
-    return lay
-
-
-def _lay_unit(task: TaskSpec, lay: _Layout, case: Case, unit: UnitSpec) -> list[tuple[bool, int]]:
-    k, s = Keys(case.name, unit.id), task.scoring
-    places: list[tuple[bool, int]] = []
-
-    def value(label: str, name: str, key: str, step: str, weight: float) -> None:
-        places.append((False, len(lay.values)))
-        lay.values.append(_Read(lay.slot(case, unit, label, weight), label, name, key, step))
-
-    if unit.kind is UnitKind.OPTIMIZER:
-        for n in range(unit.steps):
-            sid, at = k("step", n), f" (step {n + 1})"
-            value(
-                f"{unit.call} step {n + 1}: next_w",
-                "next_w" + at,
-                k.out(f"next_w@{n}"),
-                sid,
-                s.forward,
-            )
-            for state in unit.state:
-                label = f"{unit.call} step {n + 1}: config['{state}']"
-                value(label, f"config['{state}']{at}", k.state(f"{state}@{n}"), sid, s.state)
-        return places
-    if unit.kind in (UnitKind.LAYER, UnitKind.FUNCTION):
-        fn = unit.forward or unit.call
-        if len(task.units) > 1:
-            fn = f"{fn} [{unit.id}]"
-        for o in unit.outputs:
-            value(f"{fn}: {o}", o, k.out(o), k("fwd"), s.forward)
-    else:
-        fn = unit.call or f"{unit.model_class}.loss"
-        value(f"{fn}: loss", "loss", k.out("loss"), k("call"), s.forward)
-        if unit.kind is UnitKind.MODEL and unit.scores:
-            value(f"{fn}(X): scores", "scores", k.out("scores"), k("scores"), s.forward)
-    for state, (param, *path) in unit.state.items():
-        name = _param_name(task, unit, str(param)) + "".join(f"[{p!r}]" for p in path)
-        value(f"{fn}: {name}", name, k.state(state), k("state", state), s.state)
-    layer = unit.kind is UnitKind.LAYER
-    for wrt in (*unit.wrt, *unit.params):
-        name = f"grads['{wrt}']" if unit.kind is UnitKind.MODEL else f"d{wrt}"
-        label = name if unit.kind is UnitKind.MODEL else f"gradient {name}"
-        places.append((True, len(lay.grads)))
-        lay.grads.append(
-            _Gradient(
-                slot=lay.slot(case, unit, label, s.gradient),
-                label=label,
-                name=name,
-                key=k.grad(wrt),
-                step=k("bwd") if layer else k("call"),
-                function=unit.backward if layer else unit.call or f"{unit.model_class}.loss",
-                doubled=(k.grad(wrt, "2"), k("bwd2")) if layer else None,
-                zeroed=(k.grad(wrt, "0"), k("bwd0")) if layer else None,
-                repeated=(k.grad(wrt, "rep"), k("bwdrep") if layer else k("rep")),
-            )
-        )
-    return places
-
-
-def _lay_unmodified(lay: _Layout, case: Case, unit: UnitSpec) -> None:
-    k = Keys(case.name, unit.id)
-    named = [(n, k.after(n), case.inputs[n]) for n in unit.args if n in case.inputs]
-    if unit.kind is UnitKind.LAYER:
-        named += [(o, k("after-dout", o), case.douts[unit.id][o]) for o in unit.outputs]
-    if unit.kind is UnitKind.OPTIMIZER:
-        return
-    who = (
-        f"{unit.forward}/{unit.backward}"
-        if unit.kind is UnitKind.LAYER
-        else unit.call or unit.model_class
-    )
-    lay.unmodified.append((len(lay.slots), who, named))
-
-
-def _param_name(task: TaskSpec, unit: UnitSpec, param: str) -> str:
-    # The name the candidate's signature gives this argument (bn_param, not bn_train).
-    sig = {name_of(s): s for s in task.functions}.get(unit.forward or unit.call, "")
-    names = [p.strip().split("=")[0] for p in sig.partition("(")[2].partition(")")[0].split(",")]
-    idx = unit.args.index(param) if param in unit.args else -1
-    return names[idx] if 0 <= idx < len(names) and names[idx] else param
 
 
 class _Run:
@@ -210,7 +48,7 @@ def run_checks(
     task: TaskSpec, prepared: Prepared, result: Result, *, cpu_seconds: float
 ) -> list[CheckResult]:
     """Run every check of one candidate run; return them in report order, with points."""
-    lay = _layout(task, prepared)
+    lay = layout(task, prepared)
     run = _Run(task, prepared, result)
     outcomes: list[Outcome | None] = [None] * len(lay.slots)
     tol = task.tolerances
@@ -272,9 +110,7 @@ def run_checks(
     return _scored(task, lay, outcomes, extra, voided)
 
 
-def _properties(
-    run: _Run, lay: _Layout, got: list[Got]
-) -> list[list[tuple[str, properties.Found]]]:
+def _properties(run: _Run, lay: Layout, got: list[Got]) -> list[list[tuple[str, properties.Found]]]:
     """Decide the properties of every gradient that came back, one batch per property."""
     linear: list[properties.Item | None] = [None] * len(lay.grads)
     zero, repeat = [], []
@@ -306,7 +142,7 @@ def _timing(
     case: Case,
     unit: UnitSpec,
     clock: timing.RunClock,
-    lay: _Layout,
+    lay: Layout,
     outcomes: list[Outcome | None],
 ) -> Outcome:
     trials = timed_trials(case, unit)
@@ -341,7 +177,7 @@ def _wrong_at_timing_size(
     case: Case,
     unit: UnitSpec,
     trials: int,
-    lay: _Layout,
+    lay: Layout,
     outcomes: list[Outcome | None],
 ) -> str:
     """Name a gradient right on every small case but wrong in a timing trial, if any."""
@@ -362,7 +198,7 @@ def _wrong_at_timing_size(
 
 def _scored(
     task: TaskSpec,
-    lay: _Layout,
+    lay: Layout,
     outcomes: list[Outcome | None],
     extra: list[tuple[int, Outcome]],
     voided: set[str],
@@ -411,32 +247,3 @@ def _passed(outcome: Outcome | None) -> bool:
 
 def _is_gradient(name: str) -> bool:
     return name.startswith(("gradient", "grads["))
-
-
-def refusal(task: TaskSpec, prepared: Prepared, result: Result) -> str | None:
-    """Describe the first forbidden import or non-array output of the run, if any.
-
-    A wrong number of returned values or a wrong shape is an ordinary mistake (failed or
-    error); a run-time import the allowlist refuses, or an output that is not a real-valued
-    array or number, is a rejection as DESIGN.md section 6.6 lists it.
-    """
-    hidden = {c.name for c in prepared.cases if c.hidden}
-    in_hidden = ""
-    for key, err in result.errors.items():
-        if err.type not in (REFUSED_IMPORT, "BadOutputType"):
-            continue
-        if key.partition("/")[0] not in hidden:
-            return describe(
-                key,
-                err,
-                calls=prepared.candidate.calls,
-                errors=result.errors,
-                signatures={name_of(sig): sig for sig in task.functions},
-            )
-        # The message is the candidate's to shape (a module name built from a hidden input):
-        # never show it for a hidden case.
-        in_hidden = in_hidden or err.type
-    if in_hidden:
-        what = "a forbidden import" if in_hidden == REFUSED_IMPORT else "a non-array value"
-        return f"on a hidden case your code made {what} (hidden cases are not detailed)."
-    return None

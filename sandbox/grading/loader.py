@@ -11,15 +11,14 @@ from typing import Any
 
 import yaml
 
-from sandbox.grading.kinks import check_off_hinge, parse_off_hinge
+from sandbox.grading.cases import check_drawn
+from sandbox.grading.kinks import check_off_hinge, parse_kinks, parse_off_hinge
 from sandbox.grading.mutants import StaleMutantError, load_mutants
 from sandbox.grading.tasks import (
-    DRAWN,
     SKILLS,
     CaseSpec,
     Dim,
     InputSpec,
-    KinkSpec,
     Scoring,
     TaskError,
     TaskSpec,
@@ -36,20 +35,9 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DTYPES = frozenset({"float64", "int64", "bool"})
 _DISTS = frozenset({"normal", "uniform", "randint", "bernoulli"})
 INPUT_KEYS = frozenset(
-    {
-        "shape",
-        "dtype",
-        "dist",
-        "mean",
-        "std",
-        "low",
-        "high",
-        "p",
-        "min_abs",
-        "distinct",
-        "off_hinge",
-    }
-)
+    {"shape", "dtype", "dist", "mean", "std", "low", "high", "p", "min_abs", "distinct",
+     "off_hinge"}
+)  # fmt: skip
 
 
 class _Loader(yaml.SafeLoader):
@@ -168,7 +156,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         explanation=str(raw.get("explanation", "")),
         mutants=load_mutants(folder, reference),
         fixtures=_read(folder / "fixtures.py") if (folder / "fixtures.py").is_file() else "",
-        kinks=_kinks(raw.get("kinks")),
+        kinks=parse_kinks(raw.get("kinks")),
         kinks_source=_read(folder / "kinks.py") if "kinks" in raw else "",
         path=folder,
     )
@@ -176,51 +164,14 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
     return task
 
 
-def _drawn(value: Any, where: str) -> None:
-    """Check the drawn markers inside a param or init value: {uniform: [lo, hi]}, ..."""
-    if isinstance(value, dict):
-        if len(value) == 1 and next(iter(value)) in DRAWN:
-            kind, arg = next(iter(value.items()))
-            numbers = isinstance(arg, list) and all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in arg
-            )
-            if kind == "choice" and not (isinstance(arg, list) and arg):
-                raise TaskError(f"{where}: choice needs a non-empty list")
-            if kind != "choice" and not (numbers and len(arg) == 2 and arg[0] <= arg[1]):
-                raise TaskError(f"{where}: {kind} needs [low, high] with low <= high")
-            if kind == "randint" and not all(isinstance(v, int) for v in arg):
-                raise TaskError(f"{where}: randint needs int bounds")
-            return
-        for k, v in value.items():
-            _drawn(v, f"{where}.{k}")
-    elif isinstance(value, list):
-        for v in value:
-            _drawn(v, where)
-
-
-def _kinks(raw: Any) -> KinkSpec | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise TaskError("kinks: expected {call: NAME, args: [...], margin: FLOAT}")
-    _known(raw, "kinks", {"call", "args", "margin"})
-    call = _req(raw, "call", str, "kinks")
-    if not _NAME.match(call) or call.startswith("_"):
-        raise TaskError("kinks: call must name a public function of kinks.py")
-    margin = float(raw.get("margin", 1e-3))
-    if margin <= 0:
-        raise TaskError("kinks: margin must be positive")
-    return KinkSpec(call=call, args=_names(raw, "args", "kinks"), margin=margin)
-
-
 def _validate(task: TaskSpec) -> None:
     if task.probes < 2:
         raise TaskError("probes must be at least 2 per input tensor")
     names = set(task.inputs) | set(task.params)
     for case in (*task.public_cases, *task.hidden_cases, *_opt(task.timing_case)):
-        _drawn({**task.params, **case.params}, "params")
+        check_drawn({**task.params, **case.params}, "params")
     for unit in task.units:
-        _drawn(dict(unit.init), f"unit {unit.id}: init")
+        check_drawn(dict(unit.init), f"unit {unit.id}: init")
     for name in task.kinks.args if task.kinks else ():
         if name not in names:
             raise TaskError(f"kinks: {name!r} is neither an input nor a param")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sandbox.grading import numerics as gradcheck
+from sandbox.grading.tasks import UnitSpec
 from sandbox.wire import ErrorInfo
 
 Array = npt.NDArray[Any]
@@ -139,3 +140,11 @@ def describe(
         return f"{fn or key}: {err.message}"
     who = f"{fn} raised " if fn else ""
     return f"{who}{err.type}: {err.message}{where(err)}.{hint(err.message)}"
+
+
+def param_name(functions: Sequence[str], unit: UnitSpec, param: str) -> str:
+    """The name the candidate's signature gives a unit's argument (bn_param, not bn_train)."""
+    sig = {name_of(s): s for s in functions}.get(unit.forward or unit.call, "")
+    names = [p.strip().split("=")[0] for p in sig.partition("(")[2].partition(")")[0].split(",")]
+    idx = unit.args.index(param) if param in unit.args else -1
+    return names[idx] if 0 <= idx < len(names) and names[idx] else param

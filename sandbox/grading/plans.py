@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from sandbox.grading.cases import SIGNS, Array, Case, perturbed
+from sandbox.grading.steps import Expr, Keys, arg_expr, grad_paths, param_expr, ref
 from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
 
-Expr = dict[str, Any]
 Step = dict[str, Any]
 
 
@@ -28,71 +28,6 @@ class Plan:
     arrays: dict[str, Array]
     steps: list[Step]
     calls: dict[str, str]
-
-
-class Keys:
-    """Step ids and output names of one (case, unit); shared by the plan builders and the grader."""
-
-    def __init__(self, case: str, unit: str) -> None:
-        self.prefix = f"{case}/{unit}"
-
-    def __call__(self, *parts: object) -> str:
-        return "/".join((self.prefix, *(str(p) for p in parts)))
-
-    def out(self, name: str) -> str:
-        return self("out", name)
-
-    def state(self, name: str) -> str:
-        return self("state", name)
-
-    def grad(self, wrt: str, variant: str = "") -> str:
-        return self(f"grad{variant}", wrt)
-
-    def after(self, name: str) -> str:
-        return self("after", name)
-
-    def probe(self, wrt: str, k: int, sign: str, name: str) -> str:
-        return self("probe", wrt, k, sign, name)
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-def param_expr(value: Any, case: Case) -> Expr:
-    """Turn a literal param into a plan expression; {input: X} and {dim: D} are substituted."""
-    return {"value": None} if value is None else _expr(value, case)
-
-
-def _expr(value: Any, case: Case) -> Expr:
-    if isinstance(value, dict):
-        if set(value) == {"input"}:
-            return {"array": case.array_name(str(value["input"]))}
-        if set(value) == {"dim"}:
-            return {"value": case.dims[str(value["dim"])]}
-        return {"dict": {str(k): _expr(v, case) for k, v in value.items()}}
-    if isinstance(value, list):
-        return {"list": [_expr(v, case) for v in value]}
-    return {"value": value}
-
-
-def arg_expr(name: str, case: Case, overrides: Mapping[str, str] | None = None) -> Expr:
-    """Expression of one forward argument: an input array (maybe replaced) or a fresh param."""
-    if overrides and name in overrides:
-        return {"array": overrides[name]}
-    if name in case.inputs:
-        return {"array": case.array_name(name)}
-    return param_expr(case.params[name], case)
-
-
-def _ref(step_id: str, *path: object) -> Expr:
-    return {"ref": step_id, "path": list(path)}
-
-
-def _grad_paths(unit: UnitSpec, offset: int = 0) -> dict[str, list[Any]]:
-    # A backward with one gradient returns it bare (relu_backward -> dx), several as a tuple.
-    if len(unit.wrt) == 1 and offset == 0:
-        return {unit.wrt[0]: []}
-    return {w: [offset + i] for i, w in enumerate(unit.wrt)}
 
 
 # --------------------------------------------------------------------------- plans
@@ -194,22 +129,20 @@ def _bound_args(b: _Builder, case: Case, unit: UnitSpec, k: Keys) -> list[Expr]:
     args = []
     for name in unit.args:
         sid = b.step({"id": k("in", name), "let": arg_expr(name, case)})
-        args.append(_ref(sid))
+        args.append(ref(sid))
     return args
 
 
 def _keep_state(b: _Builder, unit: UnitSpec, k: Keys, fn: str) -> None:
     for state, (source, *path) in unit.state.items():
-        b.step({"id": k("state", state), "let": _ref(k("in", source), *path)}, fn)
+        b.step({"id": k("state", state), "let": ref(k("in", source), *path)}, fn)
         b.steps[-1]["keep"] = {k.state(state): []}
 
 
 def _keep_after(b: _Builder, unit: UnitSpec, k: Keys, case: Case) -> None:
     for name in unit.args:
         if name in case.inputs:
-            b.step(
-                {"id": k("after", name), "let": _ref(k("in", name)), "keep": {k.after(name): []}}
-            )
+            b.step({"id": k("after", name), "let": ref(k("in", name)), "keep": {k.after(name): []}})
 
 
 def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
@@ -223,8 +156,8 @@ def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     dout_refs = []
     for o in outs:
         sid = b.step({"id": k("dout", o), "let": b.array(k("dout", o), douts[o])})
-        dout_refs.append(_ref(sid))
-    paths = _grad_paths(unit)
+        dout_refs.append(ref(sid))
+    paths = grad_paths(unit)
 
     def backward(variant: str, dargs: list[Expr]) -> None:
         # Every backward gets the cache of a forward of its own: a backward may consume its
@@ -236,7 +169,7 @@ def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
             forward = b.step(fresh_fwd, unit.forward)
         keep_g = {k.grad(w, variant): p for w, p in paths.items()}
         bwd: Step = {"id": k("bwd" + variant), "call": unit.backward, "keep": keep_g}
-        b.step(bwd | {"args": [*dargs, _ref(forward, len(outs))]}, unit.backward)
+        b.step(bwd | {"args": [*dargs, ref(forward, len(outs))]}, unit.backward)
 
     backward("", dout_refs)
     # Properties: linear in dout (2·dout), zero dout -> zero gradients, a repeated call agrees.
@@ -245,7 +178,7 @@ def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     backward("rep", [{"array": k("dout", o)} for o in outs])
     _keep_after(b, unit, k, case)
     for o in outs:
-        b.step({"id": k("after-dout", o), "let": _ref(k("dout", o))})
+        b.step({"id": k("after-dout", o), "let": ref(k("dout", o))})
         b.steps[-1]["keep"] = {k("after-dout", o): []}
 
 
@@ -257,8 +190,8 @@ def _layer_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
     fwd = b.step({"id": k("fwd"), "call": unit.forward, "args": args, "keep": keep})
     _keep_state(b, unit, k, unit.forward)
     douts = [b.array(k("dout", o), case.douts[unit.id][o]) for o in outs]
-    keep_g = {k.grad(w): p for w, p in _grad_paths(unit).items()}
-    b.step({"id": k("bwd"), "call": unit.backward, "args": [*douts, _ref(fwd, len(outs))]})
+    keep_g = {k.grad(w): p for w, p in grad_paths(unit).items()}
+    b.step({"id": k("bwd"), "call": unit.backward, "args": [*douts, ref(fwd, len(outs))]})
     b.steps[-1]["keep"] = keep_g
     for wrt, i, sign in _probes(b.task, unit.wrt):
         name = k("x", wrt, i, sign)
@@ -288,7 +221,7 @@ def _probes(task: TaskSpec, names: tuple[str, ...]) -> list[tuple[str, int, str]
 def _loss_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     k = Keys(case.name, unit.id)
     args = _bound_args(b, case, unit, k)
-    paths = _grad_paths(unit, offset=1)
+    paths = grad_paths(unit, offset=1)
     keep = {k.out("loss"): [0]} | {k.grad(w): p for w, p in paths.items()}
     b.step({"id": k("call"), "call": unit.call, "args": args, "keep": keep}, unit.call)
     # The repeated call gets fresh copies: it must agree with the first one bit for bit.
@@ -301,7 +234,7 @@ def _loss_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
 def _loss_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
     k = Keys(case.name, unit.id)
     args = [arg_expr(a, case) for a in unit.args]
-    paths = _grad_paths(unit, offset=1)
+    paths = grad_paths(unit, offset=1)
     keep = {k.out("loss"): [0]} | {k.grad(w): p for w, p in paths.items()}
     b.step({"id": k("call"), "call": unit.call, "args": args, "keep": keep})
     for wrt, i, sign in _probes(b.task, unit.wrt):
@@ -318,8 +251,8 @@ def _optimizer(b: _Builder, case: Case, unit: UnitSpec) -> None:
     w_name, dw_name, config_name = unit.args
     prev = ""
     for s in range(unit.steps):
-        w = arg_expr(w_name, case) if not prev else _ref(prev, 0)
-        config = arg_expr(config_name, case) if not prev else _ref(prev, 1)
+        w = arg_expr(w_name, case) if not prev else ref(prev, 0)
+        config = arg_expr(config_name, case) if not prev else ref(prev, 1)
         dw_key = f"{dw_name}@{s}" if dw_name in unit.per_step else dw_name
         dw = {"array": case.array_name(dw_key)}
         keep: dict[str, list[str | int]] = {k.out(f"next_w@{s}"): [0]}
@@ -427,12 +360,12 @@ def _timed(b: _Builder, case: Case, unit: UnitSpec) -> None:
             step = {"id": light, "call": unit.forward, "args": args, "timed": True, "keep": keep}
             b.step(step, unit.forward)
             douts = [b.array(k("dout", o, i), trial.douts[unit.id][o]) for o in outs]
-            keep = {trial_key(k.grad(w), i): p for w, p in _grad_paths(unit).items()}
+            keep = {trial_key(k.grad(w), i): p for w, p in grad_paths(unit).items()}
             step = {"id": heavy, "call": unit.backward, "timed": True, "keep": keep}
-            b.step(step | {"args": [*douts, _ref(light, len(outs))]}, unit.backward)
+            b.step(step | {"args": [*douts, ref(light, len(outs))]}, unit.backward)
         elif unit.kind is UnitKind.LOSS:
             keep = {trial_key(k.out("loss"), i): [0]}
-            keep |= {trial_key(k.grad(w), i): p for w, p in _grad_paths(unit, offset=1).items()}
+            keep |= {trial_key(k.grad(w), i): p for w, p in grad_paths(unit, offset=1).items()}
             step = {"id": heavy, "call": unit.call, "args": args, "timed": True, "keep": keep}
             b.step(step, unit.call)
         elif unit.kind is UnitKind.OPTIMIZER:

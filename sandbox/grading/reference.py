@@ -16,7 +16,8 @@ import numpy as np
 from sandbox.errors import SandboxError
 from sandbox.grading import numerics
 from sandbox.grading.cases import SIGNS, Array, Case, build_cases, redraw
-from sandbox.grading.plans import Keys, Plan, candidate_plan, kink_key, reference_plan
+from sandbox.grading.plans import Plan, candidate_plan, kink_key, reference_plan
+from sandbox.grading.steps import Keys
 from sandbox.grading.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
 from sandbox.wire import Job, Result

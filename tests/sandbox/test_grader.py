@@ -18,8 +18,9 @@ from sandbox.errors import SandboxError
 from sandbox.grading import grader, reference
 from sandbox.grading.cases import build_cases
 from sandbox.grading.loader import load_task
-from sandbox.grading.plans import Keys, reference_plan
+from sandbox.grading.plans import reference_plan
 from sandbox.grading.report import CheckStatus, GradeReport, Verdict
+from sandbox.grading.steps import Keys
 from sandbox.grading.tasks import TaskError, TaskSpec
 from sandbox.runners import Limits, Runner, RunOutcome
 from sandbox.wire import Job
