@@ -53,6 +53,7 @@ EXPECTED: dict[str, Verdict] = {
     "import_builtins_bypass": Verdict.REJECTED,
     "import_exec_bypass": Verdict.REJECTED,
     "fake_result_frame": Verdict.REJECTED,
+    "result_frame_huge_int": Verdict.REJECTED,
     # an operation the audit hook refused, even with the PermissionError caught and the right
     # arrays returned: a socket, subprocess/os.system/exec, os.kill
     "network_socket": Verdict.REJECTED,

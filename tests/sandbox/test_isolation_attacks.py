@@ -76,6 +76,7 @@ EXPECTED: dict[str, str] = {
     "output_flood_stdout_fd": "output_limit",
     "output_flood_stderr_fd": "output_limit",
     "fake_result_frame": "protocol_error",
+    "result_frame_huge_int": "protocol_error",
     "abort": "killed",
 }
 # Every attack runs through the pool (the default runner). A fresh bwrap per run shares the
