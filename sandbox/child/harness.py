@@ -25,6 +25,7 @@ import numpy.fft
 import numpy.linalg
 import numpy.random  # noqa: F401
 
+from sandbox.child import compat
 from sandbox.child.failures import SOLUTION_FILE, error_info
 from sandbox.child.guards import (
     REFUSALS,
@@ -100,6 +101,10 @@ def load_module(source: str) -> tuple[types.ModuleType | None, Status, ErrorInfo
         code = compile(tree, SOLUTION_FILE, "exec")
     except (SyntaxError, ValueError) as exc:
         return None, "load_error", error_info(exc)
+    python2 = compat.unsupported(tree)
+    if python2 is not None:
+        message, line = python2
+        return None, "load_error", ErrorInfo("ImportError", message, line, "")
     refused = scan_imports(tree)
     if refused:
         name, line = refused[0]
@@ -172,6 +177,7 @@ def run_job(
         before_candidate()
     if not threads_limited:
         limit_thread_memory()
+    compat.install()
     install_guards()
     result = execute(job)
     try:
