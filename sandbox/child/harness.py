@@ -1,9 +1,12 @@
 """Runs INSIDE the sandbox child: loads the candidate module, runs the call plan, returns arrays.
 
-Nothing here is trusted by the other side. The import allowlist, the audit hook and the trimmed
-tracebacks exist to give candidates clear messages and to trip obvious misuse early; the real
-barriers are the sandbox around this process and the fact that every verdict is computed on the
-trusted side from the arrays this module sends back.
+Nothing here is trusted by the other side, and nothing here is a barrier. The import allowlist
+and the audit hook (child/guards.py) only turn common misuse into friendly messages: code in
+this process reaches ``os`` as ``contextlib.os`` or through ``sys.modules``, and can exec a fresh
+interpreter without any hook through ``_posixsubprocess.fork_exec``. The barriers are outside
+the process: namespaces and the read-only view (bwrap), the slot uid, the seccomp allowlist, the
+cgroups and the rlimits; and every verdict is computed on the trusted side from the arrays this
+module sends back. tests/sandbox/test_walls.py checks the walls from such an exec'd interpreter.
 
 Entry points: ``main(job_fd, result_fd)`` for a fresh child, ``run_job(job_fd, result_fd)`` for a
 child forked from a zygote that has already imported this module.

@@ -8,7 +8,8 @@ them, wipes /tmp and reports the child's wait status. It is non-dumpable, so a c
 as the same uid can't read its memory or fds through /proc.
 
 Control protocol (text lines): parent -> zygote ``F <cpu_soft> <cpu_hard> <as> <fsize> <nofile>``;
-zygote -> parent ``R`` once ready, ``D <wait status>`` after each job.
+zygote -> parent ``R`` once ready, ``D <wait status> ok|spoiled`` after each job ("spoiled": /tmp
+could not be emptied or the zygote's limits, priority or affinity changed; the parent recycles).
 """
 
 from __future__ import annotations
@@ -75,6 +76,22 @@ def _wipe_tmp() -> None:
                 os.unlink(path)
 
 
+def _wiped() -> bool:
+    """True when /tmp is empty again and its tmpfs holds no page (nothing stays charged)."""
+    usage = os.statvfs("/tmp")
+    return not os.listdir("/tmp") and usage.f_bfree == usage.f_blocks
+
+
+# Everything a job could try to change about the zygote from outside (seccomp refuses prlimit64
+# on another process, but the zygote checks after every job that nothing moved all the same).
+_RLIMITS = tuple(getattr(resource, n) for n in dir(resource) if n.startswith("RLIMIT_"))
+
+
+def _state() -> tuple[object, ...]:
+    limits = tuple(resource.getrlimit(r) for r in _RLIMITS)
+    return limits, os.getpriority(os.PRIO_PROCESS, 0), frozenset(os.sched_getaffinity(0))
+
+
 def _child(fields: list[str], job_fd: int, result_fd: int) -> None:
     cpu_soft, cpu_hard, address, fsize, nofile = (int(f) for f in fields)
     keep = sorted({job_fd, result_fd})
@@ -117,6 +134,7 @@ def serve(ctl_fd: int, status_fd: int, job_fd: int, result_fd: int) -> None:
     # glibc's arena limit, and the zygote starts no thread that could fix the limit earlier.
     guards.limit_thread_memory()
     ctl = os.fdopen(ctl_fd, "rb", buffering=0)
+    intact = _state()
     os.write(status_fd, b"R\n")
     buf = b""
     while True:
@@ -145,7 +163,9 @@ def serve(ctl_fd: int, status_fd: int, job_fd: int, result_fd: int) -> None:
                 continue
         _reap_everything()
         _wipe_tmp()
-        os.write(status_fd, f"D {status}\n".encode())
+        # "ok": the next job may come. Anything else and the trusted side recycles the zygote.
+        verdict = "ok" if _wiped() and _state() == intact else "spoiled"
+        os.write(status_fd, f"D {status} {verdict}\n".encode())
 
 
 if __name__ == "__main__":

@@ -163,9 +163,12 @@ class PooledRunner:
         oom = slot.oom_kills() > slot.oom_base
         exit_code: int | None = None
         signo: int | None = None
-        healthy = not killed and line is not None and line.startswith("D ")
-        if healthy and line is not None:
-            exit_code, signo = split_status(int(line.split()[1]))
+        fields = [] if killed or line is None else line.split()
+        finished = len(fields) == 3 and fields[0] == "D"
+        # A spoiled zygote (a /tmp it could not empty, limits a job changed) serves no more jobs.
+        healthy = finished and fields[2] == "ok"
+        if finished:
+            exit_code, signo = split_status(int(fields[1]))
         elif not killed:
             kill()
             if not oom:
