@@ -12,11 +12,13 @@ from alembic import command
 from alembic.config import Config
 
 from app.bank.loader import BankError, load_concepts
+from app.bank.report import build_report, render_report
 from app.bank.sync import concept_payloads, sync_bank
 from app.bank.validation import ConceptReport, validate_concepts, validate_templates
 from app.db import make_engine, make_sessionmaker
+from app.errors import DomainError
 from app.grading.judge import build_runner
-from app.grading.local import TaskError, grade_file
+from app.grading.local import SourceFileError, TaskError, grade_file
 from app.grading.mutants import mutant_source, write_mutant
 from app.grading.tasks import coding_payloads
 from app.grading.validation import CodingReport, validate_coding
@@ -62,16 +64,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _create_org(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings)
     with make_sessionmaker(engine)() as session:
-        new = organizations.create_organization(
-            session, name=args.name, admin_email=args.admin_email
-        )
+        try:
+            new = organizations.create_organization(
+                session, name=args.name, admin_email=args.admin_email
+            )
+        except DomainError as exc:
+            print(f"chainrule create-org: {exc.detail}", file=sys.stderr)
+            return 2
         org_id = str(new.organization.id)
     engine.dispose()
+    set_password_url = f"{settings.base_url}/password/{new.set_password_token}"
     if args.json:
-        print(json.dumps({"org_id": org_id, "api_key": new.api_key}))
+        print(
+            json.dumps(
+                {"org_id": org_id, "api_key": new.api_key, "set_password_url": set_password_url}
+            )
+        )
     else:
         print(f"organization {args.name!r} created: {org_id}")
         print(f"API key (shown once, store it now): {new.api_key}")
+        print(f"owner {args.admin_email}: set the password once, within 7 days, at:")
+        print(f"  {set_password_url}")
     return 0
 
 
@@ -93,13 +106,30 @@ def _bank_sync(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
+def _bank_validate(settings: Settings, args: argparse.Namespace) -> int:
+    coding_dir = settings.bank_dir / "coding"
+    folders = sorted(p.parent.name for p in coding_dir.glob("*/task.yaml"))
+    only = set(args.task) if args.task else None
+    unknown = sorted((only or set()) - set(folders))
+    if unknown:
+        print(f"chainrule bank validate: no task {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    print("checking the concept items...", file=sys.stderr)
     concepts = validate_concepts(settings.bank_dir / "concepts")
     _print_concept_counts(concepts)
+    practice_dir = settings.bank_dir / "practice"
+    selected = (len(only) if only else len(folders)) + len(list(practice_dir.glob("*/task.yaml")))
+    print(
+        f"checking {selected} coding task(s), practice included: references against autodiff, "
+        "then references, starters and mutants graded in the sandbox...",
+        file=sys.stderr,
+    )
     runner = build_runner(settings)
-    bar = ProgressBar(len(list((settings.bank_dir / "coding").glob("*/task.yaml"))))
+    bar = ProgressBar(selected)
     try:
-        coding = validate_coding(settings.bank_dir / "coding", runner, progress=bar.step)
+        coding = validate_coding(coding_dir, runner, progress=bar.step, only=only)
+        # The practice task is held to the same bar: its reference full marks, the rest less.
+        practice = validate_coding(practice_dir, runner, progress=bar.step)
     finally:
         bar.done()
         runner.close()
@@ -108,8 +138,18 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
         f"gradings run: {coding.graded}"
     )
     _print_autodiff(coding)
+    print(
+        f"practice tasks: {', '.join(practice.tasks) or 'none'}, mutants: {practice.mutants}, "
+        f"gradings run: {practice.graded}"
+    )
+    _print_autodiff(practice)
     problems = concepts.problems + coding.problems
-    problems += validate_templates(settings.bank_dir / "templates", concepts.concepts, coding.tasks)
+    problems += [f"practice: {p}" for p in practice.problems]
+    if settings.practice_task not in practice.tasks:
+        problems.append(f"practice: the configured task {settings.practice_task!r} is missing")
+    problems += validate_templates(
+        settings.bank_dir / "templates", concepts.concepts, coding.tasks.values()
+    )
     if problems:
         print(f"\n{len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
@@ -119,10 +159,17 @@ def _bank_validate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _bank_report(settings: Settings, _args: argparse.Namespace) -> int:
+    try:
+        report = build_report(settings.bank_dir)
+    except BankError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(render_report(report))
+    return 1 if report.concepts.problems else 0
+
+
 def _print_autodiff(coding: CodingReport) -> None:
-    if coding.autograd_missing:
-        print("references vs autodiff: not run (autograd is not installed)")
-        return
     worst = max(coding.autodiff.values(), default=0.0)
     line = f"references vs autodiff: worst {worst:.1g} over {len(coding.autodiff)} tasks"
     if coding.without_autodiff:
@@ -138,6 +185,23 @@ def _print_concept_counts(report: ConceptReport) -> None:
         row = [c.by_skill_difficulty[(skill.value, d)] for d in (1, 2, 3)]
         print(f"  {skill.value:18} {row[0]:4} {row[1]:4} {row[2]:4} {c.by_skill[skill.value]:6}")
     print("  kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(c.by_kind.items())))
+    b = report.balance
+    positions = ", ".join(f"{'abcdefgh'[p]} {n}" for p, n in b.key_positions.items())
+    print(
+        f"  single-choice keys: longest option in {b.key_longest} of {b.single_choice}, "
+        f"key/distractor length {b.mean_length_ratio:.2f}, written position {positions} "
+        "(shown shuffled per attempt)"
+    )
+    rights = ", ".join(f"{n} right: {k}" for n, k in b.right_counts.items())
+    print(f"  multi-choice: {rights}")
+    if report.numeric:
+        forms = report.numeric[0].forms
+        print(
+            f"  parameterized: {len(report.numeric)} items x {forms} forms, fewest distinct "
+            f"answers {min(q.distinct_answers for q in report.numeric)}, largest answer share "
+            f"{max(q.top_share for q in report.numeric):.1%}, worst mistake accepted "
+            f"{max(max(q.mistake_accepted.values(), default=0) for q in report.numeric):.1%}"
+        )
 
 
 class ProgressBar:
@@ -164,7 +228,7 @@ def _grade(settings: Settings, args: argparse.Namespace) -> int:
         report = grade_file(
             settings, task_id=args.task_id, path=Path(args.file), hidden=args.hidden
         )
-    except (TaskError, OSError) as exc:
+    except (TaskError, SourceFileError) as exc:
         print(f"chainrule grade: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -209,7 +273,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(handler=_migrate)
 
-    org = sub.add_parser("create-org", help="create an organization and print its API key once")
+    org = sub.add_parser(
+        "create-org",
+        help="create an organization and its owner; print the API key and set-password link once",
+    )
     org.add_argument("name")
     org.add_argument("--admin-email", required=True)
     org.add_argument("--json", action="store_true")
@@ -220,9 +287,19 @@ def _parser() -> argparse.ArgumentParser:
     bank_sub.add_parser("sync", help="upsert the bank into the database").set_defaults(
         handler=_bank_sync
     )
-    bank_sub.add_parser(
+    validate = bank_sub.add_parser(
         "validate", help="check the bank: schema, counts, references and mutants in the sandbox"
-    ).set_defaults(handler=_bank_validate)
+    )
+    validate.add_argument(
+        "--task",
+        action="append",
+        metavar="TASK_ID",
+        help="grade only this coding task (repeatable); everything else is still loaded",
+    )
+    validate.set_defaults(handler=_bank_validate)
+    bank_sub.add_parser(
+        "report", help="items per skill, difficulty and kind; overlap of two forms per template"
+    ).set_defaults(handler=_bank_report)
     mutant = bank_sub.add_parser(
         "mutant",
         help="store FILE as a mutant diff against the task's reference (no FILE: print the mutant)",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# An execution option (and Connection.info key) marking a session's transactions as reads.
+READ_ONLY = "chainrule_read_only"
 
 
 class Base(DeclarativeBase):
@@ -80,7 +84,34 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for use cases that write: on SQLite each transaction takes the write lock."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads: on SQLite a deferred, query-only transaction that never waits on writers.
+
+    A read that must write after all (an attempt found past its deadline) calls begin_write().
+    """
+    options = {READ_ONLY: True} if engine.dialect.name == "sqlite" else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, execution_options=options)
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's next statements run in a write transaction (no-op when they already do).
+
+    SQLite cannot safely upgrade a read transaction: once another writer has committed since it
+    began, the upgrade fails at once with SQLITE_BUSY_SNAPSHOT (busy_timeout does not wait for
+    that). So the read transaction ends here, and an IMMEDIATE one begins that waits its turn.
+    Rows read before stay loaded; writes after this must be conditional on what they read.
+    """
+    if not session.execution_options.get(READ_ONLY):
+        return
+    if session.in_transaction():
+        if not session.connection().get_execution_options().get(READ_ONLY):
+            return  # already writing
+        session.commit()  # a query-only transaction has nothing to commit: this only ends it
+    session.connection(execution_options={READ_ONLY: False})
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -103,7 +134,13 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front: a deferred transaction that later writes can
-        # fail with SQLITE_BUSY at once instead of waiting, when another writer got in first.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(conn: Connection) -> None:
+        # Writers: IMMEDIATE takes the write lock up front, since a deferred transaction that
+        # later writes can fail with SQLITE_BUSY at once instead of waiting. Readers: a deferred
+        # BEGIN reads a WAL snapshot without any lock, and query_only makes an accidental write
+        # fail loudly rather than upgrade (see begin_write).
+        read_only = bool(conn.get_execution_options().get(READ_ONLY))
+        if conn.info.get(READ_ONLY) is not read_only:  # the pragma stays set on the connection
+            conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            conn.info[READ_ONLY] = read_only
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

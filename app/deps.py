@@ -1,23 +1,43 @@
-"""Dependencies shared by the API and the browser UI."""
+"""Dependencies shared by the API and the browser UI, the one permission check among them."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from app.access.policy import Action
+from app.access.principal import Principal
+from app.accounts import service as accounts
+from app.accounts import sessions
+from app.accounts.errors import SignInRequiredError
+from app.accounts.sessions import SignedIn
+from app.api.problems import is_api_path
 from app.errors import UnauthorizedError
+from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
+from app.models import WebSession
 from app.organizations import service as organizations
 from app.settings import Settings
 
+SESSION_COOKIE = "chainrule_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Safe methods only read (HTTP semantics), so their sessions never wait on a writer; the one
+# write a read may need (closing an attempt past its deadline) upgrades through begin_write().
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessionmaker()
+    """A session per request: a read session for GET and HEAD, a write session otherwise."""
+    state = request.app.state
+    make = state.read_sessionmaker if request.method in _READ_METHODS else state.sessionmaker
+    session: Session = make()
     try:
         yield session
     finally:
@@ -34,20 +54,109 @@ def get_grading_queue(request: Request) -> GradingQueue:
     return queue
 
 
+def get_practice(request: Request) -> PracticeTask:
+    practice: PracticeTask = request.app.state.practice
+    return practice
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+PracticeDep = Annotated[PracticeTask, Depends(get_practice)]
 GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 _bearer = HTTPBearer(auto_error=False, description="An organization's API key")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_api_key_org(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> uuid.UUID:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
-    return organizations.authenticate(session, api_key=credentials.credentials)
+async def submitted_csrf_token(request: Request) -> str | None:
+    """The CSRF token a browser form (field) or htmx request (header) sent; None for reads."""
+    if request.method in _SAFE_METHODS or is_api_path(request.url.path):
+        return None
+    if header := request.headers.get(CSRF_HEADER):
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
 
 
-ApiKeyOrg = Annotated[uuid.UUID, Depends(get_api_key_org)]
+CsrfTokenDep = Annotated[str | None, Depends(submitted_csrf_token)]
+
+
+def get_web_session(request: Request, session: SessionDep) -> WebSession | None:
+    """The browser's live session (signed in or not), from its cookie."""
+    return sessions.find_session(session, token=request.cookies.get(SESSION_COOKIE))
+
+
+WebSessionDep = Annotated[WebSession | None, Depends(get_web_session)]
+
+
+def verify_csrf(web_session: WebSessionDep, submitted: CsrfTokenDep) -> None:
+    """Guard a form shown before sign-in (sign-in, reset, join): its token or a 403 page."""
+    sessions.check_csrf(web_session, submitted)
+
+
+class Permission:
+    """The one guard of every organization route, page or API: who asks, and may they `action`.
+
+    API paths take a Bearer API key (its scope is its role); browser paths take the session
+    cookie, and any write must carry the session's CSRF token. The signed-in member is left
+    on request.state for the page to render its header.
+    """
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        credentials: BearerDep,
+        web_session: WebSessionDep,
+        csrf_token: CsrfTokenDep,
+    ) -> Principal:
+        if is_api_path(request.url.path):
+            if credentials is None or credentials.scheme.lower() != "bearer":
+                raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
+            key = organizations.authenticate_key(session, api_key=credentials.credentials)
+            principal = Principal.api_key(
+                organization_id=key.organization_id, api_key_id=key.api_key_id, scope=key.scope
+            )
+        else:
+            member = sessions.signed_in(session, web_session=web_session) if web_session else None
+            if member is None:
+                raise SignInRequiredError(next=request.url.path)
+            if request.method not in _SAFE_METHODS:
+                sessions.check_csrf(member.web_session, csrf_token)
+            request.state.member = member
+            principal = Principal.member(
+                organization_id=member.membership.organization_id,
+                account_id=member.account.id,
+                role=member.role,
+            )
+        principal.require(self.action)
+        return principal
+
+
+def allowed(action: Action) -> Any:
+    """`principal: Annotated[Principal, allowed(Action.X)]` guards a route with the policy."""
+    return Depends(Permission(action))
+
+
+def signed_in_member(request: Request) -> SignedIn:
+    """The member a Permission dependency found (pages only; call after it ran)."""
+    member: SignedIn = request.state.member
+    return member
+
+
+def sign_in_limits(settings: Settings) -> accounts.SignInLimits:
+    return accounts.SignInLimits(
+        per_account=settings.sign_in_limit_per_account,
+        per_address=settings.sign_in_limit_per_address,
+        window=timedelta(minutes=settings.sign_in_window_minutes),
+    )
+
+
+def session_lifetime(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.session_hours)

@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app.api import assessments, attempts, problems, questions, take
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.grading.practice import load_practice
 from app.grading.queue import start_grading
 from app.settings import Settings, get_settings
 from app.web import take as take_pages
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.read_sessionmaker = make_read_sessionmaker(engine)
         grading = start_grading(settings, app.state.sessionmaker)
         app.state.grading_queue = grading.queue
         app.state.judge_status = grading.status
@@ -44,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Loaded now, so a broken practice task stops the service at start, not a candidate later.
+    app.state.practice = load_practice(settings)
     problems.install(app, html_page=error_page)
 
     api = APIRouter(prefix="/api/v1")
@@ -63,8 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Readiness: the database answers and the judge has a sandbox to grade in."""
         checks: dict[str, str] = {}
         try:
-            with app.state.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            with app.state.read_sessionmaker() as session:
+                session.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as exc:  # any failure means not ready; report it, don't raise
             checks["database"] = f"error: {type(exc).__name__}"

@@ -28,16 +28,39 @@ class Settings(BaseSettings):
     db_max_overflow: int = 5
     threadpool_size: int = 40
     invitation_valid_days: int = 14
+    # Recruiters' browser sessions, and the failed sign-ins tolerated per e-mail and per client
+    # address within the window before a wait is imposed.
+    session_hours: int = 12
+    sign_in_limit_per_account: int = 5
+    sign_in_limit_per_address: int = 20
+    sign_in_window_minutes: int = 15
+    mail_from: str = "Chainrule <no-reply@chainrule.invalid>"
     # The judge: warm sandbox slots (pooled), a fresh sandbox per run (isolated), or no
     # isolation at all (unsafe: development only, logged loudly). A machine missing an isolation
     # layer refuses to grade unless judge_allow_weaker is set, which is logged loudly too.
     judge_mode: Literal["pooled", "isolated", "unsafe"] = "pooled"
     judge_slots: int = 2
     judge_allow_weaker: bool = False
-    grading_workers: int = 2
+    # Grading threads; unset, one per judge slot. Fewer leaves slots idle (JUDGE_SLOTS=8 still
+    # graded two at a time); more only queue inside the runner with their lease running.
+    grading_workers: int | None = None
     # Public-check runs (practice included) per attempt in a sliding window; more gets 429.
     run_limit: int = 10
     run_limit_window_seconds: int = 300
+    # The unscored practice task of the landing page: a folder of bank_dir/practice/.
+    practice_task: str = "scale"
+
+    @property
+    def grading_threads(self) -> int:
+        return self.grading_workers or self.judge_slots
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

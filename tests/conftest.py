@@ -18,6 +18,7 @@ from app.cli import alembic_config
 from app.db import make_engine
 from app.deps import get_session
 from app.grading.judge import build_runner
+from app.grading.practice import load_practice
 from app.main import create_app
 from app.settings import Settings
 from sandbox import Runner
@@ -77,8 +78,8 @@ def session(connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture
-def queue(session: Session, judge: Runner) -> InlineQueue:
-    return InlineQueue(session, judge)
+def queue(session: Session, judge: Runner, settings: Settings) -> InlineQueue:
+    return InlineQueue(session, judge, load_practice(settings))
 
 
 @pytest.fixture

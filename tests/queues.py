@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 
 from sqlalchemy.orm import Session
 
 from app.grading import service as grading
+from app.grading.practice import PracticeTask
 from sandbox import Runner
 
 
@@ -17,12 +19,18 @@ class InlineQueue:
     tests run that path against a real server.
     """
 
-    def __init__(self, session: Session, runner: Runner) -> None:
+    def __init__(
+        self, session: Session, runner: Runner, practice: PracticeTask | None = None
+    ) -> None:
         self.session = session
         self.runner = runner
+        self.practice = practice
         self.sent: list[uuid.UUID] = []
 
     def enqueue(self, submission_id: uuid.UUID) -> None:
         self.sent.append(submission_id)
-        while grading.grade_submission(self.session, self.runner, submission_id):
+        own_session = lambda: nullcontext(self.session)  # noqa: E731 (a one-line scope)
+        while grading.grade_submission(
+            own_session, self.runner, submission_id, practice=self.practice
+        ):
             pass

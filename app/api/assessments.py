@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
+from app.access.policy import Action
+from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
 from app.api.problems import problem_responses
 from app.assessments import service as assessments
@@ -20,7 +22,7 @@ from app.attempts import service as attempts
 from app.attempts.export import results_csv
 from app.bank.templates import role_templates
 from app.candidates import service as candidates
-from app.deps import ApiKeyOrg, SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep, allowed
 from app.errors import (
     AssessmentNotFoundError,
     InvalidCursorError,
@@ -36,6 +38,7 @@ router = APIRouter(prefix="/assessments", tags=["assessments"])
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
         UnauthorizedError,
+        ForbiddenError,
         UnknownQuestionsError,
         DuplicateQuestionsError,
         UnknownTemplateError,
@@ -47,12 +50,12 @@ def create_assessment(
     body: schemas.AssessmentCreate,
     session: SessionDep,
     settings: SettingsDep,
-    organization_id: ApiKeyOrg,
+    principal: Annotated[Principal, allowed(Action.ASSESSMENT_WRITE)],
 ) -> schemas.AssessmentRead:
     """Create an assessment from question ids or from a role template."""
     assessment = assessments.compose_assessment(
         session,
-        organization_id=organization_id,
+        organization_id=principal.organization_id,
         title=body.title,
         question_ids=body.question_ids,
         template=body.template,
@@ -63,16 +66,16 @@ def create_assessment(
     return views.assessment(assessment)
 
 
-@router.get("", responses=problem_responses(UnauthorizedError, InvalidCursorError))
+@router.get("", responses=problem_responses(UnauthorizedError, ForbiddenError, InvalidCursorError))
 def list_assessments(
     session: SessionDep,
-    organization_id: ApiKeyOrg,
+    principal: Annotated[Principal, allowed(Action.ASSESSMENT_READ)],
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.AssessmentPage:
     """List the organization's assessments, newest first."""
     page = assessments.list_assessments(
-        session, organization_id=organization_id, cursor=cursor, limit=limit
+        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
     )
     return schemas.AssessmentPage(
         items=[views.assessment(a) for a in page.items], next_cursor=page.next_cursor
@@ -80,15 +83,18 @@ def list_assessments(
 
 
 @router.get(
-    "/{assessment_id}", responses=problem_responses(UnauthorizedError, AssessmentNotFoundError)
+    "/{assessment_id}",
+    responses=problem_responses(UnauthorizedError, ForbiddenError, AssessmentNotFoundError),
 )
 def get_assessment(
-    assessment_id: uuid.UUID, session: SessionDep, organization_id: ApiKeyOrg
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, allowed(Action.ASSESSMENT_READ)],
 ) -> schemas.AssessmentRead:
     """Get one assessment with its questions."""
     return views.assessment(
         assessments.get_assessment(
-            session, organization_id=organization_id, assessment_id=assessment_id
+            session, organization_id=principal.organization_id, assessment_id=assessment_id
         )
     )
 
@@ -96,19 +102,21 @@ def get_assessment(
 @router.post(
     "/{assessment_id}/invitations",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(UnauthorizedError, AssessmentNotFoundError, InvalidRequestError),
+    responses=problem_responses(
+        UnauthorizedError, ForbiddenError, AssessmentNotFoundError, InvalidRequestError
+    ),
 )
 def create_invitation(
     assessment_id: uuid.UUID,
     body: schemas.InvitationCreate,
     session: SessionDep,
     settings: SettingsDep,
-    organization_id: ApiKeyOrg,
+    principal: Annotated[Principal, allowed(Action.INVITATION_WRITE)],
 ) -> schemas.InvitationRead:
     """Invite a candidate; the token is shown only in this response."""
     new = candidates.invite(
         session,
-        organization_id=organization_id,
+        organization_id=principal.organization_id,
         assessment_id=assessment_id,
         email=body.candidate.email,
         name=body.candidate.name,
@@ -127,14 +135,16 @@ def create_invitation(
     "/{assessment_id}/results",
     response_model=schemas.ResultsPage,
     responses={
-        **problem_responses(UnauthorizedError, AssessmentNotFoundError, InvalidCursorError),
+        **problem_responses(
+            UnauthorizedError, ForbiddenError, AssessmentNotFoundError, InvalidCursorError
+        ),
         200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV of every row"},
     },
 )
 def list_results(
     assessment_id: uuid.UUID,
     session: SessionDep,
-    organization_id: ApiKeyOrg,
+    principal: Annotated[Principal, allowed(Action.RESULTS_READ)],
     accept: Annotated[str, Header()] = "application/json",
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -142,7 +152,7 @@ def list_results(
     """One row per attempt; `Accept: text/csv` returns every row as CSV."""
     if "text/csv" in accept:
         rows = attempts.all_results(
-            session, organization_id=organization_id, assessment_id=assessment_id
+            session, organization_id=principal.organization_id, assessment_id=assessment_id
         )
         return Response(
             results_csv(rows),
@@ -151,7 +161,7 @@ def list_results(
         )
     page = attempts.list_results(
         session,
-        organization_id=organization_id,
+        organization_id=principal.organization_id,
         assessment_id=assessment_id,
         cursor=cursor,
         limit=limit,

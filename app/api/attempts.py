@@ -3,24 +3,59 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter
 
+from app.access.policy import Action
+from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
 from app.api.problems import problem_responses
 from app.attempts import service as attempts
-from app.deps import ApiKeyOrg, SessionDep
-from app.errors import AttemptNotFoundError, UnauthorizedError
+from app.deps import SessionDep, allowed
+from app.errors import AttemptNotFoundError, QuestionNotFoundError, UnauthorizedError
 
 router = APIRouter(prefix="/attempts", tags=["attempts"])
 
 
-@router.get("/{attempt_id}", responses=problem_responses(UnauthorizedError, AttemptNotFoundError))
+@router.get(
+    "/{attempt_id}",
+    responses=problem_responses(UnauthorizedError, ForbiddenError, AttemptNotFoundError),
+)
 def get_attempt(
-    attempt_id: uuid.UUID, session: SessionDep, organization_id: ApiKeyOrg
+    attempt_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, allowed(Action.RESULTS_READ)],
 ) -> schemas.AttemptRead:
     """Get an attempt's status, score, per-skill breakdown, per-question results and signals."""
     detail = attempts.attempt_detail(
-        session, organization_id=organization_id, attempt_id=attempt_id
+        session, organization_id=principal.organization_id, attempt_id=attempt_id
     )
     return views.attempt(detail.attempt, detail.integrity)
+
+
+@router.get(
+    "/{attempt_id}/questions/{question_id}/history",
+    responses=problem_responses(
+        UnauthorizedError, ForbiddenError, AttemptNotFoundError, QuestionNotFoundError
+    ),
+)
+def get_code_history(
+    attempt_id: uuid.UUID,
+    question_id: str,
+    session: SessionDep,
+    principal: Annotated[Principal, allowed(Action.RESULTS_READ)],
+) -> schemas.CodeHistoryRead:
+    """Every kept revision of a coding answer, oldest first, to replay how the code evolved."""
+    revisions = attempts.code_history(
+        session,
+        organization_id=principal.organization_id,
+        attempt_id=attempt_id,
+        question_id=question_id,
+    )
+    return schemas.CodeHistoryRead(
+        items=[
+            schemas.CodeRevisionRead(revision=r.revision, saved_at=r.saved_at, source=r.source)
+            for r in revisions
+        ]
+    )

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.access.policy import Action
+from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
 from app.api.problems import problem_responses
 from app.bank.schemas import QuestionKind
-from app.deps import ApiKeyOrg, SessionDep
+from app.deps import SessionDep, allowed
 from app.errors import InvalidCursorError, QuestionNotFoundError, UnauthorizedError
 from app.questions import service as questions
 from app.skills import Skill
@@ -17,10 +19,10 @@ from app.skills import Skill
 router = APIRouter(prefix="/questions", tags=["questions"])
 
 
-@router.get("", responses=problem_responses(UnauthorizedError, InvalidCursorError))
+@router.get("", responses=problem_responses(UnauthorizedError, ForbiddenError, InvalidCursorError))
 def list_questions(
     session: SessionDep,
-    organization_id: ApiKeyOrg,
+    principal: Annotated[Principal, allowed(Action.QUESTIONS_READ)],
     skill: Skill | None = None,
     kind: QuestionKind | None = None,
     difficulty: Annotated[int | None, Query(ge=1, le=3)] = None,
@@ -30,7 +32,7 @@ def list_questions(
     """List current questions, filtered by skill, kind and difficulty."""
     page = questions.list_questions(
         session,
-        organization_id=organization_id,
+        organization_id=principal.organization_id,
         skill=skill,
         kind=kind,
         difficulty=difficulty,
@@ -42,11 +44,18 @@ def list_questions(
     )
 
 
-@router.get("/{question_id}", responses=problem_responses(UnauthorizedError, QuestionNotFoundError))
+@router.get(
+    "/{question_id}",
+    responses=problem_responses(UnauthorizedError, ForbiddenError, QuestionNotFoundError),
+)
 def get_question(
-    question_id: str, session: SessionDep, organization_id: ApiKeyOrg
+    question_id: str,
+    session: SessionDep,
+    principal: Annotated[Principal, allowed(Action.QUESTIONS_READ)],
 ) -> schemas.QuestionRead:
     """Get the current version of one question."""
     return views.question(
-        questions.get_question(session, organization_id=organization_id, question_id=question_id)
+        questions.get_question(
+            session, organization_id=principal.organization_id, question_id=question_id
+        )
     )

@@ -230,9 +230,19 @@ class RunCreate(_In):
     source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
 
 
+class PracticeRead(BaseModel):
+    id: str
+    title: str
+    statement: str = Field(description="Markdown, with $...$ math")
+    starter: str
+    functions: list[str]
+    language: str = "python"
+
+
 class RunRead(BaseModel):
     run_id: uuid.UUID
-    question_id: str
+    question_id: str = Field(description="The question, or the practice task's id")
+    practice: bool = Field(description="A run of the unscored practice task")
     status: str
     verdict: str | None
     score: float | None
@@ -279,6 +289,18 @@ class AttemptRead(BaseModel):
     submitted_at: datetime | None
     integrity: IntegrityRead | None = Field(
         default=None, description="Integrity signals; on the single-attempt view only"
+    )
+
+
+class CodeRevisionRead(BaseModel):
+    revision: int = Field(description="The answer's revision this source was saved as")
+    saved_at: datetime
+    source: str
+
+
+class CodeHistoryRead(BaseModel):
+    items: list[CodeRevisionRead] = Field(
+        description="Oldest first; a save equal to the previous one is not kept; the last 200"
     )
 
 

@@ -10,7 +10,7 @@ from app.api import schemas, views
 from app.api.problems import problem_responses
 from app.attempts import answers, flags, integrity
 from app.attempts import service as attempts
-from app.deps import GradingQueueDep, SessionDep, SettingsDep
+from app.deps import GradingQueueDep, PracticeDep, SessionDep, SettingsDep
 from app.errors import (
     AnswerTooLargeError,
     AttemptExpiredError,
@@ -150,6 +150,45 @@ def run_public_checks(
         token=token,
         question_id=question_id,
         source=body.source,
+        limit=RunLimit.from_settings(settings),
+    )
+    queue.enqueue(submission.id)
+    return views.run(submission)
+
+
+@router.get("/practice", responses=problem_responses(InvitationNotFoundError))
+def get_practice(token: str, session: SessionDep, practice: PracticeDep) -> schemas.PracticeRead:
+    """The unscored practice task: try the editor and the checks before the clock starts."""
+    return views.practice(runs.practice_task(session, token=token, practice=practice))
+
+
+@router.post(
+    "/practice/run",
+    status_code=202,
+    responses=problem_responses(
+        *_STATE_PROBLEMS,
+        InvitationExpiredError,
+        RunInProgressError,
+        RunRateLimitedError,
+        AnswerTooLargeError,
+        InvalidResponseError,
+        InvalidRequestError,
+    ),
+)
+def run_practice(
+    token: str,
+    body: schemas.RunCreate,
+    session: SessionDep,
+    queue: GradingQueueDep,
+    settings: SettingsDep,
+    practice: PracticeDep,
+) -> schemas.RunRead:
+    """Run the practice task's public checks (never scored); poll the run it returns."""
+    submission = runs.request_practice_run(
+        session,
+        token=token,
+        source=body.source,
+        practice=practice,
         limit=RunLimit.from_settings(settings),
     )
     queue.enqueue(submission.id)

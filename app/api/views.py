@@ -6,7 +6,8 @@ from app.api import schemas
 from app.attempts.integrity import IntegritySummary
 from app.attempts.service import CandidateView
 from app.db import utcnow
-from app.models import Assessment, Attempt, QuestionVersion, Score, Submission
+from app.grading.practice import PracticeTask
+from app.models import Assessment, Attempt, QuestionVersion, Score, Submission, SubmissionPurpose
 from app.skills import Skill
 
 
@@ -127,6 +128,7 @@ def run(s: Submission) -> schemas.RunRead:
     return schemas.RunRead(
         run_id=s.id,
         question_id=s.question_id,
+        practice=s.purpose == SubmissionPurpose.PRACTICE,
         status=s.status,
         verdict=s.verdict,
         score=s.score,
@@ -134,4 +136,10 @@ def run(s: Submission) -> schemas.RunRead:
         report=s.candidate_report,
         created_at=s.created_at,
         graded_at=s.graded_at,
+    )
+
+
+def practice(p: PracticeTask) -> schemas.PracticeRead:
+    return schemas.PracticeRead(
+        id=p.id, title=p.title, statement=p.statement, starter=p.starter, functions=p.functions
     )

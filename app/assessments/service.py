@@ -6,12 +6,11 @@ import secrets
 import uuid
 from collections.abc import Mapping
 
-import numpy as np
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.bank.items import parse_item
-from app.bank.templates import RoleTemplate, TemplateError, select_concepts
+from app.bank.templates import RoleTemplate, TaskSummary, TemplateError, select_form
 from app.errors import AssessmentNotFoundError, DomainError
 from app.models import Assessment, AssessmentItem, QuestionVersion
 from app.pagination import Page, decode_time_cursor, page_size, time_page
@@ -142,17 +141,19 @@ def list_assessments(
 
 
 def _template_questions(session: Session, role: RoleTemplate) -> list[str]:
-    """The template's coding tasks and a fresh random draw of bank concepts per skill cell."""
+    """One form of the template, drawn from the bank's current questions with a fresh seed."""
     bank = session.scalars(
         select(QuestionVersion).where(
-            QuestionVersion.source == "bank",
-            QuestionVersion.is_current.is_(True),
-            QuestionVersion.kind != "coding",
+            QuestionVersion.source == "bank", QuestionVersion.is_current.is_(True)
         )
     ).all()
-    items = [parse_item(q.id, q.content) for q in bank]
+    items = [parse_item(q.id, q.content) for q in bank if q.kind != "coding"]
+    tasks = [
+        TaskSummary(q.question_id, tuple(q.skills), q.difficulty)
+        for q in bank
+        if q.kind == "coding"
+    ]
     try:
-        concept_ids = select_concepts(role, items, np.random.default_rng(secrets.randbits(64)))
+        return select_form(role, items, tasks, seed=secrets.randbits(63))
     except TemplateError as exc:
         raise TemplateUnavailableError(str(exc)) from exc
-    return concept_ids + list(role.coding)

@@ -3,6 +3,7 @@
 The statement inserts or updates the answer only while the attempt is started and before its
 deadline, and (when the client names the revision it edited) only if that is still the stored
 revision: state checks and the write are one atomic SQL statement, with no ORM round trips.
+A coding answer adds one more prebuilt statement, which keeps its code history.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from sqlalchemy import Insert, Integer, Table, bindparam, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.attempts import lifecycle, lookups
+from app.attempts import history, lifecycle, lookups
 from app.attempts.responses import normalize_response
+from app.bank.schemas import QuestionKind
 from app.db import utcnow
 from app.errors import QuestionNotFoundError, RevisionConflictError
 from app.models import Answer, Attempt, AttemptStatus
@@ -64,6 +66,16 @@ def save_answer(
         lifecycle.refuse_write(session, ref.attempt_id, now)
         raise RevisionConflictError(
             f"Revision {base_revision} is no longer current.", question_id=question_id
+        )
+    if spec.kind is QuestionKind.CODING:
+        # Same transaction: the upsert's row lock orders concurrent saves of this answer.
+        history.keep_revision(
+            session,
+            attempt_id=ref.attempt_id,
+            question_id=question_id,
+            revision=int(revision),
+            source=normalized["source"],
+            now=now,
         )
     session.commit()
     return SavedAnswer(question_id, int(revision), now)

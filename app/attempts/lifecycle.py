@@ -8,15 +8,16 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import (
     AttemptExpiredError,
     AttemptNotFoundError,
     AttemptNotStartedError,
     AttemptSubmittedError,
+    InvitationExpiredError,
 )
 from app.grading import submissions as final_submissions
-from app.models import Attempt, AttemptStatus
+from app.models import Attempt, AttemptStatus, Invitation
 from app.scoring import service as scoring
 
 
@@ -30,6 +31,7 @@ def close_if_expired(session: Session, attempt: Attempt, now: datetime | None = 
     if attempt.status != AttemptStatus.STARTED or not is_past_deadline(attempt, now):
         return False
     assert attempt.deadline is not None, "a started attempt has a deadline"
+    begin_write(session)  # a read request found it: close it in a write transaction
     closed = close(session, attempt, status=AttemptStatus.EXPIRED, at=attempt.deadline)
     session.commit()
     return closed is not None
@@ -73,6 +75,23 @@ def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
         raise AttemptSubmittedError("This attempt was submitted; answers can no longer change.")
     if attempt.status == AttemptStatus.INVITED:
         raise AttemptNotStartedError("Start the assessment before answering.")
+
+
+def ensure_invitation_valid(session: Session, attempt: Attempt) -> None:
+    """Raise InvitationExpiredError when the attempt's invitation is past its expiry."""
+    invitation = session.get(Invitation, attempt.invitation_id)
+    if invitation is not None and utcnow() >= invitation.expires_at:
+        raise InvitationExpiredError(
+            "This invitation has expired; ask the recruiter for a new one."
+        )
+
+
+def ensure_practice_open(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Practice is open before the start (while the invitation is valid) and during the test."""
+    if attempt.status == AttemptStatus.INVITED:
+        ensure_invitation_valid(session, attempt)
+    else:
+        ensure_writable(session, attempt, now)
 
 
 def refuse_write(session: Session, attempt_id: uuid.UUID, now: datetime) -> None:

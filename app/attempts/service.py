@@ -11,18 +11,18 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from app.assessments import service as assessments
-from app.attempts import flags, integrity, lifecycle, lookups
+from app.attempts import flags, history, integrity, lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
-from app.errors import AttemptNotFoundError, AttemptSubmittedError, InvitationExpiredError
+from app.errors import AttemptNotFoundError, AttemptSubmittedError
 from app.grading.queue import GradingQueue
 from app.models import (
     Answer,
+    AnswerRevision,
     Assessment,
     AssessmentItem,
     Attempt,
     AttemptStatus,
-    Invitation,
     Score,
 )
 from app.pagination import Page, decode_time_cursor, page_size, time_page
@@ -42,7 +42,7 @@ def overview(session: Session, *, token: str) -> CandidateView:
     attempt = _attempt_for_token(session, token)
     lifecycle.close_if_expired(session, attempt)
     if attempt.status == AttemptStatus.INVITED:
-        _check_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(session, attempt)
         return CandidateView(attempt, None, {})
     return _started_view(session, attempt)
 
@@ -51,7 +51,7 @@ def start(session: Session, *, token: str) -> CandidateView:
     """Start the clock (once; starting again returns the same deadline)."""
     attempt = _attempt_for_token(session, token)
     if attempt.status == AttemptStatus.INVITED:
-        _check_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(session, attempt)
         now = utcnow()
         # Starting twice at once keeps the first clock: the second request loses the race.
         lifecycle.transition(
@@ -102,6 +102,19 @@ def attempt_detail(
     """An attempt of this organization with its integrity signals."""
     attempt = get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
     return AttemptDetail(attempt, integrity.summary(session, attempt))
+
+
+def code_history(
+    session: Session, *, organization_id: uuid.UUID, attempt_id: uuid.UUID, question_id: str
+) -> list[AnswerRevision]:
+    """The kept revisions of a question's code in an attempt of this organization, oldest first."""
+    attempt = get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
+    return history.code_history(
+        session,
+        attempt_id=attempt.id,
+        assessment_id=attempt.assessment_id,
+        question_id=question_id,
+    )
 
 
 def list_results(
@@ -163,14 +176,6 @@ def _attempt_for_token(session: Session, token: str) -> Attempt:
     if attempt is None:
         raise AttemptNotFoundError()
     return attempt
-
-
-def _check_invitation_valid(session: Session, attempt: Attempt) -> None:
-    invitation = session.get(Invitation, attempt.invitation_id)
-    if invitation is not None and utcnow() >= invitation.expires_at:
-        raise InvitationExpiredError(
-            "This invitation has expired; ask the recruiter for a new one."
-        )
 
 
 def _started_view(session: Session, attempt: Attempt) -> CandidateView:

@@ -30,6 +30,7 @@ MAX_ANSWER_MAGNITUDE = 1e6
 MIN_ANSWER_MAGNITUDE = 1e-6
 MIN_RELATIVE_WIDTH = 1e-4
 MAX_RELATIVE_WIDTH = 0.1
+MIN_EXACT_WIDTH = 0.001
 WELL_CONDITIONED_SEEDS = 200
 _ZERO_SNAP = 1e-12
 
@@ -63,7 +64,7 @@ def render_for_attempt(item: NumericItem, attempt_seed: int) -> NumericInstance:
 
 def render_instance(item: NumericItem, seed: int) -> NumericInstance:
     """Draw params from `seed`, evaluate `let` in order then `answer`, and fill the prompt."""
-    return _render(item, seed, as_shown=False)
+    return _render_with_screen_answer(item, seed, as_shown=False)[0]
 
 
 def solve(item: NumericItem, params: Mapping[str, float]) -> float:
@@ -78,22 +79,29 @@ def solve(item: NumericItem, params: Mapping[str, float]) -> float:
     return answer
 
 
-def _render(item: NumericItem, seed: int, *, as_shown: bool) -> NumericInstance:
-    """Render; with `as_shown`, lets shown in the prompt continue at their printed precision.
+def _render_with_screen_answer(
+    item: NumericItem, seed: int, *, as_shown: bool = True
+) -> tuple[NumericInstance, float]:
+    """Render, and with `as_shown` also the answer from the lets at their printed precision.
 
-    That second mode computes what a candidate gets working from the numbers on screen, which
-    validation compares with the exact answer.
+    That second answer is what a candidate gets working from the numbers on screen, which
+    validation compares with the exact answer. Both come from one draw of the params.
     """
     if not item.is_parameterized:
         assert not isinstance(item.answer, str)  # the schema guarantees it
         answer = float(item.answer)
-        return NumericInstance(item.id, item.prompt, answer, item.tolerance, {}, item.unit)
+        fixed = NumericInstance(item.id, item.prompt, answer, item.tolerance, {}, item.unit)
+        return fixed, answer
     plan = _plan(item)
     rng = np.random.default_rng(seed)
     params = {name: _draw(name, spec, rng) for name, spec in item.params.items()}
-    answer, shown = _run(item.id, plan, dict(params), set(plan.placeholders) if as_shown else set())
+    answer, shown = _run(item.id, plan, dict(params), set())
+    from_screen = answer
+    if as_shown and plan.placeholders & {name for name, _ in plan.lets}:
+        from_screen, _ = _run(item.id, plan, dict(params), set(plan.placeholders))
     prompt = _PLACEHOLDER.sub(lambda m: shown[m.group(1)], item.prompt)
-    return NumericInstance(item.id, prompt, answer, item.tolerance, params, item.unit)
+    instance = NumericInstance(item.id, prompt, answer, item.tolerance, params, item.unit)
+    return instance, from_screen
 
 
 def _run(
@@ -150,18 +158,16 @@ def well_conditioned(
     answers: set[float] = set()
     for seed in seeds:
         try:
-            instance = render_instance(item, seed)
+            instance, from_screen = _render_with_screen_answer(item, seed)
         except InstanceError as exc:
             problems.append(f"seed {seed}: {exc}")
             break
         problem = _instance_problem(instance)
-        if problem is None:
-            from_screen = _render(item, seed, as_shown=True).answer
-            if not is_correct(instance, from_screen):
-                problem = (
-                    f"working from the rounded numbers in the prompt gives {from_screen:g}, "
-                    f"outside the tolerance of the answer {instance.answer:g}"
-                )
+        if problem is None and not is_correct(instance, from_screen):
+            problem = (
+                f"working from the rounded numbers in the prompt gives {from_screen:g}, "
+                f"outside the tolerance of the answer {instance.answer:g}"
+            )
         if problem:
             problems.append(f"{item.id} seed {seed}: {problem} (prompt: {instance.prompt!r})")
             break
@@ -199,7 +205,9 @@ def _instance_problem(instance: NumericInstance) -> str | None:
     width = instance.tolerance.abs + instance.tolerance.rel * magnitude
     if answer != 0 and width > MAX_RELATIVE_WIDTH * magnitude:
         return f"the tolerance +-{width:g} is too loose for the answer {answer:g}"
-    if width < MIN_RELATIVE_WIDTH * magnitude:
+    # Counts are typed exactly, so an integer answer may demand the exact integer.
+    exact_count = answer == int(answer) and instance.tolerance.abs >= MIN_EXACT_WIDTH
+    if width < MIN_RELATIVE_WIDTH * magnitude and not exact_count:
         return f"the tolerance +-{width:g} is too tight for the answer {answer:g}"
     return None
 

@@ -13,6 +13,9 @@ from pydantic import TypeAdapter, ValidationError
 from app.bank.schemas import ConceptItem
 
 _concept_adapter: TypeAdapter[ConceptItem] = TypeAdapter(ConceptItem)
+# libyaml's safe loader parses the same documents about ten times faster than the pure-Python one;
+# validation and every server start load the whole bank.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class BankError(Exception):
@@ -46,7 +49,7 @@ def load_concepts(root: Path) -> list[LoadedConcept]:
     for path in sorted(root.rglob("*.yaml")):
         rel = path.relative_to(root)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
             item = _concept_adapter.validate_python(raw)
         except (yaml.YAMLError, ValidationError) as exc:
             problems.append(f"{rel}: {exc}")

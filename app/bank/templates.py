@@ -1,12 +1,18 @@
-"""Role templates (question_bank/templates/<role>.yaml) and the concept selection they drive."""
+"""Role templates (question_bank/templates/<role>.yaml) and the forms they draw from the bank.
+
+A form is the template's concept items (a count per skill and difficulty) and its coding tasks:
+fixed task ids and pools (`{skill, difficulty, count}`) drawn from the bank's tasks. One seed
+decides the whole form, so an assessment's questions follow from its seed alone.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import numpy as np
 import yaml
@@ -30,6 +36,62 @@ class TemplateError(ValueError):
         self.problems = problems
 
 
+class CodingTask(Protocol):
+    """What a pool needs to know of a coding task (a sandbox TaskSpec or a stored version)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def skills(self) -> Sequence[str]: ...
+    @property
+    def difficulty(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """A coding task as pools see it, e.g. built from a stored question version."""
+
+    id: str
+    skills: tuple[str, ...]
+    difficulty: int
+
+
+class CodingPool(BaseModel):
+    """Draw `count` coding tasks that carry `skill` at one of `difficulty` (or from `tasks`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    skill: Skill | None = None
+    difficulty: list[Difficulty] = Field(default_factory=lambda: [1, 2, 3], min_length=1)
+    tasks: list[TaskId] | None = None
+    count: Annotated[int, Field(ge=1, le=5)] = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_difficulty_is_a_list(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("difficulty"), int):
+            return {**data, "difficulty": [data["difficulty"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _says_what_to_draw_from(self) -> CodingPool:
+        if self.skill is None and not self.tasks:
+            raise ValueError("a coding pool needs a skill or a list of tasks")
+        return self
+
+    def admits(self, task: CodingTask) -> bool:
+        in_list = self.tasks is None or task.id in self.tasks
+        has_skill = self.skill is None or self.skill.value in task.skills
+        return in_list and has_skill and task.difficulty in self.difficulty
+
+    def describe(self) -> str:
+        parts = [f"skill {self.skill.value}"] if self.skill else []
+        parts += [f"difficulty {'/'.join(map(str, self.difficulty))}"]
+        if self.tasks:
+            parts.append(f"from {', '.join(self.tasks)}")
+        return ", ".join(parts)
+
+
 class RoleTemplate(BaseModel):
     """An assessment blueprint: concept counts per skill and difficulty, and coding tasks."""
 
@@ -40,15 +102,24 @@ class RoleTemplate(BaseModel):
     description: Annotated[str, Field(min_length=1)]
     time_limit_minutes: Annotated[int, Field(ge=5, le=480)]
     concepts: dict[Skill, dict[Difficulty, Annotated[int, Field(ge=0, le=50)]]]
-    coding: list[TaskId] = Field(default_factory=list)
+    # Fixed task ids and pools to draw from, in the order the form lists them.
+    coding: list[TaskId | CodingPool] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _not_empty_no_duplicates(self) -> RoleTemplate:
         if self.concept_count == 0 and not self.coding:
             raise ValueError("a template needs at least one concept item or coding task")
-        if len(set(self.coding)) != len(self.coding):
+        if len(set(self.fixed_coding)) != len(self.fixed_coding):
             raise ValueError("a coding task is listed twice")
         return self
+
+    @property
+    def fixed_coding(self) -> list[str]:
+        return [entry for entry in self.coding if isinstance(entry, str)]
+
+    @property
+    def coding_count(self) -> int:
+        return sum(1 if isinstance(e, str) else e.count for e in self.coding)
 
     @property
     def concept_count(self) -> int:
@@ -98,15 +169,70 @@ def select_concepts(
     return chosen
 
 
+def select_coding(
+    template: RoleTemplate, tasks: Iterable[CodingTask], rng: np.random.Generator
+) -> list[str]:
+    """The template's fixed coding tasks and a draw from each of its pools, without repeats.
+
+    A pool never draws a task the template lists as fixed or an earlier pool drew. The result
+    depends only on the tasks' ids, skills and difficulties and the generator's state.
+    """
+    bank = sorted(tasks, key=lambda t: t.id)
+    taken = set(template.fixed_coding)
+    chosen: list[str] = []
+    for entry in template.coding:
+        if isinstance(entry, str):
+            chosen.append(entry)
+            continue
+        pool = [t.id for t in bank if entry.admits(t) and t.id not in taken]
+        if len(pool) < entry.count:
+            raise TemplateError(
+                [
+                    f"template {template.id}: the coding pool ({entry.describe()}) needs "
+                    f"{entry.count} task(s), {len(pool)} are left to draw from"
+                ]
+            )
+        picks = [pool[int(i)] for i in rng.choice(len(pool), size=entry.count, replace=False)]
+        taken.update(picks)
+        chosen.extend(picks)
+    return chosen
+
+
+def select_form(
+    template: RoleTemplate,
+    items: Iterable[ConceptItem],
+    tasks: Iterable[CodingTask],
+    seed: int,
+) -> list[str]:
+    """Every question id of one form of `template`: its concept items, then its coding tasks."""
+    rng = np.random.default_rng(seed)
+    concepts = select_concepts(template, items, rng)
+    return concepts + select_coding(template, tasks, rng)
+
+
+# Pools that can be filled for these seeds can be filled for any: draws never repeat, so a
+# pool short of tasks for one draw order is short for most.
+_CHECK_SEEDS = range(20)
+
+
 def check_template(
-    template: RoleTemplate, items: Iterable[ConceptItem], coding_task_ids: Iterable[str]
+    template: RoleTemplate, items: Iterable[ConceptItem], coding_tasks: Iterable[CodingTask]
 ) -> list[str]:
     """List what keeps `template` from being used with this bank (for `chainrule bank validate`)."""
     problems = _short_cells(template, _pools(items))
-    known = set(coding_task_ids)
+    tasks = list(coding_tasks)
+    known = {t.id for t in tasks}
     problems += [
-        f"coding task {task!r} is not in the bank" for task in template.coding if task not in known
+        f"coding task {task!r} is not in the bank"
+        for task in template.fixed_coding
+        if task not in known
     ]
+    if not problems:
+        for seed in _CHECK_SEEDS:
+            try:
+                select_coding(template, tasks, np.random.default_rng(seed))
+            except TemplateError as exc:
+                return exc.problems
     return [f"template {template.id}: {problem}" for problem in problems]
 
 

@@ -9,8 +9,16 @@ from pathlib import Path
 
 from app.bank.instances import well_conditioned
 from app.bank.loader import BankError, LoadedConcept, load_concepts
+from app.bank.quality import (
+    ChoiceBalance,
+    ChoiceQuality,
+    NumericQuality,
+    choice_balance,
+    choice_quality,
+    numeric_quality,
+)
 from app.bank.schemas import NumericItem
-from app.bank.templates import TemplateError, check_template, load_templates
+from app.bank.templates import CodingTask, TemplateError, check_template, load_templates
 
 
 @dataclass
@@ -27,16 +35,23 @@ class ConceptReport:
     counts: ConceptCounts
     problems: list[str]
     concepts: list[LoadedConcept]
+    numeric: list[NumericQuality] = field(default_factory=list)
+    choices: list[ChoiceQuality] = field(default_factory=list)
+
+    @property
+    def balance(self) -> ChoiceBalance:
+        return choice_balance(self.choices, [c.item for c in self.concepts])
 
 
 def validate_concepts(root: Path) -> ConceptReport:
-    """Schema and ids (by loading), then every numeric item over many seeds."""
+    """Schema and ids (by loading), every numeric item over many seeds, every choice item's key."""
     try:
         concepts = load_concepts(root)
     except BankError as exc:
         return ConceptReport(ConceptCounts(), list(exc.problems), [])
     problems: list[str] = []
     counts = ConceptCounts()
+    report = ConceptReport(counts, problems, concepts)
     for c in concepts:
         item = c.item
         counts.total += 1
@@ -46,13 +61,21 @@ def validate_concepts(root: Path) -> ConceptReport:
         if isinstance(item, NumericItem):
             counts.parameterized += item.is_parameterized
             problems += well_conditioned(item)
+            quality = numeric_quality(item)
+            if quality is not None:
+                report.numeric.append(quality)
+                problems += quality.problems
+        keys = choice_quality(item)
+        if keys is not None:
+            report.choices.append(keys)
+            problems += keys.problems
         if not item.explanation.strip():
             problems.append(f"{item.id}: the explanation is empty")
-    return ConceptReport(counts, problems, concepts)
+    return report
 
 
 def validate_templates(
-    root: Path, concepts: Iterable[LoadedConcept], coding_task_ids: Iterable[str]
+    root: Path, concepts: Iterable[LoadedConcept], coding_tasks: Iterable[CodingTask]
 ) -> list[str]:
     """Every template can be filled from this bank."""
     try:
@@ -60,5 +83,5 @@ def validate_templates(
     except (TemplateError, BankError) as exc:
         return [str(exc)]
     items = [c.item for c in concepts]
-    task_ids = list(coding_task_ids)
-    return [p for t in templates.values() for p in check_template(t, items, task_ids)]
+    tasks = list(coding_tasks)
+    return [p for t in templates.values() for p in check_template(t, items, tasks)]

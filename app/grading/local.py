@@ -8,9 +8,9 @@ from typing import Any
 
 from app.grading.judge import build_runner
 from app.settings import Settings
-from sandbox import GradeReport, TaskError, grade, load_tasks
+from sandbox import GradeReport, SourceFileError, TaskError, grade, load_tasks, read_source
 
-__all__ = ["LocalReport", "TaskError", "grade_file"]
+__all__ = ["LocalReport", "SourceFileError", "TaskError", "grade_file"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def grade_file(
     tasks = load_tasks(settings.bank_dir / "coding")
     if task_id not in tasks:
         raise TaskError(f"no task {task_id!r}; known: {', '.join(sorted(tasks))}")
-    source = path.read_text(encoding="utf-8")
+    source = read_source(path)  # size and encoding refused with a message (SourceFileError)
     runner = build_runner(settings)
     try:
         return LocalReport(grade(tasks[task_id], source, runner=runner, seed=seed, hidden=hidden))

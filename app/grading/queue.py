@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy.orm import Session
-
 from app.grading import service as grading
 from app.grading.judge import build_runner, describe_isolation
+from app.grading.practice import PracticeTask, load_practice
+from app.grading.service import SessionScope
 from app.settings import Settings
 from sandbox import Runner, SandboxError
 
@@ -34,14 +34,16 @@ class LocalGradingPool:
 
     def __init__(
         self,
-        session_factory: Callable[[], Session],
+        session_factory: SessionScope,
         runner: Runner,
         *,
         workers: int,
+        practice: PracticeTask | None = None,
         sweep_seconds: float = 5.0,
     ) -> None:
         self._session_factory = session_factory
         self._runner = runner
+        self._practice = practice
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
         self._inflight: set[uuid.UUID] = set()
         self._lock = threading.Lock()
@@ -64,9 +66,10 @@ class LocalGradingPool:
 
     def _grade(self, submission_id: uuid.UUID) -> None:
         try:
-            with self._session_factory() as session:
-                again = grading.grade_submission(session, self._runner, submission_id)
-        except Exception:  # the pool's boundary: log, and let the sweep retry the lease later
+            again = grading.grade_submission(
+                self._session_factory, self._runner, submission_id, practice=self._practice
+            )
+        except Exception:  # the pool's boundary (a database error): the sweep retries the lease
             log.exception("grading submission %s failed", submission_id)
             return
         finally:
@@ -101,14 +104,19 @@ class Grading:
     close: Callable[[], None]
 
 
-def start_grading(settings: Settings, session_factory: Callable[[], Session]) -> Grading:
+def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
     """Build the sandbox runner and the grading pool of this process."""
     try:
         runner = build_runner(settings)
     except SandboxError as exc:
         log.error("the judge cannot start, coding answers will wait: %s", exc)
         return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None)
-    pool = LocalGradingPool(session_factory, runner, workers=settings.grading_workers)
+    pool = LocalGradingPool(
+        session_factory,
+        runner,
+        workers=settings.grading_threads,
+        practice=load_practice(settings),
+    )
 
     def close() -> None:
         pool.close()

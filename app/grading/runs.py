@@ -14,6 +14,7 @@ from app.attempts import lifecycle, lookups
 from app.attempts.responses import check_source_size
 from app.db import utcnow
 from app.errors import DomainError, NotFoundError, QuestionNotFoundError
+from app.grading.practice import PracticeTask
 from app.models import (
     AssessmentItem,
     Attempt,
@@ -92,6 +93,37 @@ def request_run(
     session.add(submission)
     session.commit()
     return submission
+
+
+def request_practice_run(
+    session: Session, *, token: str, source: str, practice: PracticeTask, limit: RunLimit
+) -> Submission:
+    """Queue the practice task's public checks: before the start too, never after the end."""
+    ref = lookups.attempt_ref(session, token)
+    check_source_size(source)
+    attempt = session.get(Attempt, ref.attempt_id)
+    assert attempt is not None, "a resolved token always names an attempt"
+    now = utcnow()
+    lifecycle.ensure_practice_open(session, attempt, now)
+    _check_not_busy(session, attempt.id, practice.id, SubmissionPurpose.PRACTICE)
+    check_rate(session, attempt.id, limit, now)
+    submission = Submission(
+        attempt_id=attempt.id,
+        question_id=practice.id,
+        question_version_id=None,
+        purpose=SubmissionPurpose.PRACTICE,
+        source=source,
+        status=SubmissionStatus.QUEUED,
+    )
+    session.add(submission)
+    session.commit()
+    return submission
+
+
+def practice_task(session: Session, *, token: str, practice: PracticeTask) -> PracticeTask:
+    """The practice task, for anyone holding a valid invitation link."""
+    lookups.attempt_ref(session, token)
+    return practice
 
 
 def get_run(session: Session, *, token: str, run_id: uuid.UUID) -> Submission:

@@ -1,15 +1,28 @@
-"""Grading jobs: claim a submission (a lease), grade it in the sandbox, write the outcome once."""
+"""The grading worker's side of a submission: claim it, grade it, record the outcome.
+
+No database transaction, and no pooled connection, is held while candidate code runs: the claim
+and everything grading needs are read in one short transaction, the session is closed, the
+sandbox runs, and the outcome is written in a new short transaction that only lands if this
+worker still holds the lease it claimed (its try number is the fencing token). On SQLite a
+transaction held across grading would hold the database's write lock for as long as the
+candidate's code runs, and every other request would wait on it.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.grading.practice import PracticeTask
 from app.grading.submissions import coding_results
 from app.grading.tasks import task_for
 from app.models import (
@@ -21,28 +34,82 @@ from app.models import (
     SubmissionStatus,
 )
 from app.scoring import service as scoring
-from sandbox import Runner, SandboxError, grade
+from sandbox import GradeReport, Runner, SandboxError, TaskSpec, grade
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# Tries before a submission is left to a human as grading_failed: whatever failed (the sandbox,
+# a bug in the judge, a worker that died mid-grading), the sweep must not re-claim it forever.
 MAX_TRIES = 3
 # A queued submission older than this was lost from an in-memory queue (a restart): re-send it.
 STALE_QUEUED = timedelta(seconds=10)
 
+# Opens a session for one short unit of work and closes it after (a sessionmaker does).
+SessionScope = Callable[[], AbstractContextManager[Session]]
 
-def claim(session: Session, submission_id: uuid.UUID) -> int | None:
-    """Lease a submission for grading; returns the try number (a fencing token) or None."""
+
+@dataclass(frozen=True)
+class GradingJob:
+    """What grading needs, read before the sandbox runs: no ORM object outlives its session."""
+
+    submission_id: uuid.UUID
+    fence: int
+    attempt_id: uuid.UUID
+    question_id: str
+    version_id: uuid.UUID | None  # None for a practice run: its task is the practice task
+    content: dict[str, Any] | None
+    source: str
+    seed: int
+    is_final: bool
+
+
+@dataclass(frozen=True)
+class GradingFailure:
+    """Grading did not produce a verdict: never a score, retried up to MAX_TRIES."""
+
+    reason: str
+
+
+def grade_submission(
+    sessions: SessionScope,
+    runner: Runner,
+    submission_id: uuid.UUID,
+    *,
+    practice: PracticeTask | None = None,
+) -> bool:
+    """Grade one submission if it can be claimed; True when it should be queued again."""
+    with sessions() as session:
+        job = claim_job(session, submission_id)
+    if job is None:
+        return False  # graded already, given up on, or another worker holds the lease
+    outcome = run_job(job, runner, practice=practice)
+    with sessions() as session:
+        return record_outcome(session, job, outcome)
+
+
+def claim_job(session: Session, submission_id: uuid.UUID) -> GradingJob | None:
+    """Lease the submission and read what grading needs, in one transaction it commits."""
     now = utcnow()
-    tries = session.execute(
+    expired = (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_expires_at < now)
+    # A lease that expired on the last try means the grading never finished (a worker died or
+    # hung): stop here rather than try again.
+    given_up = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, expired, Submission.tries >= MAX_TRIES)
+        .values(
+            status=SubmissionStatus.GRADING_FAILED,
+            lease_expires_at=None,
+            error=f"grading did not finish in {MAX_TRIES} tries",
+        )
+        .returning(Submission.attempt_id, Submission.purpose)
+    ).first()
+    fence = session.execute(
         update(Submission)
         .where(
             Submission.id == submission_id,
-            or_(
-                Submission.status == SubmissionStatus.QUEUED,
-                (Submission.status == SubmissionStatus.RUNNING)
-                & (Submission.lease_expires_at < now),
-            ),
+            or_(Submission.status == SubmissionStatus.QUEUED, expired),
+            Submission.tries < MAX_TRIES,
         )
         .values(
             status=SubmissionStatus.RUNNING,
@@ -51,62 +118,103 @@ def claim(session: Session, submission_id: uuid.UUID) -> int | None:
         )
         .returning(Submission.tries)
     ).scalar()
+    job = None
+    if fence is not None:
+        row = session.execute(
+            select(
+                Submission.source,
+                Submission.purpose,
+                Submission.attempt_id,
+                Submission.question_id,
+                QuestionVersion.id.label("version_id"),
+                QuestionVersion.content,
+                Attempt.seed,
+            )
+            # Outer: a practice run has no question version.
+            .outerjoin(QuestionVersion, QuestionVersion.id == Submission.question_version_id)
+            .join(Attempt, Attempt.id == Submission.attempt_id)
+            .where(Submission.id == submission_id)
+        ).one()
+        job = GradingJob(
+            submission_id=submission_id,
+            fence=fence,
+            attempt_id=row.attempt_id,
+            question_id=row.question_id,
+            version_id=row.version_id,
+            content=row.content,
+            source=row.source,
+            seed=row.seed,
+            is_final=row.purpose == SubmissionPurpose.FINAL,
+        )
+    elif given_up is not None and given_up.purpose == SubmissionPurpose.FINAL:
+        _rescore(session, given_up.attempt_id)
     session.commit()
-    return tries
+    return job
 
 
-def grade_submission(session: Session, runner: Runner, submission_id: uuid.UUID) -> bool:
-    """Grade one submission if it can be claimed; True when it should be queued again."""
-    fence = claim(session, submission_id)
-    if fence is None:
-        return False  # graded already, or another worker holds the lease
-    submission = session.get(Submission, submission_id)
-    assert submission is not None
-    question = session.get(QuestionVersion, submission.question_version_id)
-    attempt = session.get(Attempt, submission.attempt_id)
-    assert question is not None, "a submission's question version is never deleted"
-    assert attempt is not None, "a submission's attempt is never deleted"
+def run_job(
+    job: GradingJob, runner: Runner, *, practice: PracticeTask | None = None
+) -> GradeReport | GradingFailure:
+    """Grade the job's source in the sandbox; a failure of the judge itself is no verdict."""
     try:
-        task = task_for(question.id, question.content)
-        report = grade(
-            task,
-            submission.source,
-            runner=runner,
-            seed=attempt.seed,
-            hidden=submission.purpose == SubmissionPurpose.FINAL,
-        )
+        task = _task(job, practice)
+        if task is None:
+            return GradingFailure(f"practice task {job.question_id!r} is not loaded here")
+        return grade(task, job.source, runner=runner, seed=job.seed, hidden=job.is_final)
     except SandboxError as exc:
-        # The sandbox failed, not the candidate: never a score. Retry, then leave it to a human.
-        retry = fence < MAX_TRIES
-        log.warning("sandbox failure on submission %s (try %d): %s", submission_id, fence, exc)
-        _finish(
-            session,
-            submission_id,
-            fence,
-            status=SubmissionStatus.QUEUED if retry else SubmissionStatus.GRADING_FAILED,
-            error=str(exc),
-            lease_expires_at=None,
+        log.warning(
+            "sandbox failure on submission %s (try %d): %s", job.submission_id, job.fence, exc
         )
-        return retry
-    written = _finish(
-        session,
-        submission_id,
-        fence,
-        status=SubmissionStatus.GRADED,
-        verdict=report.verdict.value,
-        score=report.score,
-        max_score=report.max_score,
-        report=report.to_dict("recruiter"),
-        candidate_report=report.to_dict("candidate"),
-        graded_at=utcnow(),
-        error=None,
-    )
-    if written and submission.purpose == SubmissionPurpose.FINAL:
-        session.refresh(attempt)
-        if attempt.status in (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED):
-            scoring.score_attempt(session, attempt, coding_results(session, attempt.id))
-            session.commit()
-    return False
+        return GradingFailure(f"sandbox failure: {exc}")
+    except Exception as exc:  # the sandbox boundary: a bug in the judge is not the candidate's
+        log.exception("grading submission %s failed (try %d)", job.submission_id, job.fence)
+        return GradingFailure(f"unexpected {type(exc).__name__} in grading: {exc}"[:2000])
+
+
+def _task(job: GradingJob, practice: PracticeTask | None) -> TaskSpec | None:
+    if job.version_id is not None and job.content is not None:
+        return task_for(job.version_id, job.content)
+    # A practice run names the task it was made for: never graded as another task.
+    return practice.task if practice is not None and practice.id == job.question_id else None
+
+
+def record_outcome(
+    session: Session, job: GradingJob, outcome: GradeReport | GradingFailure
+) -> bool:
+    """Write the outcome if the lease is still ours; True when the submission goes back in line."""
+    retry = False
+    values: dict[str, Any]
+    if isinstance(outcome, GradingFailure):
+        retry = job.fence < MAX_TRIES
+        status = SubmissionStatus.QUEUED if retry else SubmissionStatus.GRADING_FAILED
+        values = {"status": status, "error": outcome.reason, "lease_expires_at": None}
+    else:
+        values = {
+            "status": SubmissionStatus.GRADED,
+            "verdict": outcome.verdict.value,
+            "score": outcome.score,
+            "max_score": outcome.max_score,
+            "report": outcome.to_dict("recruiter"),
+            "candidate_report": outcome.to_dict("candidate"),
+            "graded_at": utcnow(),
+            "error": None,
+        }
+    written = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == job.submission_id,
+            Submission.status == SubmissionStatus.RUNNING,
+            Submission.tries == job.fence,
+        )
+        .values(**values)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    if not written:
+        return False  # the lease expired and another worker took over: its outcome counts
+    if job.is_final and not retry:
+        _rescore(session, job.attempt_id)
+        session.commit()
+    return retry
 
 
 def pending_submission_ids(session: Session) -> list[uuid.UUID]:
@@ -126,16 +234,9 @@ def pending_submission_ids(session: Session) -> list[uuid.UUID]:
     )
 
 
-def _finish(session: Session, submission_id: uuid.UUID, fence: int, **values: object) -> bool:
-    """Write the outcome only if this worker still holds the lease it claimed (its try number)."""
-    written = session.execute(
-        update(Submission)
-        .where(
-            Submission.id == submission_id,
-            Submission.status == SubmissionStatus.RUNNING,
-            Submission.tries == fence,
-        )
-        .values(**values)
-    ).rowcount  # type: ignore[attr-defined]
-    session.commit()
-    return bool(written)
+def _rescore(session: Session, attempt_id: uuid.UUID) -> None:
+    # The attempt row is locked first, so two final gradings that finish together score one
+    # after the other and the second sees both results (PostgreSQL; SQLite writes are serial).
+    attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
+    if attempt is not None and attempt.status in (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED):
+        scoring.score_attempt(session, attempt, coding_results(session, attempt.id))

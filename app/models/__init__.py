@@ -1,15 +1,33 @@
 """ORM models, one module per aggregate."""
 
+from app.models.account import (
+    Account,
+    MemberInvitation,
+    Membership,
+    PasswordToken,
+    Role,
+)
 from app.models.assessment import Assessment, AssessmentItem
-from app.models.attempt import Answer, Attempt, AttemptStatus, QuestionFlag, Score
+from app.models.attempt import (
+    Answer,
+    AnswerRevision,
+    Attempt,
+    AttemptStatus,
+    QuestionFlag,
+    Score,
+)
 from app.models.candidate import Candidate, Invitation
+from app.models.email import OutboxEmail
 from app.models.integrity import IntegrityEvent
-from app.models.organization import ApiKey, Organization, Recruiter
+from app.models.organization import ApiKey, Organization
 from app.models.question import QuestionVersion
 from app.models.submission import Submission, SubmissionPurpose, SubmissionStatus
+from app.models.web_session import SignInFailure, WebSession
 
 __all__ = [
+    "Account",
     "Answer",
+    "AnswerRevision",
     "ApiKey",
     "Assessment",
     "AssessmentItem",
@@ -18,12 +36,18 @@ __all__ = [
     "Candidate",
     "IntegrityEvent",
     "Invitation",
+    "MemberInvitation",
+    "Membership",
     "Organization",
+    "OutboxEmail",
+    "PasswordToken",
     "QuestionFlag",
     "QuestionVersion",
-    "Recruiter",
+    "Role",
     "Score",
+    "SignInFailure",
     "Submission",
     "SubmissionPurpose",
     "SubmissionStatus",
+    "WebSession",
 ]

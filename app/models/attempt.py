@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -56,6 +56,27 @@ class Answer(Base):
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     revision: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnswerRevision(Base):
+    """A kept revision of a coding answer, in a ring of slots so only the latest ones stay.
+
+    `seq` counts the kept revisions of the question (1, 2, ...); revision `seq` lives in slot
+    `(seq - 1) % HISTORY_SLOTS`, overwriting the one HISTORY_SLOTS earlier.
+    """
+
+    __tablename__ = "answer_revision"
+    __table_args__ = (
+        Index("ix_answer_revision_seq", "attempt_id", "question_id", "seq", unique=True),
+    )
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    revision: Mapped[int]  # the answer's revision this source was saved as
+    source: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class QuestionFlag(Base):

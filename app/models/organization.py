@@ -1,4 +1,4 @@
-"""Organizations, their recruiters and their API keys."""
+"""Organizations and their API keys (people and memberships: app.models.account)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,6 @@ class Organization(Base):
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="organization")
 
 
-class Recruiter(Base):
-    __tablename__ = "recruiter"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), index=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    is_admin: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class ApiKey(Base):
     """A key is shown once; only its SHA-256 is stored, with a visible prefix to tell keys apart."""
 
@@ -43,5 +33,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the key may do, named like a role (app.access.policy); keys made before scopes
+    # existed could do everything, so they are admin-scoped.
+    scope: Mapped[str] = mapped_column(String(32), default="admin", server_default="admin")
 
     organization: Mapped[Organization] = relationship(back_populates="api_keys")

@@ -38,7 +38,8 @@ class Submission(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"))
     question_id: Mapped[str] = mapped_column(String(80))
-    question_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question_version.id"))
+    # None for a practice run: its task is the practice task loaded at start, not a question.
+    question_version_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("question_version.id"))
     purpose: Mapped[str] = mapped_column(String(8))
     source: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)

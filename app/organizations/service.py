@@ -1,4 +1,4 @@
-"""Create organizations and authenticate their API keys."""
+"""Create organizations (with their owner) and authenticate their API keys."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
 from app.errors import UnauthorizedError
-from app.models import ApiKey, Organization, Recruiter
+from app.models import ApiKey, Membership, Organization, Role
 
 KEY_PREFIX = "cr"
 
@@ -21,6 +22,14 @@ KEY_PREFIX = "cr"
 class NewOrganization:
     organization: Organization
     api_key: str  # shown once, never stored
+    set_password_token: str | None = None  # the owner's one-time link, shown once
+
+
+@dataclass(frozen=True)
+class KeyIdentity:
+    organization_id: uuid.UUID
+    api_key_id: uuid.UUID
+    scope: str
 
 
 def hash_secret(secret: str) -> str:
@@ -28,16 +37,16 @@ def hash_secret(secret: str) -> str:
 
 
 def create_organization(session: Session, *, name: str, admin_email: str) -> NewOrganization:
-    """Create an organization with its admin recruiter and a first API key."""
+    """Create an organization, its owner's account (or reuse it), a set-password link and a key."""
+    account = accounts.ensure_account(session, email=admin_email)
     organization = Organization(name=name)
     session.add(organization)
     session.flush()
-    session.add(
-        Recruiter(organization_id=organization.id, email=admin_email.lower(), is_admin=True)
-    )
+    session.add(Membership(account_id=account.id, organization_id=organization.id, role=Role.OWNER))
     key = add_api_key(session, organization_id=organization.id, name="default")
+    token = accounts.add_password_link(session, account_id=account.id)
     session.commit()
-    return NewOrganization(organization, key)
+    return NewOrganization(organization, key, token)
 
 
 def create_api_key(session: Session, *, organization_id: uuid.UUID, name: str) -> str:
@@ -49,17 +58,21 @@ def create_api_key(session: Session, *, organization_id: uuid.UUID, name: str) -
 
 def authenticate(session: Session, *, api_key: str) -> uuid.UUID:
     """Return the organization of a live API key, or raise UnauthorizedError."""
+    return authenticate_key(session, api_key=api_key).organization_id
+
+
+def authenticate_key(session: Session, *, api_key: str) -> KeyIdentity:
+    """Return who a live API key is (organization, key, scope), or raise UnauthorizedError."""
     digest = hash_secret(api_key)
     row = session.execute(
-        select(ApiKey.organization_id, ApiKey.key_hash).where(
+        select(ApiKey.id, ApiKey.organization_id, ApiKey.key_hash, ApiKey.scope).where(
             ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
         )
     ).first()
     # compare_digest keeps the final comparison constant-time even though the lookup is indexed.
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise UnauthorizedError("The API key is unknown or revoked.")
-    organization_id: uuid.UUID = row.organization_id
-    return organization_id
+    return KeyIdentity(row.organization_id, row.id, row.scope)
 
 
 def add_api_key(session: Session, *, organization_id: uuid.UUID, name: str) -> str:

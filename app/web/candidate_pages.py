@@ -83,7 +83,7 @@ def overview(view: CandidateView) -> Overview:
         skills=[SKILL_NAMES.get(s, s) for s in SKILL_NAMES if s in skills]
         + sorted(s for s in skills if s not in SKILL_NAMES),
         status=view.attempt.status,
-        candidates_see_results=bool(getattr(assessment, "candidates_see_results", False)),
+        candidates_see_results=assessment.candidates_see_results,
     )
 
 
@@ -101,7 +101,7 @@ def question_panels(view: CandidateView) -> list[QuestionPanel]:
                     kind_name=KIND_NAMES[kind],
                     points=q["points"],
                     title=q.get("title") or q["prompt"],
-                    prompt_html=render_markdown(q.get("statement") or ""),
+                    prompt_html=render_markdown(q.get("statement") or "", heading_shift=1),
                     functions=list(q.get("functions") or []),
                 )
             )
@@ -122,7 +122,7 @@ def question_panels(view: CandidateView) -> list[QuestionPanel]:
     return panels
 
 
-def end_page(view: CandidateView, *, see_results: bool) -> EndPage:
+def end_page(view: CandidateView) -> EndPage:
     """The thank-you page of a submitted or expired attempt, with the result if allowed."""
     attempt = view.attempt
     if attempt.status == AttemptStatus.EXPIRED:
@@ -134,12 +134,11 @@ def end_page(view: CandidateView, *, see_results: bool) -> EndPage:
     else:
         heading = "Thank you, your test is submitted"
         message = "Your answers were recorded. You can close this page."
-    result = None
-    score = attempt.score
-    if see_results and score is not None:
-        pending = any(q.get("status") == "pending" for q in score.per_question)
+    result: dict[str, Any] | None = None
+    if view.result is not None:
+        score = view.result
         result = {
-            "pending": pending,
+            "pending": False,
             "score": score.score,
             "max_score": score.max_score,
             "per_skill": [
@@ -147,6 +146,8 @@ def end_page(view: CandidateView, *, see_results: bool) -> EndPage:
                 for skill, value in score.per_skill.items()
             ],
         }
+    elif attempt.assessment.candidates_see_results:
+        result = {"pending": True}  # allowed, but some code is still being graded
     return EndPage(heading, message, result)
 
 

@@ -20,9 +20,18 @@ def _renderer() -> MarkdownIt:
 
 
 @lru_cache(maxsize=512)
-def render_markdown(text: str) -> Markup:
-    """Return the HTML of a statement or prompt; math is left for KaTeX in the browser."""
-    return Markup(_renderer().render(text))
+def render_markdown(text: str, *, heading_shift: int = 0) -> Markup:
+    """Return the HTML of a statement or prompt; math is left for KaTeX in the browser.
+
+    `heading_shift` moves the text's headings down (# becomes <h2> with 1) so they sit under
+    the page's own heading.
+    """
+    md = _renderer()
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + heading_shift)}"
+    return Markup(md.renderer.render(tokens, md.options, {}))
 
 
 def render_inline(text: str) -> Markup:

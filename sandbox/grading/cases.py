@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sandbox.grading.kinks import relabel_off_hinges
 from sandbox.grading.numerics import gaussian_directions
 from sandbox.grading.tasks import (
     CaseSpec,
@@ -114,6 +115,8 @@ def draw_case(
             inputs[f"{input_name}@0"] = inputs[input_name]
             for s in range(1, steps):
                 inputs[f"{input_name}@{s}"] = draw_input(input_spec, dims, rng)
+    # From a stream of its own, so tasks without the constraint draw exactly as before.
+    relabel_off_hinges(task, inputs, np.random.default_rng(derive_seed(case_seed, "hinge")))
     douts = {
         unit.id: {
             out: rng.standard_normal(shape_of(shape, dims)) for out, shape in unit.outputs.items()

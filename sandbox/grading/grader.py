@@ -33,7 +33,8 @@ def grade(
     limits = limits or Limits()
     prepared = prepare(task, runner=runner, seed=seed, hidden=hidden, limits=limits)
     plan = prepared.candidate
-    outcome = runner.run(Job(source=source, arrays=plan.arrays, plan=plan.steps), limits)
+    job = Job(source=task.program(source), arrays=plan.arrays, plan=plan.steps)
+    outcome = runner.run(job, limits)
     report = _judge(task, prepared, outcome, hidden=hidden)
     return _with_seconds(report, time.perf_counter() - started)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from sandbox.grading.kinks import check_off_hinge, parse_off_hinge
 from sandbox.grading.mutants import StaleMutantError, load_mutants
 from sandbox.grading.tasks import (
     SKILLS,
@@ -32,6 +33,21 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DTYPES = frozenset({"float64", "int64", "bool"})
 _DISTS = frozenset({"normal", "uniform", "randint", "bernoulli"})
+INPUT_KEYS = frozenset(
+    {
+        "shape",
+        "dtype",
+        "dist",
+        "mean",
+        "std",
+        "low",
+        "high",
+        "p",
+        "min_abs",
+        "distinct",
+        "off_hinge",
+    }
+)
 
 
 class _Loader(yaml.SafeLoader):
@@ -147,6 +163,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
         explanation=str(raw.get("explanation", "")),
         mutants=load_mutants(folder, reference),
+        fixtures=_read(folder / "fixtures.py") if (folder / "fixtures.py").is_file() else "",
         path=folder,
     )
     _validate(task)
@@ -159,6 +176,7 @@ def _validate(task: TaskSpec) -> None:
     names = set(task.inputs) | set(task.params)
     if set(task.inputs) & set(task.params):
         raise TaskError("an input and a param share a name")
+    check_off_hinge(task)
     for unit in task.units:
         for name in (*unit.args, *unit.wrt, *unit.params, *unit.per_step):
             if name not in names:
@@ -237,11 +255,7 @@ def _tolerances(raw: Mapping[str, Any]) -> Tolerances:
 def _input(name: str, raw: Any) -> InputSpec:
     if not _NAME.match(name) or not isinstance(raw, dict):
         raise TaskError(f"input {name!r}: expected an identifier mapped to a spec")
-    _known(
-        raw,
-        f"input {name}",
-        {"shape", "dtype", "dist", "mean", "std", "low", "high", "p", "min_abs", "distinct"},
-    )
+    _known(raw, f"input {name}", {*INPUT_KEYS})
     shape = tuple(raw.get("shape") or ())
     dtype = str(raw.get("dtype", "float64"))
     default_dist = {"float64": "normal", "int64": "randint", "bool": "bernoulli"}.get(dtype, "")
@@ -266,6 +280,7 @@ def _input(name: str, raw: Any) -> InputSpec:
         p=float(raw.get("p", 0.5)),
         min_abs=float(raw.get("min_abs", 0.0)),
         distinct=float(raw.get("distinct", 0.0)),
+        off_hinge=parse_off_hinge(raw.get("off_hinge"), name, dtype),
     )
 
 

@@ -67,7 +67,8 @@ def prepare(task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: 
     cases = build_cases(task, seed=seed, hidden=hidden)
     ref_plan = reference_plan(task, cases)
     outcome = runner.run(
-        Job(source=task.reference, arrays=ref_plan.arrays, plan=ref_plan.steps), limits
+        Job(source=task.program(task.reference), arrays=ref_plan.arrays, plan=ref_plan.steps),
+        limits,
     )
     reference, levels = _checked_reference(task, cases, outcome)
     prepared = Prepared(

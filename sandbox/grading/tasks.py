@@ -45,6 +45,17 @@ class InputSpec:
     p: float = 0.5
     min_abs: float = 0.0
     distinct: float = 0.0
+    # labels only: drawn so that every hinge margin of these scores stays off its kink
+    off_hinge: HingeSpec | None = None
+
+
+@dataclass(frozen=True)
+class HingeSpec:
+    """Scores = the product of the named inputs (each flattened to 2-D); margin delta; min gap."""
+
+    scores: tuple[str, ...]
+    delta: float = 1.0
+    gap: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,16 @@ class TaskSpec:
     explanation: str = ""
     mutants: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
+    # fixtures.py: trusted helpers (a model's loss, graphs to build, planted functions) that
+    # every run of this task loads after the code under test, so units can call them.
+    fixtures: str = ""
+
+    def program(self, source: str) -> str:
+        """The module a run of `source` loads: the source, then the task's fixtures (if any)."""
+        if not self.fixtures:
+            return source
+        banner = f"# ---- fixtures of task {self.id}, appended by the judge ----"
+        return f"{source.rstrip()}\n\n\n{banner}\n{self.fixtures}"
 
 
 def eval_dim(expr: Dim, dims: Mapping[str, int]) -> int:

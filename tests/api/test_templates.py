@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.bank.loader import load_concepts
 from app.bank.sync import QuestionPayload, concept_payloads, sync_bank
-from app.bank.templates import load_templates
+from app.bank.templates import TaskSummary, load_templates
 from app.grading.tasks import coding_payloads
 from app.settings import REPO_ROOT
 from tests import factories
@@ -44,8 +44,15 @@ def test_assessment_from_template_contains_what_it_says(
     body = response.json()
     assert body["template"] == template_id
     assert body["time_limit_minutes"] == template.time_limit_minutes
-    coding = [q["id"] for q in body["questions"] if q["kind"] == "coding"]
-    assert coding == list(template.coding)
+    coding = [q for q in body["questions"] if q["kind"] == "coding"]
+    # Fixed tasks in their place; in each pool's places, tasks that pool admits.
+    slots = [e for e in template.coding for _ in range(1 if isinstance(e, str) else e.count)]
+    for entry, question in zip(slots, coding, strict=True):
+        if isinstance(entry, str):
+            assert question["id"] == entry
+        else:
+            summary = TaskSummary(question["id"], tuple(question["skills"]), question["difficulty"])
+            assert entry.admits(summary), (entry, question["id"])
     cells = Counter(
         (q["skills"][0], q["difficulty"]) for q in body["questions"] if q["kind"] != "coding"
     )

@@ -15,23 +15,25 @@ from app.bank.templates import (
     TemplateError,
     check_template,
     load_templates,
+    select_coding,
     select_concepts,
+    select_form,
 )
 from app.skills import Skill
+from sandbox import TaskSpec, load_tasks
 
 BANK = Path(__file__).resolve().parents[2] / "question_bank"
 ROLES = {"data-scientist", "ml-engineer", "deep-learning-engineer", "ai-engineer"}
-# The coding tasks the coding bank is being built with (DESIGN.md §5).
-PLANNED_CODING_TASKS = {
-    "affine", "relu", "sigmoid", "tanh", "softmax_loss", "svm_loss", "mse_loss", "linear_softmax",
-    "linear_svm", "two_layer_net", "batchnorm", "layernorm", "dropout", "conv", "max_pool",
-    "spatial_batchnorm", "rnn", "lstm", "word_embedding", "temporal", "optimizers", "attention",
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def templates() -> dict[str, RoleTemplate]:
     return load_templates(BANK / "templates")
+
+
+@pytest.fixture(scope="module")
+def tasks() -> list[TaskSpec]:
+    return list(load_tasks(BANK / "coding").values())
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +61,11 @@ def test_the_four_role_templates_load(templates: dict[str, RoleTemplate]) -> Non
         assert template.coding
 
 
-def test_templates_name_only_known_coding_tasks(templates: dict[str, RoleTemplate]) -> None:
+def test_templates_fit_the_coding_bank(
+    templates: dict[str, RoleTemplate], items: list[ConceptItem], tasks: list[TaskSpec]
+) -> None:
     for template in templates.values():
-        assert set(template.coding) <= PLANNED_CODING_TASKS, template.id
+        assert check_template(template, items, tasks) == [], template.id
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
@@ -110,15 +114,80 @@ def test_too_few_items_in_a_cell_is_a_clear_error(items: list[ConceptItem]) -> N
     with pytest.raises(TemplateError) as caught:
         select_concepts(template, items, np.random.default_rng(0))
     message = str(caught.value)
-    assert "needs 50 chain_rule item(s) of difficulty 3, the bank has 5" in message
+    have = sum(1 for i in items if i.skills[0] == Skill.CHAIN_RULE and i.difficulty == 3)
+    assert f"needs 50 chain_rule item(s) of difficulty 3, the bank has {have}" in message
     assert "needs 40 forward_pass item(s) of difficulty 1" in message
 
 
-def test_check_template_reports_missing_coding_tasks(items: list[ConceptItem]) -> None:
+def test_check_template_reports_missing_coding_tasks(
+    items: list[ConceptItem], tasks: list[TaskSpec]
+) -> None:
     template = make_template(coding=["affine", "teleport"])
-    assert check_template(template, items, {"affine"}) == [
+    assert check_template(template, items, tasks) == [
         "template tiny: coding task 'teleport' is not in the bank"
     ]
+
+
+def test_check_template_reports_a_pool_that_cannot_be_filled(
+    items: list[ConceptItem], tasks: list[TaskSpec]
+) -> None:
+    # gradient_descent at difficulty 2: linear_softmax, linear_svm, optimizers, ... but one
+    # of them is fixed, so a pool of every one of them is one short.
+    every = sum(1 for t in tasks if "gradient_descent" in t.skills and t.difficulty == 2)
+    template = make_template(
+        coding=["optimizers", {"skill": "gradient_descent", "difficulty": 2, "count": every}]
+    )
+    assert check_template(template, items, tasks) == [
+        f"template tiny: the coding pool (skill gradient_descent, difficulty 2) needs {every} "
+        f"task(s), {every - 1} are left to draw from"
+    ]
+
+
+def test_pools_draw_only_what_they_admit_without_repeats(tasks: list[TaskSpec]) -> None:
+    by_id = {t.id: t for t in tasks}
+    template = make_template(
+        coding=[
+            "conv",
+            {"skill": "backward_pass", "difficulty": 3, "count": 3},
+            {"skill": "loss_functions", "difficulty": [1, 2], "count": 2},
+            {"tasks": ["relu", "tanh", "sigmoid"], "difficulty": 1},
+        ]
+    )
+    for seed in range(200):
+        chosen = select_coding(template, tasks, np.random.default_rng(seed))
+        assert len(chosen) == len(set(chosen)) == template.coding_count == 7
+        assert chosen[0] == "conv"
+        assert all(
+            "backward_pass" in by_id[t].skills and by_id[t].difficulty == 3 for t in chosen[1:4]
+        )
+        assert all("loss_functions" in by_id[t].skills for t in chosen[4:6])
+        assert all(by_id[t].difficulty in (1, 2) for t in chosen[4:6])
+        assert chosen[6] in {"relu", "tanh", "sigmoid"}
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_two_forms_of_a_role_rarely_share_their_coding_tasks(
+    templates: dict[str, RoleTemplate], tasks: list[TaskSpec], role: str
+) -> None:
+    template = templates[role]
+    assert any(not isinstance(entry, str) for entry in template.coding), "draws from pools"
+    forms = [
+        frozenset(select_coding(template, tasks, np.random.default_rng(seed)))
+        for seed in range(600)
+    ]
+    same = sum(a == b for a, b in zip(forms[::2], forms[1::2], strict=True)) / 300
+    assert same <= 0.10, f"{role}: two forms share every coding task {same:.0%} of the time"
+    assert len(set(forms)) >= 10
+
+
+def test_a_form_is_decided_by_its_seed_alone(
+    templates: dict[str, RoleTemplate], items: list[ConceptItem], tasks: list[TaskSpec]
+) -> None:
+    template = templates["ml-engineer"]
+    form = select_form(template, items, tasks, seed=42)
+    assert select_form(template, list(reversed(items)), list(reversed(tasks)), seed=42) == form
+    assert len(form) == template.concept_count + template.coding_count
+    assert select_form(template, items, tasks, seed=43) != form
 
 
 @pytest.mark.parametrize(
@@ -128,6 +197,10 @@ def test_check_template_reports_missing_coding_tasks(items: list[ConceptItem]) -
         {"concepts": {"calculus": {1: 1}}},
         {"concepts": {}, "coding": []},
         {"coding": ["affine", "affine"]},
+        {"coding": [{"difficulty": 2}]},
+        {"coding": [{"skill": "backward_pass", "difficulty": 4}]},
+        {"coding": [{"skill": "backward_pass", "count": 0}]},
+        {"coding": [{"skill": "backward_pass", "size": 2}]},
         {"time_limit_minutes": 0},
         {"surprise": True},
     ],

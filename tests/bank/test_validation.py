@@ -52,5 +52,6 @@ def test_concept_problems_are_listed_with_their_file(tmp_path: Path) -> None:
 
 def test_templates_needing_missing_tasks_are_reported() -> None:
     concepts = validate_concepts(BANK / "concepts")
-    problems = validate_templates(BANK / "templates", concepts.concepts, coding_task_ids=[])
-    assert any("is not in the bank" in p for p in problems)
+    problems = validate_templates(BANK / "templates", concepts.concepts, coding_tasks=[])
+    assert any("is not in the bank" in p for p in problems)  # a fixed task (ai-engineer)
+    assert any("0 are left to draw from" in p for p in problems)  # the pools

@@ -100,7 +100,8 @@ def test_flow_through_rest_with_a_key_from_create_org(server: tuple[str, dict[st
     created = json.loads(
         _chainrule(env, "create-org", "Acme", "--admin-email", "hr@acme.test", "--json").stdout
     )
-    assert set(created) == {"org_id", "api_key"}
+    assert set(created) == {"org_id", "api_key", "set_password_url"}
+    assert created["set_password_url"].startswith(f"{base}/password/")
     with httpx.Client(
         base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {created['api_key']}"}
     ) as api:
@@ -177,5 +178,6 @@ def test_cli_create_org_prints_the_key_once(tmp_path: Path) -> None:
     _chainrule(env, "migrate")
     out = _chainrule(env, "create-org", "Beta", "--admin-email", "b@beta.test").stdout
     assert "API key (shown once" in out
-    key = out.strip().splitlines()[-1].split()[-1]
+    (line,) = [line for line in out.splitlines() if line.startswith("API key")]
+    key = line.split()[-1]
     assert key.startswith("cr_")

@@ -53,3 +53,21 @@ def test_unknown_task_and_missing_file_are_clear_errors(tmp_path: Path) -> None:
     missing = _grade("affine", str(tmp_path / "nope.py"))
     assert missing.returncode == 2
     assert "nope.py" in missing.stderr
+
+
+def test_too_large_file_is_a_clear_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.py"
+    big.write_text((AFFINE / "reference.py").read_text() + "#" * (5 * 2**20) + "\n")
+    done = _grade("affine", str(big))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "big.py is too large" in done.stderr
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.py"
+    latin.write_bytes("# r\xe9sum\xe9\n".encode("latin-1") + (AFFINE / "reference.py").read_bytes())
+    done = _grade("affine", str(latin))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "latin.py is not UTF-8 text" in done.stderr

@@ -53,7 +53,7 @@ function tabEscape(announce) {
 
 const locked = [EditorState.readOnly.of(true), EditorView.editable.of(false)];
 
-export function createEditor({ parent, doc, labelId, hintId, onChange, announce }) {
+export function createEditor({ parent, doc, labelId, describedBy, onChange, announce }) {
   const lock = new Compartment();
   const extensions = [
     lineNumbers(),
@@ -72,7 +72,8 @@ export function createEditor({ parent, doc, labelId, hintId, onChange, announce 
     highlightSelectionMatches(),
     tabEscape(announce),
     keymap.of([...closeBracketsKeymap, ...searchKeymap, ...historyKeymap, ...defaultKeymap, indentWithTab]),
-    EditorView.contentAttributes.of({ "aria-labelledby": labelId, "aria-describedby": hintId }),
+    // An explicit tabindex: axe counts it as the focusable content of the scrolling area.
+    EditorView.contentAttributes.of({ "aria-labelledby": labelId, "aria-describedby": describedBy, tabindex: "0" }),
     lock.of([]),
     EditorView.cspNonce.of(document.body.dataset.styleNonce || ""),
     EditorView.updateListener.of((update) => {

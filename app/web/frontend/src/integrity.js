@@ -6,13 +6,15 @@ const FLUSH_MS = 10000;
 const MAX_BATCH = 100;
 const MAX_QUEUED = 500;
 
-export function recordIntegrity({ api, currentQuestion }) {
+export function recordIntegrity({ api, currentQuestion, offset }) {
+  // Times go out on the server's clock, corrected by the offset the timer measured.
+  const now = () => new Date(Date.now() + offset);
   const queue = [];
   let hiddenAt = null;
   let blurredAt = null;
   let wasFullscreen = false;
 
-  const push = (type, extra = {}, at = new Date()) => {
+  const push = (type, extra = {}, at = now()) => {
     if (queue.length >= MAX_QUEUED) return;
     const question = currentQuestion();
     queue.push({ type, at: at.toISOString(), ...(question ? { question_id: question } : {}), ...extra });
@@ -35,19 +37,19 @@ export function recordIntegrity({ api, currentQuestion }) {
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") {
-      hiddenAt = new Date();
+      hiddenAt = now();
       flush(true);
     } else if (hiddenAt) {
-      push("tab_hidden", { duration_ms: Date.now() - hiddenAt.getTime() }, hiddenAt);
+      push("tab_hidden", { duration_ms: now() - hiddenAt }, hiddenAt);
       hiddenAt = null;
     }
   });
   window.addEventListener("blur", () => {
-    if (document.visibilityState === "visible") blurredAt = new Date();
+    if (document.visibilityState === "visible") blurredAt = now();
   });
   window.addEventListener("focus", () => {
     // Switching tabs also blurs the window; that absence is already counted as tab_hidden.
-    if (blurredAt && !hiddenAt) push("window_blur", { duration_ms: Date.now() - blurredAt.getTime() }, blurredAt);
+    if (blurredAt && !hiddenAt) push("window_blur", { duration_ms: now() - blurredAt }, blurredAt);
     blurredAt = null;
   });
   document.addEventListener("fullscreenchange", () => {

@@ -9,19 +9,21 @@ import { RunPanel } from "./runs.js";
 export async function startLanding(body) {
   const section = document.querySelector("[data-practice]");
   if (!section) return;
+  typesetMath(section);
   const api = takeApi(body.dataset.api);
   let practice;
   try {
     practice = await api.get("/practice");
   } catch {
-    return; // no practice task: the section stays hidden
+    section.hidden = true; // the practice task can't be had now: say nothing about it
+    return;
   }
   const mount = section.querySelector("[data-practice-editor]");
   const announcer = document.createElement("div");
   announcer.className = "visually-hidden";
   announcer.setAttribute("aria-live", "assertive");
   mount.innerHTML = `
-    <div class="editor-label" id="editor-label-practice">Practice code <span class="muted">(Python)</span></div>
+    <div class="editor-label" id="editor-label-practice">Your practice code <span class="muted">(Python)</span></div>
     <div class="editor"></div>
     <p class="hint" id="editor-hint-practice">Tab indents. To leave the editor with the keyboard, press <kbd>Esc</kbd> then <kbd>Tab</kbd>, or <kbd>Ctrl</kbd>+<kbd>M</kbd> to make Tab move focus.</p>
     <div class="actions"><button type="button" class="button">Run public checks</button></div>
@@ -34,7 +36,7 @@ export async function startLanding(body) {
     parent: mount.querySelector(".editor"),
     doc: practice.starter,
     labelId: "editor-label-practice",
-    hintId: "editor-hint-practice",
+    describedBy: "editor-hint-practice",
     announce: (message) => (announcer.textContent = message),
     onChange: () => {},
   });
@@ -45,6 +47,6 @@ export async function startLanding(body) {
     body: mount.querySelector(".results-body"),
     getSource: () => editor.text(),
   });
-  typesetMath(section);
-  section.hidden = false;
+  // The editor measures itself when the folded practice task is opened.
+  section.querySelector("details").addEventListener("toggle", () => editor.refresh());
 }

@@ -34,6 +34,25 @@ function formatError(value) {
   return value === 0 ? "0" : value.toExponential(2);
 }
 
+function checkRows(check) {
+  const passed = check.status === "passed";
+  const rows = [
+    el(
+      "tr",
+      {},
+      el("th", { scope: "row", text: check.name }),
+      el("td", { class: `status-${passed ? "passed" : "failed"}`, text: passed ? "Passed" : check.status === "error" ? "Error" : "Failed" }),
+      el("td", { class: "num", text: `${shape(check.shape)} / ${shape(check.expected_shape)}` }),
+      el("td", { class: "num", text: formatError(check.max_error) }),
+    ),
+  ];
+  if (check.message) {
+    rows.push(el("tr", { class: "message-row" }, el("td", { colspan: "4" }, el("pre", { class: "output", text: check.message }))));
+  }
+  return rows;
+}
+
+// One collapsible block per example case; a case with a problem opens by itself.
 function renderChecks(checks) {
   const cases = new Map();
   for (const check of checks) {
@@ -42,49 +61,30 @@ function renderChecks(checks) {
   }
   const blocks = [];
   let index = 0;
-  for (const [name, rows] of cases) {
+  for (const rows of cases.values()) {
     index += 1;
     const passed = rows.filter((r) => r.status === "passed").length;
+    const label = `Example case ${index}`;
     const table = el(
       "table",
       { class: "checks" },
-      el("caption", { class: "visually-hidden", text: `Checks of example case ${index}` }),
+      el("caption", { class: "visually-hidden", text: `Checks of ${label.toLowerCase()}` }),
       el(
         "thead",
         {},
-        el(
-          "tr",
-          {},
-          ...["Output or gradient", "Result", "Your shape", "Expected shape", "Max rel. error", "Message"].map(
-            (h) => el("th", { scope: "col", text: h }),
-          ),
-        ),
+        el("tr", {}, ...["Output or gradient", "Result", "Shape: yours / expected", "Max rel. error"].map((h) => el("th", { scope: "col", text: h }))),
       ),
-      el(
-        "tbody",
-        {},
-        ...rows.map((r) =>
-          el(
-            "tr",
-            {},
-            el("th", { scope: "row", text: r.name }),
-            el("td", { class: `status-${r.status === "passed" ? "passed" : "failed"}`, text: r.status === "passed" ? "Passed" : r.status === "error" ? "Error" : "Failed" }),
-            el("td", { class: "num", text: shape(r.shape) }),
-            el("td", { class: "num", text: shape(r.expected_shape) }),
-            el("td", { class: "num", text: formatError(r.max_error) }),
-            el("td", { text: r.message || "" }),
-          ),
-        ),
-      ),
+      el("tbody", {}, ...rows.flatMap(checkRows)),
     );
-    blocks.push(
-      el(
-        "section",
-        { class: "case" },
-        el("h4", { text: `Example case ${index} (${name}): ${passed} of ${rows.length} passed` }),
-        el("div", { class: "table-scroll" }, table),
-      ),
+    const details = el(
+      "details",
+      { class: `case ${passed === rows.length ? "case-passed" : "case-failed"}` },
+      el("summary", { text: `${label}: ${passed} of ${rows.length} passed` }),
+      // Focusable, so a keyboard can scroll a wide table on a narrow screen.
+      el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": `Checks of ${label.toLowerCase()}` }, table),
     );
+    if (passed !== rows.length) details.open = true;
+    blocks.push(details);
   }
   return blocks;
 }
@@ -162,10 +162,7 @@ export class RunPanel {
       return "Could not reach the server, so the checks did not run. Your code is kept; try again when the connection returns.";
     }
     if (error instanceof ApiError) {
-      if (error.status === 429) {
-        const wait = error.retryAfter ? ` You can run them again in ${error.retryAfter} seconds.` : "";
-        return `You have run the checks many times in a short while. ${error.detail}${wait}`;
-      }
+      if (error.status === 429) return `Not run: too many runs in a short time. ${error.detail}`;
       if (error.code === "run-in-progress") return "A run of this question is still in progress; wait for its results.";
       return error.detail;
     }

@@ -7,9 +7,10 @@ import { Autosaver, STATUS } from "./autosave.js";
 import { createEditor } from "./editor.js";
 import { recordIntegrity } from "./integrity.js";
 import { typesetMath } from "./math.js";
-import { parseNumber } from "./numeric.js";
+import { applyResponse, readResponse } from "./concepts.js";
 import { PendingStore } from "./pending.js";
 import { RunPanel } from "./runs.js";
+import { onNewerTab } from "./tabs.js";
 import { clockOffset, startTimer } from "./timer.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -62,13 +63,16 @@ export async function startTestPage(body) {
       const text = state === "error" ? "Not saved — see the message on this page" : STATUS[state];
       if (status.textContent !== text) status.textContent = text;
     },
-    onSaved: () => {},
+    onSaved: (id) => {
+      // A refusal ("Not saved: ...") is over once a later version of the answer is saved.
+      const error = $("[data-error]", sectionOf(id));
+      if (error && error.textContent.startsWith("Not saved")) error.textContent = "";
+    },
     onConflict: (id, mine) => showConflict(id, mine),
     onRejected: (id, error) => {
       const section = sectionOf(id);
       const message = `Not saved: ${error.detail} Your last saved answer is kept.`;
-      const target = $("[data-error]", section) || $("[data-results]", section);
-      if (target) target.textContent = message;
+      $("[data-error]", section).textContent = message;
       announce(message);
     },
     onClosed: () => finish(),
@@ -76,21 +80,14 @@ export async function startTestPage(body) {
 
   // A newer tab of this attempt in this browser takes over; this one stops writing so that no
   // edit is overwritten without the candidate knowing.
-  const tabId = `${Date.now()}-${Math.random()}`;
-  const channel = "BroadcastChannel" in window ? new BroadcastChannel(`chainrule:${attemptId}`) : null;
-  if (channel) {
-    channel.onmessage = (event) => {
-      if (event.data && event.data.type === "opened" && event.data.tab !== tabId) standDown();
-    };
-    channel.postMessage({ type: "opened", tab: tabId });
-  }
+  onNewerTab(attemptId, () => standDown());
 
   const shown = saver.load(take.answers || {});
 
   for (const section of sections) setupQuestion(section, shown[section.dataset.question]);
   for (const id of ids) renderFlag(id);
 
-  const integrity = recordIntegrity({ api, currentQuestion: () => current });
+  const integrity = recordIntegrity({ api, currentQuestion: () => current, offset });
   startTimer({
     deadline: take.deadline,
     offset,
@@ -110,13 +107,9 @@ export async function startTestPage(body) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") saver.flushAll();
   });
+  // Leaving the page sends what is pending at once; no "are you sure" prompt is needed, since
+  // unsent edits stay in localStorage and go out on the next visit.
   window.addEventListener("pagehide", () => saver.flushAll());
-  window.addEventListener("beforeunload", (event) => {
-    if (saver.hasUnsaved() && !ending) {
-      saver.flushAll();
-      event.preventDefault();
-    }
-  });
 
   $("[data-action='open-submit']").addEventListener("click", openSubmit);
   setupDialogs();
@@ -135,7 +128,7 @@ export async function startTestPage(body) {
         parent: $("[data-editor]", section),
         doc: response ? response.source : starter,
         labelId: `editor-label-${id}`,
-        hintId: `editor-hint-${id}`,
+        describedBy: `editor-hint-${id} error-${id}`,
         announce,
         onChange: (source) => {
           markAnswered(id, source.trim() !== starter.trim() || answered.has(id));
@@ -167,43 +160,12 @@ export async function startTestPage(body) {
     $("[data-action='flag']", section).addEventListener("click", () => toggleFlag(id));
   }
 
-  function applyResponse(section, kind, response) {
-    if (!response) return;
-    if (kind === "numeric") {
-      $("[data-numeric]", section).value = String(response.value);
-      return;
-    }
-    const chosen =
-      kind === "multi_choice" ? response.choices : kind === "true_false" ? [String(response.value)] : [response.choice];
-    for (const input of $$("input", section)) input.checked = chosen.includes(input.value);
-  }
-
   function readConcept(section, kind, { quiet = false } = {}) {
+    const read = readResponse(section, kind, { quiet });
+    if (!read) return;
     const id = section.dataset.question;
-    const inputs = $$("input", section);
-    let response = null;
-    if (kind === "numeric") {
-      const field = inputs[0];
-      const error = $("[data-error]", section);
-      const parsed = parseNumber(field.value);
-      if (parsed.error) {
-        field.setAttribute("aria-invalid", "true");
-        if (!quiet || error.textContent) error.textContent = parsed.error;
-        return;
-      }
-      field.removeAttribute("aria-invalid");
-      error.textContent = "";
-      if (parsed.empty) return;
-      response = { value: parsed.value };
-    } else if (kind === "multi_choice") {
-      response = { choices: inputs.filter((i) => i.checked).map((i) => i.value) };
-    } else {
-      const checked = inputs.find((i) => i.checked);
-      if (!checked) return;
-      response = kind === "true_false" ? { value: checked.value === "true" } : { choice: checked.value };
-    }
-    markAnswered(id, kind !== "multi_choice" || response.choices.length > 0);
-    saver.change(id, response);
+    markAnswered(id, kind !== "multi_choice" || read.choices.length > 0);
+    saver.change(id, read);
   }
 
   function markAnswered(id, yes) {
@@ -405,6 +367,15 @@ export async function startTestPage(body) {
     if (ending) return;
     ending = true;
     await Promise.race([saver.flushAll(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    if (!navigator.onLine) {
+      // The end page can't load offline: say so here, and go there when the connection returns.
+      $(".test-layout").inert = true;
+      showBanner(
+        "Time is up. You are offline: answers saved before the deadline were submitted. This page will move on when the connection returns.",
+      );
+      await new Promise((resolve) => window.addEventListener("online", resolve, { once: true }));
+      await Promise.race([saver.flushAll(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    }
     integrity.flush(true);
     window.location.assign(endUrl);
   }

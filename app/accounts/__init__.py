@@ -1,0 +1,1 @@
+"""People: accounts, passwords, sign-in, sessions and memberships of organizations."""

@@ -1,0 +1,118 @@
+"""Code history: every saved revision of a coding answer, deduplicated, the latest 200 kept.
+
+The write rides on the autosave hot path, so it is one prebuilt statement: it inserts the
+source only when it differs from the last kept one, into a ring of HISTORY_SLOTS slots per
+question (the newest overwrites the oldest), so the bound holds without a DELETE.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Insert, Integer, Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.attempts import lookups
+from app.errors import QuestionNotFoundError
+from app.models import AnswerRevision
+
+HISTORY_SLOTS = 200
+
+_revision = cast(Table, AnswerRevision.__table__)
+_statements: dict[str, Insert] = {}
+
+
+def keep_revision(
+    session: Session,
+    *,
+    attempt_id: uuid.UUID,
+    question_id: str,
+    revision: int,
+    source: str,
+    now: datetime,
+) -> None:
+    """Keep `source` as the newest revision, unless it equals the last kept one."""
+    dialect = session.get_bind().dialect.name
+    statement = _statements.get(dialect)
+    if statement is None:
+        statement = _statements[dialect] = _build(dialect)
+    session.connection().execute(
+        statement,
+        {
+            "attempt_id": attempt_id,
+            "question_id": question_id,
+            "revision": revision,
+            "source": source,
+            "now": now,
+        },
+    )
+
+
+def code_history(
+    session: Session, *, attempt_id: uuid.UUID, assessment_id: uuid.UUID, question_id: str
+) -> list[AnswerRevision]:
+    """The kept revisions of one question of an attempt, oldest first."""
+    if question_id not in lookups.question_specs(session, assessment_id):
+        raise QuestionNotFoundError(f"The assessment has no question {question_id!r}.")
+    return list(
+        session.scalars(
+            select(AnswerRevision)
+            .where(
+                AnswerRevision.attempt_id == attempt_id,
+                AnswerRevision.question_id == question_id,
+            )
+            .order_by(AnswerRevision.seq)
+        )
+    )
+
+
+def _build(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    attempt_id = bindparam("attempt_id", type_=_revision.c.attempt_id.type)
+    question_id = bindparam("question_id", type_=_revision.c.question_id.type)
+    source = bindparam("source", type_=_revision.c.source.type)
+    mine = (_revision.c.attempt_id == attempt_id) & (_revision.c.question_id == question_id)
+    # The question's last kept sequence number (0 before the first), found through the
+    # unique (attempt_id, question_id, seq) index.
+    last = (
+        select(func.coalesce(func.max(_revision.c.seq), 0).label("seq"))
+        .where(mine)
+        .subquery("last")
+    )
+    # The newest kept source, by one backward step of that index: comparing against every kept
+    # row instead would read (and on PostgreSQL decompress) up to 200 sources per save.
+    newest = (
+        select(_revision.c.source)
+        .where(mine)
+        .order_by(_revision.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = (
+        select(
+            attempt_id,
+            question_id,
+            last.c.seq % HISTORY_SLOTS,
+            last.c.seq + 1,
+            bindparam("revision", type_=Integer),
+            source,
+            bindparam("now", type_=_revision.c.saved_at.type),
+        )
+        .select_from(last)
+        .where(newest.is_distinct_from(source))
+    )
+    statement = insert(_revision).from_select(
+        ["attempt_id", "question_id", "slot", "seq", "revision", "source", "saved_at"], rows
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id", "slot"],
+        set_={
+            "seq": statement.excluded.seq,
+            "revision": statement.excluded.revision,
+            "source": statement.excluded.source,
+            "saved_at": statement.excluded.saved_at,
+        },
+    )

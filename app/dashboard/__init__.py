@@ -1,0 +1,1 @@
+"""The recruiter's dashboard: open assessments, recent completions, what needs attention."""

@@ -1,0 +1,78 @@
+"""Fixtures of the browser tests: one server and one Chromium for the session, a fresh context
+per test that fails the test on a script error, a CSP violation or a request leaving the origin.
+
+The browser tests run once per CI run: they serve from their own SQLite file whatever the suite's
+database is, so the PostgreSQL pass (TEST_DATABASE_URL set) does not collect them again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SIZES, Org, Server
+
+if os.environ.get("TEST_DATABASE_URL"):
+    collect_ignore_glob = ["test_candidate_*.py"]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(tmp_path_factory.mktemp("browser") / "browser_test.db")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def org(server: Server) -> Iterator[Org]:
+    org = Org(server)
+    yield org
+    org.api.close()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=SIZES["desktop"], reduced_motion="reduce")
+    context.set_default_timeout(15_000)
+    problems: list[str] = []
+    context.on(
+        "request",
+        lambda r: (
+            problems.append(f"request left the origin: {r.url}")
+            if not r.url.startswith((server.base, "data:", "blob:", "about:"))
+            else None
+        ),
+    )
+
+    def watch(page: object) -> None:
+        page.on("pageerror", lambda e: problems.append(f"script error: {e}"))  # type: ignore[attr-defined]
+        page.on(  # type: ignore[attr-defined]
+            "console",
+            lambda m: (
+                problems.append(f"CSP: {m.text} at {m.location} on {m.page and m.page.url}")
+                if "Content Security Policy" in m.text
+                else None
+            ),
+        )
+
+    context.on("page", watch)
+    yield context
+    context.close()
+    assert not problems, "\n".join(problems)
