@@ -404,3 +404,30 @@ def test_other_python2_compatibility_imports_say_to_delete_the_line(
     assert error is not None
     assert error.line == 2
     assert "delete the line" in error.message
+
+
+def test_the_warm_fork_server_baseline_runs_jobs_and_refuses_without_consent() -> None:
+    from sandbox.errors import SandboxError
+    from sandbox.runners import UnsafeForkServerRunner
+
+    with pytest.raises(SandboxError, match="allow_unsafe"):
+        UnsafeForkServerRunner()
+    servers = UnsafeForkServerRunner(allow_unsafe=True, slots=1)
+    try:
+        for _ in range(2):  # the same warm server, twice
+            outcome = servers.run(Job(source=AFFINE, arrays=_arrays(), plan=_affine_plan()), FAST)
+            assert outcome.termination == Termination.EXITED, outcome
+            assert outcome.result is not None
+            assert set(outcome.result.outputs) == {"out", "dx", "dw", "db", "db2"}
+            assert outcome.cpu_seconds > 0
+        slept = servers.run(
+            Job(
+                source="import time\ndef f():\n    time.sleep(9)\n", plan=[{"id": "f", "call": "f"}]
+            ),
+            Limits(cpu_seconds=1, wall_seconds=0.5),
+        )
+        assert slept.termination == Termination.TIMEOUT
+        again = servers.run(Job(source=AFFINE, arrays=_arrays(), plan=_affine_plan()), FAST)
+        assert again.result is not None  # a fresh server replaced the killed one
+    finally:
+        servers.close()
