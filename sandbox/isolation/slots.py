@@ -187,8 +187,10 @@ def become_subreaper() -> None:
         raise SandboxError(f"prctl(PR_SET_CHILD_SUBREAPER) failed: errno {ctypes.get_errno()}")
 
 
-def reap(pids: list[int], timeout: float = 1.0) -> None:
+def reap(pids: list[int], timeout: float = 5.0) -> None:
     """Reap those of ``pids`` that are (or become) zombie children of this process."""
+    # Generous: under a co-tenant load of 10 on two cores, killed sandbox processes took over a
+    # second to be re-parented to us, and a zombie left unreaped outlived its slot's jobs.
     pending = set(pids)
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
