@@ -105,8 +105,8 @@ class Permission:
     on request.state for the page to render its header.
     """
 
-    def __init__(self, action: Action) -> None:
-        self.action = action
+    def __init__(self, action: Action | None) -> None:
+        self.action = action  # None: any member or key of the organization
 
     def __call__(
         self,
@@ -135,11 +135,12 @@ class Permission:
                 account_id=member.account.id,
                 role=member.role,
             )
-        principal.require(self.action)
+        if self.action is not None:
+            principal.require(self.action)
         return principal
 
 
-def allowed(action: Action) -> Any:
+def allowed(action: Action | None) -> Any:
     """`principal: Annotated[Principal, allowed(Action.X)]` guards a route with the policy."""
     return Depends(Permission(action))
 

@@ -10,15 +10,20 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api import assessments, attempts, problems, questions, take
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
+from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
+from app.web import auth as auth_pages
+from app.web import dashboard as dashboard_pages
+from app.web import members as member_pages
 from app.web import take as take_pages
-from app.web.errors import error_page
 from app.web.templating import STATIC_DIR
+from app.web.workspace_errors import workspace_error_page
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,7 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grading = start_grading(settings, app.state.sessionmaker)
         app.state.grading_queue = grading.queue
         app.state.judge_status = grading.status
+        mail = _start_mail(settings, app.state.sessionmaker)
         yield
+        if mail is not None:
+            mail.stop()
         grading.close()
         engine.dispose()
 
@@ -48,13 +56,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.
     app.state.practice = load_practice(settings)
-    problems.install(app, html_page=error_page)
+    problems.install(app, html_page=workspace_error_page)
 
     api = APIRouter(prefix="/api/v1")
     for module in (questions, assessments, attempts, take):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
+    for pages in (auth_pages, dashboard_pages, member_pages):
+        app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
@@ -82,3 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _start_mail(settings: Settings, sessions: sessionmaker[Session]) -> OutboxSender | None:
+    """Send the outbox over SMTP when SMTP_URL is set; otherwise mail waits there for admins."""
+    if not settings.smtp_url:
+        return None
+    sender = OutboxSender(sessions, SmtpTarget.parse(settings.smtp_url), sender=settings.mail_from)
+    sender.start()
+    return sender

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts import sessions
+from app.accounts.passwords import hash_password
+from app.accounts.service import find_account
 from app.bank.loader import content_version
 from app.candidates import service as candidates
 from app.candidates.service import NewInvitation
-from app.models import Assessment, AssessmentItem, Organization, QuestionVersion
+from app.deps import SESSION_COOKIE
+from app.models import (
+    Account,
+    Assessment,
+    AssessmentItem,
+    Membership,
+    Organization,
+    QuestionVersion,
+    Role,
+)
 from app.organizations.service import NewOrganization, add_api_key
 
 _counter = itertools.count(1)
@@ -104,3 +118,35 @@ def make_invitation(
         name="Ada Candidate",
         valid_days=valid_days,
     )
+
+
+def make_member(
+    session: Session,
+    organization: Organization,
+    role: Role = Role.RECRUITER,
+    *,
+    email: str | None = None,
+    password: str | None = None,
+    name: str = "",
+) -> Membership:
+    """A person (with a password when given) who is a member of `organization` with `role`."""
+    email = email or f"member{next(_counter)}@example.com"
+    account = find_account(session, email=email)
+    if account is None:
+        account = Account(
+            email=email, name=name, password_hash=hash_password(password) if password else None
+        )
+        session.add(account)
+        session.flush()
+    membership = Membership(account_id=account.id, organization_id=organization.id, role=role)
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def sign_in_as(client: TestClient, session: Session, account: Account) -> str:
+    """Give the test client a signed-in session cookie; return the session's CSRF token."""
+    new = sessions.sign_in(session, account=account, old_token=None, lifetime=timedelta(hours=1))
+    client.cookies.clear()  # one browser, one session cookie
+    client.cookies.set(SESSION_COOKIE, new.token)
+    return new.session.csrf_token

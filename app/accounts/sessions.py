@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import links
 from app.accounts.errors import CsrfError, MemberNotFoundError, NoOrganizationError
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.models import Account, Membership, Role, WebSession
 
 ANONYMOUS_LIFETIME = timedelta(hours=2)
@@ -41,6 +41,7 @@ class SignedIn:
 
 def start_anonymous(session: Session) -> NewSession:
     """A session for the forms shown before sign-in (it carries their CSRF token)."""
+    begin_write(session)  # reached from a GET, whose session starts read-only
     new = _add(session, account_id=None, organization_id=None, lifetime=ANONYMOUS_LIFETIME)
     session.commit()
     return new

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.grading.autodiff import load_bank_module, with_fixtures
 from app.settings import REPO_ROOT
 from sandbox import PooledRunner, Runner, Verdict, grade, load_task
+from sandbox.grading.cases import build_cases
 
 ENGINE = REPO_ROOT / "question_bank" / "coding" / "autograd_engine"
 
@@ -49,3 +51,22 @@ def test_a_submission_without_the_class_the_fixtures_need_is_an_error(runner: Ru
     assert report.verdict is Verdict.ERROR
     assert report.score == 0
     assert any("Value" in c.message for c in report.checks)
+
+
+def test_the_training_loop_overfits_its_batches(runner: Runner) -> None:
+    # The statement promises a batch the loop can overfit: the reference's curve must show it
+    # (public and one attempt's hidden cases; a rare hidden draw falls only to about 0.4).
+    folder = REPO_ROOT / "question_bank" / "coding" / "training_loop"
+    task = load_task(folder)
+    module = with_fixtures(load_bank_module(folder / "reference.py"), folder / "fixtures.py")
+    report = grade(task, task.reference, runner=runner, seed=0, hidden=True)
+    assert report.verdict is Verdict.PASSED
+    for case in build_cases(task, seed=0, hidden=True):
+        if case.timing:
+            continue
+        p = case.params
+        history, _, _ = module.overfit_small_batch(
+            case.inputs["X"], case.inputs["y"], case.inputs["W"], case.inputs["b"],
+            p["learning_rate"], case.dims["E"], case.dims["B"], p["lr_decay"],
+        )  # fmt: skip
+        assert history[-1] < 0.1 * history[0], (case.name, history[0], history[-1])
