@@ -139,6 +139,8 @@ def check_sign_in(
         if account is None:
             passwords.verify_password(None, password)  # same cost as a wrong password
         session.add(SignInFailure(email=email, address=address[:64], failed_at=now))
+        # Failures older than the window count for nothing: drop them so the table stays small.
+        session.execute(delete(SignInFailure).where(SignInFailure.failed_at <= since))
         session.commit()
         raise SignInFailedError()
     if account.password_hash and passwords.needs_rehash(account.password_hash):

@@ -114,6 +114,9 @@ class NumericItem(_ItemBase):
     tolerance: Tolerance
     params: dict[str, ParamSpec] = Field(default_factory=dict)
     let: dict[str, str] = Field(default_factory=dict)
+    # Named expressions for the wrong answers people really give (a sign error, a forgotten term,
+    # an off-by-one); validation checks that the tolerance refuses them.
+    mistakes: dict[str, str] = Field(default_factory=dict)
     unit: str | None = None
 
     @model_validator(mode="after")
@@ -122,6 +125,8 @@ class NumericItem(_ItemBase):
             raise ValueError("an answer expression needs params; write a number otherwise")
         if self.params and not isinstance(self.answer, str):
             raise ValueError("a parameterized item needs an answer expression")
+        if self.mistakes and not self.params:
+            raise ValueError("mistakes are expressions over params; a fixed item has none")
         return self
 
     @property

@@ -102,16 +102,25 @@ def change_role(
     session: SessionDep,
     principal: Annotated[Principal, allowed(Action.MEMBERS_MANAGE)],
     role: Annotated[Role, Form()],
-) -> RedirectResponse:
-    """Give a member another role."""
-    members.change_role(
+) -> Response:
+    """Give a member another role (htmx gets the member's row back, a browser the page)."""
+    acting = signed_in_member(request).membership
+    member = members.change_role(
         session,
         organization_id=principal.organization_id,
-        acting=signed_in_member(request).membership,
+        acting=acting,
         membership_id=membership_id,
         role=role,
     )
-    return RedirectResponse("/members?notice=role-changed", status_code=303)
+    if request.headers.get("hx-request") != "true":
+        return RedirectResponse("/members?notice=role-changed", status_code=303)
+    context = {
+        "m": member,
+        "assignable": [r for r in Role if r in ASSIGNABLE_BY[Role(acting.role)]],
+        "acting_membership_id": acting.id,
+        "row_notice": f"Role of {member.account.name or member.account.email} changed to {role}.",
+    }
+    return render_workspace(request, "workspace/member_row.html", context, active="members")
 
 
 @router.post("/members/{membership_id}/remove")

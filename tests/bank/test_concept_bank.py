@@ -220,6 +220,15 @@ HAND_WORKED: list[tuple[str, dict[str, float], float]] = [
     ("exponential-decay-learning-rate", {"lr0": 0.1, "gamma": 0.9, "t": 3}, 0.081),
     ("nesterov-step", {"a": 1, "mu": 0.5, "lr": 0.1, "w": 1, "v": 1}, 1.35),
     ("gradient-accumulation-learning-rate", {"b": 8, "k": 4, "lr": 0.2}, 0.05),
+    ("flatten-affine-parameters", {"C": 2, "H": 3, "M": 10}, 190),
+    # x = (2, -2, 0, 0): mu 0, var 2, so x̂1 = sqrt(2); gamma 1, beta 0.5.
+    (
+        "layernorm-normalized-value",
+        {"x1": 2, "x2": -2, "x3": 0, "x4": 0, "g": 1, "b": 0.5},
+        math.sqrt(2) + 0.5,
+    ),
+    ("l2-penalty-value", {"lam": 0.1, "w1": 1, "w2": -2, "w3": 0.5}, 0.525),
+    ("weight-decay-step", {"w": 1, "g": 0.5, "lr": 0.1, "lam": 0.1}, 0.94),
 ]
 
 
@@ -356,6 +365,12 @@ REFERENCES: dict[str, Callable[[dict[str, float]], float]] = {
         lambda c0: lstm_cell_states(c0, [p["f1"], p["f2"], p["f3"]]), 0.4
     ),
     "softmax-vjp-entry": lambda p: softmax_vjp_first_logit(p),
+    "l2-penalty-value": lambda p: sum(
+        derivative(lambda w: p["lam"] * w**3 / 3, p[f"w{i}"]) for i in (1, 2, 3)
+    ),
+    "weight-decay-step": lambda p: (
+        p["w"] - p["lr"] * (p["g"] + derivative(lambda w: p["lam"] * w * w / 2, p["w"]))
+    ),
     "product-of-activations-derivative": lambda p: derivative(
         lambda x: sigmoid(x) * math.tanh(x), p["x"]
     ),

@@ -149,7 +149,22 @@ def focal(i: NumericInstance) -> float:
     return float(-((1 - p) ** gamma) * np.log(p))
 
 
+def layernorm_first(i: NumericInstance) -> float:
+    p = i.params
+    x = np.array([p["x1"], p["x2"], p["x3"], p["x4"]])
+    return float(p["g"] * (x[0] - x.mean()) / x.std() + p["b"])
+
+
+def flatten_affine(i: NumericInstance) -> float:
+    p = i.params
+    features = np.zeros((int(p["C"]), int(p["H"]), int(p["H"]))).reshape(-1).size
+    weights, bias = np.zeros((features, int(p["M"]))), np.zeros(int(p["M"]))
+    return float(weights.size + bias.size)
+
+
 REFERENCES: dict[str, Callable[[NumericInstance], float]] = {
+    "layernorm-normalized-value": layernorm_first,
+    "flatten-affine-parameters": flatten_affine,
     "attention-output-value": attention,
     "lstm-cell-forward": lstm_forward,
     "conv-multiply-adds": conv_multiply_adds,

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from app.bank.validation import validate_concepts, validate_templates
-from app.grading.validation import validate_coding
+from app.grading.validation import VALIDATION_SEEDS, validate_coding
 from app.settings import REPO_ROOT
 from sandbox import Runner, load_task
 
@@ -23,6 +23,8 @@ def test_a_mutant_that_gets_full_marks_is_reported(tmp_path: Path, judge: Runner
     report = validate_coding(tmp_path, judge)
     assert list(report.tasks) == ["relu"]
     assert any("mutant not_really_wrong gets full marks" in p for p in report.problems)
+    # The reference at every validation seed, the starter and each mutant at the first only.
+    assert report.graded == len(VALIDATION_SEEDS) + 1 + len(report.tasks["relu"].mutants)
     assert not any("reference" in p for p in report.problems)
 
 

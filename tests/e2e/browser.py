@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from sqlalchemy import update
 from app.db import make_engine, make_sessionmaker
 from app.models import Attempt, Invitation
 from app.settings import REPO_ROOT, Settings
+from tests.e2e.servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 # As root in a container, with no route out: no sandbox, and none of Chromium's own
@@ -38,12 +38,6 @@ SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 RUN_LIMIT = 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

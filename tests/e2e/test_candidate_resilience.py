@@ -198,7 +198,7 @@ def test_the_deadline_passing_with_the_page_open_ends_the_test(
     expect(announcer).to_have_text("1 minute left.", timeout=10_000)
     expect(page.get_by_role("timer")).to_contain_text(re.compile(r"0[01]:\d\d"))
 
-    server.update(Attempt, attempt_id, deadline=utcnow() + timedelta(seconds=6))
+    server.update(Attempt, attempt_id, deadline=utcnow() + timedelta(seconds=9))
     page.reload()
     answer = page.get_by_role("textbox", name=re.compile("^Your answer"))
     answer.fill("0.5")

@@ -206,3 +206,22 @@ def test_candidate_names_render_inert_on_the_dashboard(
     page = client.get("/")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "<script>alert(1)</script>" not in page.text
+
+
+def test_htmx_gets_the_member_row_back_after_a_role_change(
+    client: TestClient, session: Session
+) -> None:
+    org = make_org(session)
+    admin = make_member(session, org.organization, Role.ADMIN)
+    viewer = make_member(session, org.organization, Role.VIEWER, name="<b>Vic</b>")
+    csrf = sign_in_as(client, session, admin.account)
+    response = client.post(
+        f"/members/{viewer.id}/role",
+        data={"csrf_token": csrf, "role": "recruiter"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert '<li class="member">' in response.text
+    assert "<html" not in response.text  # a fragment, not a page
+    assert "Role of &lt;b&gt;Vic&lt;/b&gt; changed to recruiter." in response.text
+    assert '<option value="recruiter" selected>' in response.text

@@ -13,7 +13,11 @@ const budgetKiB = 250;
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   metafile: true,
-  entryPoints: { take: join(here, "src", "take.js"), take_css: join(here, "src", "take.css") },
+  entryPoints: {
+    take: join(here, "src", "take.js"),
+    take_css: join(here, "src", "take.css"),
+    workspace: join(here, "src", "workspace.js"),
+  },
   outdir,
   bundle: true,
   minify: true,

@@ -1,0 +1,15 @@
+// The recruiter pages' progressive enhancement: htmx swaps one member's row in place when a
+// role changes. Every form works without it (plain POST, redirect, full page).
+import htmx from "htmx.org";
+
+htmx.config.allowEval = false; // the page's CSP forbids eval anyway
+htmx.config.allowScriptTags = false;
+htmx.config.includeIndicatorStyles = false; // an injected <style> would break the strict CSP
+htmx.config.selfRequestsOnly = true;
+
+// A refused change (403, 409) is explained by the server's full error page: send the same form
+// again the plain way, which htmx does not intercept.
+document.body.addEventListener("htmx:responseError", (event) => {
+  const form = event.detail.elt.closest("form");
+  if (form) form.submit();
+});

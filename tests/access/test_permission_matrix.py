@@ -1,0 +1,212 @@
+"""Every guarded route x every role (members on pages, scoped keys on the API) x own/other org.
+
+The cells are generated from the app's routes and the policy table: a route's action is read
+off its Permission dependency, and the expected status follows from ROLE_ACTIONS / KEY_SCOPES.
+Another organization's ids answer exactly like ids that exist nowhere (404).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from app.access.policy import KEY_SCOPES, ROLE_ACTIONS
+from app.accounts import links
+from app.main import create_app
+from app.models import ApiKey, MemberInvitation, Membership, Role
+from app.organizations.service import add_api_key, hash_secret
+from app.settings import Settings
+from tests.access.routes import Route, app_routes
+from tests.factories import (
+    make_assessment,
+    make_invitation,
+    make_member,
+    make_org,
+    make_question,
+    sign_in_as,
+    single_choice,
+)
+
+PUBLIC = ("/api/v1/take/", "/take/", "/healthz", "/readyz", "/sign-in", "/password/", "/join/")
+KEY_SCOPE_NAMES = ("admin", "recruiter", "viewer")
+
+# What a successful write sends ({name} filled from the organization's ids). A write route
+# missing here fails test_every_write_has_a_body, so new routes join the matrix.
+BODIES: dict[str, dict[str, Any]] = {
+    "create_assessment": {
+        "json": {"title": "M", "question_ids": ["{question_id}"], "time_limit_minutes": 10}
+    },
+    "create_invitation": {"json": {"candidate": {"email": "m@example.com", "name": "M"}}},
+    "invite_member": {"data": {"email": "newcomer@example.com", "role": "viewer"}},
+    "change_role": {"data": {"role": "recruiter"}},
+    "remove_member": {"data": {}},
+    "revoke_invitation": {"data": {}},
+    "switch_organization": {"data": {"organization_id": "{organization_id}"}},
+    "sign_out": {"data": {}},
+}
+# Writes whose target organization travels in the form rather than in the path.
+FORM_TARGETS = {"switch_organization": {"organization_id"}}
+
+ROUTES = app_routes(create_app(Settings()))
+GUARDED = [r for r in ROUTES if r.permission is not None]
+
+
+def test_every_route_is_guarded_or_public() -> None:
+    loose = [str(r) for r in ROUTES if r.permission is None and not r.path.startswith(PUBLIC)]
+    assert not loose, f"routes with neither a Permission nor a public path: {loose}"
+    assert len(GUARDED) >= 17
+
+
+def test_every_write_has_a_body() -> None:
+    writes = {r.name for r in GUARDED if r.method != "GET"}
+    assert writes <= set(BODIES), writes - set(BODIES)
+
+
+@dataclass
+class World:
+    ids: dict[str, str]
+    members: dict[Role, Membership]
+    keys: dict[str, str]
+
+
+def _world(session: Session, name: str) -> World:
+    org = make_org(session, name=name)
+    question = make_question(
+        session,
+        single_choice(f"custom-{name}", "chain_rule", answer="a"),
+        organization_id=org.organization.id,
+        source="custom",
+    )
+    assessment = make_assessment(session, org.organization, [question])
+    invited = make_invitation(session, org.organization, assessment)
+    members = {role: make_member(session, org.organization, role) for role in Role}
+    target = make_member(session, org.organization, Role.VIEWER)
+    pending = MemberInvitation(
+        organization_id=org.organization.id,
+        email=f"pending-{name}@example.com",
+        role=Role.VIEWER,
+        token_hash=links.new_token()[1],
+        expires_at=invited.invitation.expires_at,
+    )
+    session.add(pending)
+    keys = {}
+    for scope in KEY_SCOPE_NAMES:
+        keys[scope] = add_api_key(session, organization_id=org.organization.id, name=scope)
+        key_row = session.query(ApiKey).filter_by(key_hash=hash_secret(keys[scope])).one()
+        key_row.scope = scope
+    session.flush()
+    ids = {
+        "assessment_id": str(assessment.id),
+        "attempt_id": str(invited.attempt.id),
+        "question_id": question.question_id,
+        "membership_id": str(target.id),
+        "invitation_id": str(pending.id),
+        "organization_id": str(org.organization.id),
+    }
+    return World(ids, members, keys)
+
+
+def _targets(route: Route) -> set[str]:
+    return set(route.params) | FORM_TARGETS.get(route.name, set())
+
+
+def _cells() -> list[Any]:
+    cells = []
+    for route in GUARDED:
+        if route.is_api:
+            actors = [f"key:{s}" for s in KEY_SCOPE_NAMES] + ["member:owner"]
+        else:
+            actors = [f"member:{r.value}" for r in Role] + ["key:admin"]
+        for actor in [*actors, "anonymous"]:
+            # A key is no way into pages, a session cookie none into the API.
+            wrong_door = actor == "anonymous" or actor.startswith(
+                "member:" if route.is_api else "key:"
+            )
+            places = ("own", "other") if _targets(route) and not wrong_door else ("own",)
+            for where in places:
+                label = f"{route} | {actor}{' (wrong door)' if wrong_door else ''} | {where}"
+                cells.append(pytest.param(route, actor, where, wrong_door, id=label))
+    return cells
+
+
+def _allowed(route: Route, actor: str) -> bool:
+    if route.action is None:
+        return True
+    kind, name = actor.split(":")
+    return route.action in (KEY_SCOPES[name] if kind == "key" else ROLE_ACTIONS[Role(name)])
+
+
+def _fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], value)
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def _send(
+    client: TestClient, route: Route, ids: dict[str, str], csrf: str | None, headers: dict[str, str]
+) -> Response:
+    body = _fill(BODIES.get(route.name, {}), ids)
+    if "data" in body and csrf:
+        body["data"] = {**body["data"], "csrf_token": csrf}
+    return client.request(
+        route.method, _fill(route.path, ids), headers=headers, follow_redirects=False, **body
+    )
+
+
+@pytest.mark.parametrize(("route", "actor", "where", "wrong_door"), _cells())
+def test_permission_cell(
+    client: TestClient, session: Session, route: Route, actor: str, where: str, wrong_door: bool
+) -> None:
+    own, other = _world(session, "own"), _world(session, "other")
+    headers: dict[str, str] = {}
+    csrf = None
+    if actor.startswith("key:"):
+        headers["Authorization"] = f"Bearer {own.keys[actor.removeprefix('key:')]}"
+    elif actor.startswith("member:"):
+        account = own.members[Role(actor.removeprefix("member:"))].account
+        csrf = sign_in_as(client, session, account)
+    ids = dict(own.ids)
+    if where == "other":
+        ids.update({k: other.ids[k] for k in _targets(route)})
+    response = _send(client, route, ids, csrf, headers)
+
+    if wrong_door:
+        if route.is_api:
+            assert response.status_code == 401, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+        else:
+            assert response.status_code == 303, response.text
+            assert response.headers["location"].startswith("/sign-in")
+    elif not _allowed(route, actor):
+        assert response.status_code == 403, response.text
+        if route.is_api:
+            assert response.json()["type"] == "/problems/forbidden"
+        else:
+            assert response.headers["content-type"].startswith("text/html")
+            assert "You may not do this" in response.text
+    elif where == "other":
+        assert response.status_code == 404, response.text
+        nowhere = {
+            k: ("no-such-question" if k == "question_id" else str(uuid.uuid4()))
+            for k in _targets(route)
+        }
+        missing = _send(client, route, {**ids, **nowhere}, csrf, headers)
+        assert missing.status_code == 404
+        if route.is_api:  # the same problem as for an id that exists nowhere
+            assert missing.json()["type"] == response.json()["type"]
+    else:
+        expected = 200 if route.method == "GET" else (route.status_code or 200)
+        assert response.status_code == (
+            expected if route.is_api or route.method == "GET" else 303
+        ), response.text
