@@ -50,6 +50,7 @@ ALLOWED_IMPORTS: frozenset[str] = frozenset(
         "bisect",
         "array",
         "builtins",
+        "past",  # only the built-in shim (child/compat.py): no third-party code
         "__future__",
         "contextlib",
         "textwrap",

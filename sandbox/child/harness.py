@@ -1,9 +1,12 @@
 """Runs INSIDE the sandbox child: loads the candidate module, runs the call plan, returns arrays.
 
-Nothing here is trusted by the other side. The import allowlist, the audit hook and the trimmed
-tracebacks exist to give candidates clear messages and to trip obvious misuse early; the real
-barriers are the sandbox around this process and the fact that every verdict is computed on the
-trusted side from the arrays this module sends back.
+Nothing here is trusted by the other side, and nothing here is a barrier. The import allowlist
+and the audit hook (child/guards.py) only turn common misuse into friendly messages: code in
+this process reaches ``os`` as ``contextlib.os`` or through ``sys.modules``, and can exec a fresh
+interpreter without any hook through ``_posixsubprocess.fork_exec``. The barriers are outside
+the process: namespaces and the read-only view (bwrap), the slot uid, the seccomp allowlist, the
+cgroups and the rlimits; and every verdict is computed on the trusted side from the arrays this
+module sends back. tests/sandbox/test_walls.py checks the walls from such an exec'd interpreter.
 
 Entry points: ``main(job_fd, result_fd)`` for a fresh child, ``run_job(job_fd, result_fd)`` for a
 child forked from a zygote that has already imported this module.
@@ -25,6 +28,7 @@ import numpy.fft
 import numpy.linalg
 import numpy.random  # noqa: F401
 
+from sandbox.child import compat
 from sandbox.child.failures import SOLUTION_FILE, error_info
 from sandbox.child.guards import (
     REFUSALS,
@@ -100,6 +104,10 @@ def load_module(source: str) -> tuple[types.ModuleType | None, Status, ErrorInfo
         code = compile(tree, SOLUTION_FILE, "exec")
     except (SyntaxError, ValueError) as exc:
         return None, "load_error", error_info(exc)
+    python2 = compat.unsupported(tree)
+    if python2 is not None:
+        message, line = python2
+        return None, "load_error", ErrorInfo("ImportError", message, line, "")
     refused = scan_imports(tree)
     if refused:
         name, line = refused[0]
@@ -172,6 +180,7 @@ def run_job(
         before_candidate()
     if not threads_limited:
         limit_thread_memory()
+    compat.install()
     install_guards()
     result = execute(job)
     try:

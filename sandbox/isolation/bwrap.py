@@ -108,6 +108,14 @@ def bwrap_argv(rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool) ->
         str(TMP_BYTES),
         "--tmpfs",
         "/tmp",
+        # Only /tmp stays writable (the zygote empties it after every job): bwrap's --remount-ro
+        # of / does not reach the mounts under it, and a writable /dev (/dev/shm with it) or
+        # site-packages tmpfs let one pooled job leave files, and memory charged to the slot,
+        # to the next.
+        "--remount-ro",
+        f"{prefix}/lib/{ver}/site-packages",
+        "--remount-ro",
+        "/dev",
         "--remount-ro",
         "/",
         "--chdir",

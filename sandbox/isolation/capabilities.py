@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.errors import SandboxError
-from sandbox.isolation.seccomp import seccomp_program
+from sandbox.isolation import seccomp
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def probe() -> Capabilities:
     record("cgroup_cpu", cpu_problem if os.geteuid() == 0 else "not root")
     record("cgroup_kill", None if _v2_kill_supported() else "no cgroup v2 cgroup.kill")
     try:
-        seccomp_program()
+        seccomp.seccomp_program()
         record("seccomp", None)
     except SandboxError as exc:
         record("seccomp", str(exc))

@@ -10,7 +10,7 @@ from sandbox.isolation.limits import Limits
 from sandbox.runners.base import Runner, RunOutcome, Termination
 from sandbox.runners.fresh import IsolatedRunner
 from sandbox.runners.pooled import PooledRunner
-from sandbox.runners.unsafe import UnsafeLocalRunner
+from sandbox.runners.unsafe import UnsafeForkServerRunner, UnsafeLocalRunner
 
 __all__ = [
     "IsolatedRunner",
@@ -19,5 +19,6 @@ __all__ = [
     "RunOutcome",
     "Runner",
     "Termination",
+    "UnsafeForkServerRunner",
     "UnsafeLocalRunner",
 ]

@@ -7,9 +7,7 @@ runners/zygotes.py). A zygote that dies mid-job is replaced, and the job gets on
 from __future__ import annotations
 
 import queue
-import signal
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,17 +17,8 @@ from sandbox.isolation.capabilities import check_strict, probe
 from sandbox.isolation.limits import Limits
 from sandbox.isolation.slots import SlotResources, acquire_slot
 from sandbox.runners import zygotes as pool
-from sandbox.runners.base import RunOutcome, Termination
-from sandbox.runners.supervise import classify, split_status, supervise
+from sandbox.runners.base import RunOutcome
 from sandbox.wire import Job, encode_job
-
-
-class ZygoteDiedError(SandboxError):
-    """A zygote died while it ran a job; carries the outcome to report if the job is to blame."""
-
-    def __init__(self, message: str, outcome: RunOutcome) -> None:
-        super().__init__(message)
-        self.outcome = outcome
 
 
 class PooledRunner:
@@ -73,7 +62,7 @@ class PooledRunner:
         return [s.uid for s in self._slots]
 
     def _start(self, slot: SlotResources) -> pool.Zygote:
-        zygote = pool.Zygote(self._rt, slot, self._caps)
+        zygote = pool.sandboxed_zygote(self._rt, slot, self._caps)
         with self._lock:
             self._zygotes[slot.uid] = zygote
         return zygote
@@ -106,11 +95,11 @@ class PooledRunner:
         job_bytes = encode_job(job)
         try:
             return self._run_on_a_slot(job_bytes, limits)
-        except ZygoteDiedError:
+        except pool.ZygoteDiedError:
             pass
         try:
             return self._run_on_a_slot(job_bytes, limits)
-        except ZygoteDiedError as exc:
+        except pool.ZygoteDiedError as exc:
             return exc.outcome
 
     def _run_on_a_slot(self, job_bytes: bytes, limits: Limits) -> RunOutcome:
@@ -122,7 +111,7 @@ class PooledRunner:
                     zygote.destroy()
                 zygote = None
                 zygote = self._launcher.submit(self._start, slot).result()
-            outcome, healthy = self._run(zygote, job_bytes, limits)
+            outcome, healthy = pool.run_on(zygote, job_bytes, limits)
             return outcome
         finally:
             if zygote is not None and healthy and zygote.jobs < self._recycle_after:
@@ -131,71 +120,6 @@ class PooledRunner:
                 self._launcher.submit(self._restart, slot, zygote)
             else:
                 self._free.put((slot, zygote))
-
-    def _run(self, z: pool.Zygote, job_bytes: bytes, limits: Limits) -> tuple[RunOutcome, bool]:
-        slot = z.slot
-        slot.configure(limits, extra_memory=pool.ZYGOTE_MEMORY, extra_pids=pool.ZYGOTE_PIDS)
-        for fd in (z.pipes.result_r, z.pipes.out_r, z.pipes.err_r, z.pipes.job_r_dup):
-            pool.drain(fd)
-        start = time.monotonic()
-        deadline = start + limits.wall_seconds
-        z.fork(limits)
-        killed = False
-
-        def kill() -> None:
-            nonlocal killed
-            killed = True
-            slot.kill_all()
-
-        got = supervise(
-            job_fd=z.pipes.job_w,
-            job_bytes=job_bytes,
-            output_fds=[z.pipes.out_r, z.pipes.err_r],
-            result_fd=z.pipes.result_r,
-            deadline=deadline,
-            output_limit=limits.output_bytes,
-            kill=kill,
-            status_fd=z.pipes.status_r,
-            done=z.status_ready,
-        )
-        line = None if killed else z.read_status(deadline)
-        wall = time.monotonic() - start
-        oom = slot.oom_kills() > slot.oom_base
-        exit_code: int | None = None
-        signo: int | None = None
-        healthy = not killed and line is not None and line.startswith("D ")
-        if healthy and line is not None:
-            exit_code, signo = split_status(int(line.split()[1]))
-        elif not killed:
-            kill()
-            if not oom:
-                tail = bytes(got.stderr_tail).decode("utf-8", "replace")
-                pool.drain(z.pipes.job_r_dup)
-                died = RunOutcome(
-                    termination=Termination.KILLED,
-                    result=None,
-                    protocol_error=None,
-                    exit_code=None,
-                    signal=signal.SIGKILL,
-                    cpu_seconds=slot.cpu_seconds() or 0.0,
-                    wall_seconds=time.monotonic() - start,
-                    peak_memory_bytes=slot.peak_memory(),
-                    stderr_tail=tail,
-                )
-                raise ZygoteDiedError(f"zygote died during a job: {tail[-500:]}", died)
-        # A child that died early leaves part of its job in the pipe: never feed it to the next.
-        pool.drain(z.pipes.job_r_dup)
-        outcome = classify(
-            got=got,
-            limits=limits,
-            exit_code=exit_code,
-            signo=signo,
-            cpu_seconds=slot.cpu_seconds() or 0.0,
-            wall_seconds=wall,
-            peak_memory_bytes=slot.peak_memory(),
-            oom_killed=oom,
-        )
-        return outcome, healthy
 
     def close(self) -> None:
         """Stop every zygote and release the slots."""

@@ -142,6 +142,8 @@ def classify(
             result = decode_result(bytes(got.result))
         except ProtocolError as exc:
             protocol_error = f"malformed result frame: {exc}"
+        except Exception as exc:  # the sandbox boundary: no frame may crash the trusted side
+            protocol_error = f"malformed result frame ({type(exc).__name__})"
     if got.timed_out:
         termination = Termination.TIMEOUT
     elif got.output_exceeded:

@@ -1,9 +1,10 @@
-"""The unsafe local runner: a plain subprocess with rlimits and a wall deadline. NOT ISOLATED."""
+"""The unsafe runners (NOT ISOLATED): a subprocess per run, or warm unsandboxed fork servers."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from sandbox.errors import SandboxError
 from sandbox.isolation import runtime
 from sandbox.isolation.limits import BOOTSTRAP, Limits
+from sandbox.runners import zygotes
 from sandbox.runners.base import RunOutcome
 from sandbox.runners.supervise import classify, split_status, supervise_process
 from sandbox.wire import Job, encode_job
@@ -103,4 +105,59 @@ class UnsafeLocalRunner:
 
     def close(self) -> None:
         """Remove the temporary child directory."""
+        self._tmp.cleanup()
+
+
+class UnsafeForkServerRunner:
+    """Warm fork servers without any sandbox: the harness in a forked child of a warm process.
+
+    NOT ISOLATED. The same zygote code and harness as the pooled runner, minus bwrap, seccomp,
+    the slot uid and cgroups: the benchmark's baseline for what the sandbox costs a warm job.
+    """
+
+    def __init__(self, *, allow_unsafe: bool = False, slots: int = 2) -> None:
+        if not allow_unsafe:
+            raise SandboxError(
+                "UnsafeForkServerRunner runs code without isolation: pass allow_unsafe=True"
+            )
+        self._tmp = tempfile.TemporaryDirectory(prefix="chainrule-forkserver-")
+        self._child_dir = runtime.install_child_files(Path(self._tmp.name) / "child")
+        self._free: queue.Queue[zygotes.Zygote] = queue.Queue()
+        self._all: list[zygotes.Zygote] = []
+        for _ in range(slots):
+            self._free.put(self._start())
+
+    def _start(self) -> zygotes.Zygote:
+        server = zygotes.Zygote(
+            python=sys.executable,
+            child_dir=str(self._child_dir),
+            slot=None,
+            env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"},
+            cwd=self._tmp.name,
+        )
+        self._all.append(server)
+        return server
+
+    def run(self, job: Job, limits: Limits) -> RunOutcome:
+        """Run the job in a child forked from a free warm server."""
+        job_bytes = encode_job(job)
+        server = self._free.get()
+        healthy = False
+        try:
+            outcome, healthy = zygotes.run_on(server, job_bytes, limits)
+            return outcome
+        except zygotes.ZygoteDiedError as exc:
+            return exc.outcome
+        finally:
+            if not healthy:
+                self._all.remove(server)
+                server.destroy()
+                server = self._start()
+            self._free.put(server)
+
+    def close(self) -> None:
+        """Stop the servers and remove the temporary child directory."""
+        for server in self._all:
+            server.destroy()
+        self._all.clear()
         self._tmp.cleanup()

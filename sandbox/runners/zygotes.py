@@ -14,6 +14,7 @@ import selectors
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sandbox.errors import SandboxError
@@ -21,6 +22,8 @@ from sandbox.isolation import bwrap, seccomp, slots
 from sandbox.isolation.capabilities import Capabilities
 from sandbox.isolation.limits import Limits
 from sandbox.isolation.runtime import Runtime
+from sandbox.runners.base import RunOutcome, Termination
+from sandbox.runners.supervise import classify, split_status, supervise
 
 ZYGOTE_MEMORY = 96 * 2**20  # the zygote's own share of the slot's memory cgroup
 ZYGOTE_PIDS = 4
@@ -28,7 +31,7 @@ START_TIMEOUT = 20.0
 
 _ZYGOTE_BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.child.zygote import serve; "
-    "serve(*(int(a) for a in sys.argv[2:6]))"
+    "serve(*(int(a) for a in sys.argv[2:6]), sandboxed=sys.argv[6] == 'sandboxed')"
 )
 
 
@@ -73,10 +76,29 @@ def drain(fd: int) -> bytes:
     return b"".join(chunks)
 
 
+class ZygoteDiedError(SandboxError):
+    """A zygote died while it ran a job; carries the outcome to report if the job is to blame."""
+
+    def __init__(self, message: str, outcome: RunOutcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
 class Zygote:
     """One live zygote in one slot."""
 
-    def __init__(self, rt: Runtime, slot: slots.SlotResources, caps: Capabilities):
+    def __init__(
+        self,
+        *,
+        python: str,
+        child_dir: str,
+        slot: slots.SlotResources | None,
+        wrap: Callable[[list[str]], list[str]] | None = None,
+        extra_fds: tuple[int, ...] = (),
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ):
+        """Start a zygote: ``wrap`` turns its command into the launch command (bwrap's)."""
         self.slot = slot
         self.jobs = 0
         ctl_r, ctl_w = os.pipe()
@@ -85,21 +107,21 @@ class Zygote:
         result_r, result_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        sec = seccomp.seccomp_fd() if caps.present.get("seccomp") else None
         program = [
-            f"{bwrap.SANDBOX_VENV}/bin/python",
+            python,
             "-I",
             "-B",
             "-c",
             _ZYGOTE_BOOT,
-            bwrap.SANDBOX_CHILD,
+            child_dir,
             str(ctl_r),
             str(status_w),
             str(job_r),
             str(result_w),
+            "sandboxed" if slot is not None else "unsandboxed",
         ]
-        argv = bwrap.launch_argv(rt, slot, sec, program, as_pid_1=True)
-        child_fds = [ctl_r, status_w, job_r, result_w, *([sec] if sec is not None else [])]
+        argv = program if wrap is None else wrap(program)
+        child_fds = [ctl_r, status_w, job_r, result_w, *extra_fds]
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -107,7 +129,8 @@ class Zygote:
                 stdout=out_w,
                 stderr=err_w,
                 pass_fds=child_fds,
-                env=bwrap.LAUNCHER_ENV,
+                env=bwrap.LAUNCHER_ENV if env is None else env,
+                cwd=cwd,
                 start_new_session=True,
             )
         except OSError as exc:
@@ -178,12 +201,112 @@ class Zygote:
         """Kill the slot's processes, reap the launcher and close the pipes."""
         victims: list[int] = []
         try:
-            victims = self.slot.kill_all()
+            if self.slot is not None:
+                victims = self.slot.kill_all()
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-            # The zygote is adopted by us (subreaper) only once bwrap is gone.
-            slots.reap(victims)
-            slots.reap_orphans(self.slot.uid)
+            if self.slot is not None:
+                # The zygote is adopted by us (subreaper) only once bwrap is gone.
+                slots.reap(victims)
+                slots.reap_orphans(self.slot.uid)
             self.pipes.close()
+
+
+def sandboxed_zygote(rt: Runtime, slot: slots.SlotResources, caps: Capabilities) -> Zygote:
+    """A zygote as pid 1 of a fresh bwrap sandbox of the slot (every isolation layer)."""
+    sec = seccomp.seccomp_fd() if caps.present.get("seccomp") else None
+    # The zygote closes our copy of the seccomp fd once bwrap has it.
+    return Zygote(
+        python=f"{bwrap.SANDBOX_VENV}/bin/python",
+        child_dir=bwrap.SANDBOX_CHILD,
+        slot=slot,
+        wrap=lambda program: bwrap.launch_argv(rt, slot, sec, program, as_pid_1=True),
+        extra_fds=() if sec is None else (sec,),
+    )
+
+
+def run_on(z: Zygote, job_bytes: bytes, limits: Limits) -> tuple[RunOutcome, bool]:
+    """Run one job in a child forked from ``z``; return its outcome and whether ``z`` may go on.
+
+    Raises ZygoteDiedError when the zygote itself died during the job (not an OOM kill).
+    """
+    slot = z.slot
+    if slot is not None:
+        slot.configure(limits, extra_memory=ZYGOTE_MEMORY, extra_pids=ZYGOTE_PIDS)
+    for fd in (z.pipes.result_r, z.pipes.out_r, z.pipes.err_r, z.pipes.job_r_dup):
+        drain(fd)
+    start = time.monotonic()
+    deadline = start + limits.wall_seconds
+    z.fork(limits)
+    killed = False
+
+    def kill() -> None:
+        nonlocal killed
+        killed = True
+        if slot is not None:
+            slot.kill_all()
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(z.proc.pid, signal.SIGKILL)
+
+    got = supervise(
+        job_fd=z.pipes.job_w,
+        job_bytes=job_bytes,
+        output_fds=[z.pipes.out_r, z.pipes.err_r],
+        result_fd=z.pipes.result_r,
+        deadline=deadline,
+        output_limit=limits.output_bytes,
+        kill=kill,
+        status_fd=z.pipes.status_r,
+        done=z.status_ready,
+    )
+    line = None if killed else z.read_status(deadline)
+    wall = time.monotonic() - start
+    oom = slot is not None and slot.oom_kills() > slot.oom_base
+    exit_code: int | None = None
+    signo: int | None = None
+    fields = [] if killed or line is None else line.split()
+    finished = len(fields) == 4 and fields[0] == "D"
+    # A spoiled zygote (a /tmp it could not empty, limits a job changed) serves no more jobs.
+    healthy = finished and fields[2] == "ok"
+    # The slot's cpuacct counts every process of the job; unsandboxed, the child's own rusage.
+    child_cpu = float(fields[3]) if finished else 0.0
+
+    def cpu() -> float:
+        return child_cpu if slot is None else slot.cpu_seconds() or 0.0
+
+    peak = None if slot is None else slot.peak_memory()
+    if finished:
+        exit_code, signo = split_status(int(fields[1]))
+    elif not killed:
+        kill()
+        if not oom:
+            tail = bytes(got.stderr_tail).decode("utf-8", "replace")
+            drain(z.pipes.job_r_dup)
+            died = RunOutcome(
+                termination=Termination.KILLED,
+                result=None,
+                protocol_error=None,
+                exit_code=None,
+                signal=signal.SIGKILL,
+                cpu_seconds=cpu(),
+                wall_seconds=time.monotonic() - start,
+                peak_memory_bytes=peak,
+                stderr_tail=tail,
+            )
+            raise ZygoteDiedError(f"zygote died during a job: {tail[-500:]}", died)
+    # A child that died early leaves part of its job in the pipe: never feed it to the next.
+    drain(z.pipes.job_r_dup)
+    outcome = classify(
+        got=got,
+        limits=limits,
+        exit_code=exit_code,
+        signo=signo,
+        cpu_seconds=cpu(),
+        wall_seconds=wall,
+        peak_memory_bytes=peak,
+        oom_killed=oom,
+    )
+    return outcome, healthy

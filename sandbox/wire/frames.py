@@ -164,8 +164,9 @@ def _parse_header(data: bytes | memoryview) -> tuple[dict[str, Any], int]:
         raise ProtocolError("frame is shorter than its header")
     try:
         header = json.loads(bytes(data[_LEN.size : end]), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ProtocolError(f"header is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and integers over Python's digit limit.
+        raise ProtocolError(f"header is not valid JSON: {str(exc)[:200]}") from exc
     return mapping(header, "header"), end
 
 
@@ -214,6 +215,7 @@ def decode_result(data: bytes) -> Result:
         if (
             not isinstance(value, int | float)
             or isinstance(value, bool)
+            or not (isinstance(value, float) or abs(value) < 2**53)
             or not math.isfinite(value)
         ):
             raise ProtocolError(f"timing {key!r} is not a finite number")

@@ -29,6 +29,7 @@ MAX_SOURCE_CHARS = 1 * 2**20
 MAX_ARRAYS = 4096
 STDOUT_KEEP_BYTES = 4096
 MAX_TEXT_CHARS = 64 * 1024  # one error message or traceback
+MAX_LINE = 10**7  # no candidate file has more lines (sources are capped at 1 Mi chars)
 MAX_REFUSALS = 32  # distinct refused operations one result may list
 
 # Audit events the harness refuses inside the child (PermissionError). A result may name only
@@ -90,8 +91,10 @@ class ErrorInfo:
         """Validate and build an ErrorInfo from untrusted JSON."""
         obj = mapping(raw, "error")
         line = obj.get("line")
-        if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
-            raise ProtocolError("error line must be an integer or null")
+        if line is not None and (
+            not isinstance(line, int) or isinstance(line, bool) or not 0 <= line <= MAX_LINE
+        ):
+            raise ProtocolError("error line must be a line number or null")
         return cls(
             type=text(obj.get("type"), "error type", 200),
             message=text(obj.get("message"), "error message", MAX_TEXT_CHARS),
@@ -137,4 +140,10 @@ def text(raw: object, what: str, limit: int) -> str:
         raise ProtocolError(f"{what} must be a string")
     if len(raw) > limit:
         raise ProtocolError(f"{what} exceeds {limit} characters")
+    if not raw.isascii():
+        # JSON can carry lone surrogates ("\ud800"): text the service could never store or show.
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ProtocolError(f"{what} is not valid Unicode") from exc
     return raw

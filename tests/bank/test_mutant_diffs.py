@@ -44,6 +44,13 @@ def test_every_mutant_diff_applies_to_its_reference(task_id: str) -> None:
         assert source == apply_patch(task.reference, path.read_text())
         assert source != task.reference
         assert source.startswith("# "), f"{path.name}: the mutant opens by naming its bug"
+        changed = [
+            line
+            for line in path.read_text().splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++ ", "--- "))
+        ]
+        # A mutant is the reference plus its bug: a reader sees the mistake in a few lines.
+        assert len(changed) <= 24, f"{path.name} changes {len(changed)} lines"
 
 
 def test_a_stale_diff_fails_validate_naming_task_mutant_and_hunk(

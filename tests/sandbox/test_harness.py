@@ -360,3 +360,74 @@ def test_unsafe_runner_refuses_without_explicit_consent() -> None:
 
     with pytest.raises(SandboxError, match="allow_unsafe"):
         UnsafeLocalRunner()
+
+
+PY2_BOILERPLATE = """
+from __future__ import print_function, division
+from builtins import range
+from past.builtins import xrange
+import past.builtins
+import numpy as np
+
+
+def total(x):
+    acc = 0.0
+    for i in xrange(x.shape[0]):
+        acc += x[i]
+    text = past.builtins.basestring
+    return np.array([acc, float(isinstance("s", text)), float(past.builtins.long(3))])
+"""
+
+
+def test_python2_compatibility_boilerplate_runs_through_a_builtin_shim(
+    runner: UnsafeLocalRunner,
+) -> None:
+    plan = [{"id": "t", "call": "total", "args": [{"array": "x"}], "keep": {"y": []}}]
+    job = Job(source=PY2_BOILERPLATE, arrays={"x": np.arange(4.0)}, plan=plan)
+    outcome = runner.run(job, FAST)
+    assert outcome.result is not None
+    assert outcome.result.status == "ok", outcome.result.module_error
+    assert not outcome.result.errors, outcome.result.errors
+    np.testing.assert_array_equal(outcome.result.outputs["y"], [6.0, 1.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "line", ["from past.builtins import execfile", "from past.utils import old_div"]
+)
+def test_other_python2_compatibility_imports_say_to_delete_the_line(
+    runner: UnsafeLocalRunner, line: str
+) -> None:
+    outcome = runner.run(Job(source=f"import numpy as np\n{line}\n"), FAST)
+    assert outcome.result is not None
+    assert outcome.result.status == "load_error"
+    error = outcome.result.module_error
+    assert error is not None
+    assert error.line == 2
+    assert "delete the line" in error.message
+
+
+def test_the_warm_fork_server_baseline_runs_jobs_and_refuses_without_consent() -> None:
+    from sandbox.errors import SandboxError
+    from sandbox.runners import UnsafeForkServerRunner
+
+    with pytest.raises(SandboxError, match="allow_unsafe"):
+        UnsafeForkServerRunner()
+    servers = UnsafeForkServerRunner(allow_unsafe=True, slots=1)
+    try:
+        for _ in range(2):  # the same warm server, twice
+            outcome = servers.run(Job(source=AFFINE, arrays=_arrays(), plan=_affine_plan()), FAST)
+            assert outcome.termination == Termination.EXITED, outcome
+            assert outcome.result is not None
+            assert set(outcome.result.outputs) == {"out", "dx", "dw", "db", "db2"}
+            assert outcome.cpu_seconds > 0
+        slept = servers.run(
+            Job(
+                source="import time\ndef f():\n    time.sleep(9)\n", plan=[{"id": "f", "call": "f"}]
+            ),
+            Limits(cpu_seconds=1, wall_seconds=0.5),
+        )
+        assert slept.termination == Termination.TIMEOUT
+        again = servers.run(Job(source=AFFINE, arrays=_arrays(), plan=_affine_plan()), FAST)
+        assert again.result is not None  # a fresh server replaced the killed one
+    finally:
+        servers.close()

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from sandbox import isolation
+from sandbox.isolation import slots
 from sandbox.runners import IsolatedRunner, Limits, PooledRunner, RunOutcome, Termination
 from sandbox.wire import Job
 
@@ -24,6 +25,14 @@ ATTACKS = Path(__file__).parent / "attacks"
 LIMITS = Limits(
     cpu_seconds=0.75, wall_seconds=1.5, memory_bytes=256 * 2**20, output_bytes=256 * 1024
 )
+# A memory bomb must fill 256 MiB before its wall limit: under a co-tenant load of 7 on the two
+# cores it got 0.4 s of CPU in 1.5 s and ended as a timeout. Its outcome depends on the memory
+# limit alone, so it gets the wall time to reach it.
+FILLING = Limits(cpu_seconds=3, wall_seconds=8, memory_bytes=256 * 2**20, output_bytes=256 * 1024)
+ATTACK_LIMITS = {"memory_bomb_chunks": FILLING, "memory_bomb_huge": FILLING}
+# An attack that does not run until a limit stops it gets a wall limit a loaded machine cannot
+# meet by accident (a fresh bwrap's numpy import once took 1.6 s of wall time under load 7).
+PROMPT = Limits(cpu_seconds=3, wall_seconds=6, memory_bytes=256 * 2**20, output_bytes=256 * 1024)
 # The honest jobs around each attack keep roomy limits: a loaded machine must not fail them.
 HONEST_LIMITS = Limits(cpu_seconds=5, wall_seconds=10, memory_bytes=256 * 2**20)
 HONEST = """
@@ -76,6 +85,7 @@ EXPECTED: dict[str, str] = {
     "output_flood_stdout_fd": "output_limit",
     "output_flood_stderr_fd": "output_limit",
     "fake_result_frame": "protocol_error",
+    "result_frame_huge_int": "protocol_error",
     "abort": "killed",
 }
 # Every attack runs through the pool (the default runner). A fresh bwrap per run shares the
@@ -195,9 +205,10 @@ def _attack(runner: PooledRunner | IsolatedRunner, name: str, *, pooled: bool) -
     before = {p: p.exists() for p in HOST_PATHS}
     # An honest candidate first, so memory-scanning attacks have something to look for.
     _honest_job_is_right(runner.run(Job(source=HONEST, arrays=_arrays(), plan=PLAN), HONEST_LIMITS))
-    outcome = runner.run(Job(source=source, arrays=_arrays(), plan=PLAN), LIMITS)
+    limits = ATTACK_LIMITS.get(name, LIMITS if EXPECTED[name] == "timeout" else PROMPT)
+    outcome = runner.run(Job(source=source, arrays=_arrays(), plan=PLAN), limits)
     _check_expected(name, outcome)
-    assert outcome.wall_seconds < LIMITS.wall_seconds + 2
+    assert outcome.wall_seconds < limits.wall_seconds + 2
     _honest_job_is_right(runner.run(Job(source=HONEST, arrays=_arrays(), plan=PLAN), HONEST_LIMITS))
     assert {p: p.exists() for p in HOST_PATHS} == before
     leftover = _slot_uid_processes(runner.uids)
@@ -228,6 +239,4 @@ def test_no_cgroup_of_a_closed_runner_is_left() -> None:
     runner.close()
     for controller in (*isolation.V1_CONTROLLERS, "unified"):
         for name in names:
-            assert not (
-                isolation.CGROUP_ROOT / controller / isolation.CGROUP_PARENT / name
-            ).exists()
+            assert not slots.cgroup_path(controller, name).exists()

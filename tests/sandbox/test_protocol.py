@@ -209,3 +209,37 @@ def test_read_frame_refuses_a_huge_declared_header_without_reading_it() -> None:
     finally:
         os.close(r)
         os.close(w)
+
+
+BIG_INT = "9" * 5000  # over Python's 4300-digit int-conversion limit: json.loads raises ValueError
+HUGE_FLOATABLE = "9" * 400  # parses, but no float holds it: math.isfinite raises OverflowError
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        f'{{"kind":"result","status":"ok","arrays":[],"n":{BIG_INT}}}',
+        f'{{"kind":"result","status":"ok","arrays":[],"timings":{{"a":{HUGE_FLOATABLE}}}}}',
+        f'{{"kind":"result","status":"ok","arrays":[{{"name":"a","dtype":"bool","shape":[{HUGE_FLOATABLE}]}}]}}',
+        f'{{"kind":"result","status":"ok","arrays":[],"errors":{{"s":{{"type":"E","message":"m","line":{HUGE_FLOATABLE}}}}}}}',
+        '{"kind":"result","status":"ok","arrays":[],"stdout":"\\ud800"}',
+        '{"kind":"result","status":"ok","arrays":[],"timings":{"a":1e999}}',
+        '{"kind":"result","status":"ok","arrays":[],"x":' + "[" * 100_000 + "]" * 100_000 + "}",
+        '["kind","result"]',
+    ],
+    ids=[
+        "int-over-digit-limit",
+        "timing-over-float-range",
+        "shape-over-any-size",
+        "line-over-any-file",
+        "lone-surrogate",
+        "overflowing-float-literal",
+        "deep-nesting",
+        "not-an-object",
+    ],
+)
+def test_every_malformed_header_family_is_a_protocol_error(head: str) -> None:
+    data = head.encode()
+    # only ProtocolError may leave the decoder: anything else would crash the trusted side
+    with pytest.raises(ProtocolError):
+        decode_result(struct.pack("<I", len(data)) + data)
