@@ -131,7 +131,8 @@ def test_whole_test_by_keyboard_and_mouse_then_the_score_reaches_the_org(
     results = page.get_by_role("region", name="Results of the public checks")
     expect(results).to_contain_text("Running the public checks")
     expect(results).to_contain_text("All public checks passed", timeout=60_000)
-    expect(results.get_by_text("Example case 1: 4 of 4 passed")).to_be_visible()
+    # out, dx, dw, db and their shapes
+    expect(results.get_by_text("Example case 1: 5 of 5 passed")).to_be_visible()
     page.get_by_role("button", name="Flag for review").click()
     expect(page.get_by_role("button", name="Flag for review")).to_have_attribute(
         "aria-pressed", "true"

@@ -469,12 +469,18 @@ def softmax_loss(x, y):
 """
 
 
+# Two numerical differentiations at the timing size: ~10 s of CPU, and room for a busy machine.
+MEMO_LIMITS = Limits(cpu_seconds=40, wall_seconds=300)
+
+
 @pytest.mark.parametrize("seed", [6, 11])
 def test_numerical_gradients_with_a_memo_fail_the_timing_check(
     softmax: TaskSpec, tasks: dict[str, TaskSpec], runner: Runner, seed: int
 ) -> None:
     for task, source in ((tasks["affine"], MEMO_FD_AFFINE), (softmax, MEMO_COMPLEX_SOFTMAX)):
-        report = grader.grade(task, source, runner=runner, seed=seed, hidden=True, limits=LIMITS)
+        report = grader.grade(
+            task, source, runner=runner, seed=seed, hidden=True, limits=MEMO_LIMITS
+        )
         timing = _timing(report)
         assert timing.status is CheckStatus.FAILED, (task.id, timing)
         assert "numerical differentiation" in timing.message
