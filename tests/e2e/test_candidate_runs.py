@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.browser import Org, Server, expect_saved, saved_answers
+from tests.e2e.browser import Org, Server, expect_saved, saved_answers, screenshot
 
 CRASH = """import numpy as np
 
@@ -48,6 +48,7 @@ def test_crash_flood_and_loop_show_their_verdicts_and_the_page_stays_usable(
     run.click()
     expect(results).to_contain_text("Your code raised an error", timeout=60_000)
     expect(results).to_contain_text("affine_forward raised ValueError: boom")
+    screenshot(page, "editor-error", show=results.get_by_text("Your code raised an error"))
 
     write(page, FLOOD)
     run.click()

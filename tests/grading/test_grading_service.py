@@ -190,3 +190,42 @@ def test_no_connection_or_write_lock_is_held_while_code_runs(
         assert submission is not None
         assert submission.status == SubmissionStatus.GRADED
         assert submission.verdict == "passed"
+
+
+# A candidate that forges a well-framed result whose JSON header holds a 5,000-digit integer: once
+# a ValueError that escaped grading and had the sweep re-claim the submission forever.
+FORGED_FRAME = """
+import numpy as np
+
+_u = np.lib._utils_impl
+os = _u.os
+
+
+def affine_forward(x, w, b):
+    head = ('{"kind":"result","status":"ok","arrays":[],"n":' + "9" * 5000 + "}").encode()
+    frame = len(head).to_bytes(4, "little") + head
+    for fd in [int(f) for f in os.listdir("/proc/self/fd") if int(f) > 2]:
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+    os._exit(0)
+"""
+
+
+def test_a_malformed_result_frame_is_the_candidates_rejected_verdict(
+    session: Session, client: TestClient
+) -> None:
+    token = _started_attempt(session)
+    saved = client.put(
+        f"/api/v1/take/{token}/answers/affine", json={"response": {"source": FORGED_FRAME}}
+    )
+    assert saved.status_code == 200
+    assert client.post(f"/api/v1/take/{token}/submit").status_code == 200
+    [submission] = session.scalars(
+        select(Submission).where(Submission.question_id == "affine")
+    ).all()
+    assert submission.status == SubmissionStatus.GRADED
+    assert submission.verdict == "rejected"
+    assert submission.score == 0
+    assert submission.tries == 1  # a verdict, not a failure of the judge to retry

@@ -99,7 +99,7 @@ export function renderReport(run) {
       "p",
       { class: "results-summary" },
       el("span", { class: `verdict ${verdict}`, text: verdict === "passed" ? "Passed" : "Not passed" }),
-      `${VERDICTS[verdict] || verdict}${checks.length ? `: ${passed} of ${checks.length} checks passed.` : "."}`,
+      `${VERDICTS[verdict] || verdict}${checks.length ? ` — ${passed} of ${checks.length} checks` : ""}`,
     ),
   ];
   if (run.status === "grading_failed") {
