@@ -75,8 +75,7 @@ def request_run(
     """Queue the public checks of `source` for one coding question of a started attempt."""
     ref = lookups.attempt_ref(session, token)
     check_source_size(source)
-    attempt = session.get(Attempt, ref.attempt_id)
-    assert attempt is not None, "a resolved token always names an attempt"
+    attempt = _locked_attempt(session, ref.attempt_id)
     now = utcnow()
     lifecycle.ensure_writable(session, attempt, now)
     question = _coding_question(session, attempt, question_id)
@@ -101,8 +100,7 @@ def request_practice_run(
     """Queue the practice task's public checks: before the start too, never after the end."""
     ref = lookups.attempt_ref(session, token)
     check_source_size(source)
-    attempt = session.get(Attempt, ref.attempt_id)
-    assert attempt is not None, "a resolved token always names an attempt"
+    attempt = _locked_attempt(session, ref.attempt_id)
     now = utcnow()
     lifecycle.ensure_practice_open(session, attempt, now)
     _check_not_busy(session, attempt.id, practice.id, SubmissionPurpose.PRACTICE)
@@ -150,6 +148,14 @@ def check_rate(session: Session, attempt_id: uuid.UUID, limit: RunLimit, now: da
         # min() over a window of exactly `runs` rows is that run; with more (a race let one
         # through), waiting for the oldest to age out is still the earliest it can help.
         raise RunRateLimitedError(limit, oldest + limit.window, now)
+
+
+def _locked_attempt(session: Session, attempt_id: uuid.UUID) -> Attempt:
+    # Lock the attempt row until commit, so two run requests at once cannot both pass the
+    # in-progress and rate checks (PostgreSQL; SQLite's BEGIN IMMEDIATE serializes writers).
+    attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
+    assert attempt is not None, "a resolved token always names an attempt"
+    return attempt
 
 
 def _check_not_busy(

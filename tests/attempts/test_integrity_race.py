@@ -1,80 +1,33 @@
-"""Concurrent event batches never store more than the per-attempt cap.
-
-The per-test transaction cannot show a race (one connection), so this test commits its own rows
-on separate connections, sends two batches at once from two threads, and deletes what it made.
-"""
+"""Concurrent event batches never store more than the per-attempt cap."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.attempts import integrity
 from app.attempts.integrity import MAX_STORED_PER_ATTEMPT, EventType, NewEvent, Recorded
 from app.db import utcnow
-from app.models import (
-    ApiKey,
-    Assessment,
-    AssessmentItem,
-    Attempt,
-    AttemptStatus,
-    Candidate,
-    IntegrityEvent,
-    Invitation,
-    Organization,
-    QuestionVersion,
-)
+from app.models import Attempt, IntegrityEvent
 from tests import factories
+from tests.committed import CommittedAttempt, committed_attempt
 
 
 @pytest.fixture
-def committed(engine: Engine) -> Iterator[dict[str, Any]]:
-    qid = f"race-{uuid.uuid4().hex[:8]}"
-    with Session(engine) as session:
-        org = factories.make_org(session, "Race")
-        question = factories.make_question(session, factories.single_choice(qid, "chain_rule"))
-        assessment = factories.make_assessment(session, org.organization, [question])
-        invitation = factories.make_invitation(session, org.organization, assessment)
-        attempt = invitation.attempt
-        now = utcnow()
-        attempt.status = AttemptStatus.STARTED
-        attempt.started_at, attempt.deadline = now, now + timedelta(minutes=30)
-        # 50 events short of the cap, so two batches of 40 straddle it.
-        attempt.events_received = MAX_STORED_PER_ATTEMPT - 50
-        ids = {
-            "org": org.organization.id,
-            "assessment": assessment.id,
-            "question": question.id,
-            "attempt": attempt.id,
-            "invitation": invitation.invitation.id,
-            "candidate": attempt.candidate_id,
-        }
-        session.commit()
-    yield {"token": invitation.token, **ids}
-    with Session(engine) as session:
-        session.execute(delete(IntegrityEvent).where(IntegrityEvent.attempt_id == ids["attempt"]))
-        session.execute(delete(Attempt).where(Attempt.id == ids["attempt"]))
-        session.execute(delete(Invitation).where(Invitation.id == ids["invitation"]))
-        session.execute(delete(Candidate).where(Candidate.id == ids["candidate"]))
-        session.execute(
-            delete(AssessmentItem).where(AssessmentItem.assessment_id == ids["assessment"])
-        )
-        session.execute(delete(Assessment).where(Assessment.id == ids["assessment"]))
-        session.execute(delete(QuestionVersion).where(QuestionVersion.id == ids["question"]))
-        session.execute(delete(ApiKey).where(ApiKey.organization_id == ids["org"]))
-        session.execute(delete(Organization).where(Organization.id == ids["org"]))
-        session.commit()
+def committed(engine: Engine) -> Iterator[CommittedAttempt]:
+    question = factories.single_choice(f"race-{uuid.uuid4().hex[:8]}", "chain_rule")
+    # 50 events short of the cap, so two batches of 40 straddle it.
+    with committed_attempt(engine, [question], events_received=MAX_STORED_PER_ATTEMPT - 50) as made:
+        yield made
 
 
 def test_two_batches_at_once_store_exactly_up_to_the_cap(
-    engine: Engine, committed: dict[str, Any]
+    engine: Engine, committed: CommittedAttempt
 ) -> None:
     batch = [NewEvent(EventType.COPY, utcnow(), length=1)] * 40
     start = threading.Barrier(2)
@@ -86,7 +39,7 @@ def test_two_batches_at_once_store_exactly_up_to_the_cap(
             with Session(engine) as session:
                 start.wait()
                 results.append(
-                    integrity.record_events(session, token=committed["token"], events=batch)
+                    integrity.record_events(session, token=committed.token, events=batch)
                 )
         except BaseException as exc:  # reported below: a thread's failure must fail the test
             errors.append(exc)
@@ -103,10 +56,10 @@ def test_two_batches_at_once_store_exactly_up_to_the_cap(
         stored = session.scalar(
             select(func.count())
             .select_from(IntegrityEvent)
-            .where(IntegrityEvent.attempt_id == committed["attempt"])
+            .where(IntegrityEvent.attempt_id == committed.attempt_id)
         )
         received = session.scalar(
-            select(Attempt.events_received).where(Attempt.id == committed["attempt"])
+            select(Attempt.events_received).where(Attempt.id == committed.attempt_id)
         )
     assert stored == 50
     assert received == MAX_STORED_PER_ATTEMPT + 30

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from sandbox import isolation
+from sandbox.isolation import slots
 from sandbox.runners import IsolatedRunner, Limits, PooledRunner, RunOutcome, Termination
 from sandbox.wire import Job
 
@@ -238,6 +239,4 @@ def test_no_cgroup_of_a_closed_runner_is_left() -> None:
     runner.close()
     for controller in (*isolation.V1_CONTROLLERS, "unified"):
         for name in names:
-            assert not (
-                isolation.CGROUP_ROOT / controller / isolation.CGROUP_PARENT / name
-            ).exists()
+            assert not slots.cgroup_path(controller, name).exists()

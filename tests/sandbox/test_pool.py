@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sandbox import isolation
+from sandbox.isolation import slots
 from sandbox.runners import Limits, PooledRunner, RunOutcome, Termination
 from sandbox.wire import Job
 
@@ -59,9 +60,7 @@ def _cgroup_dirs(uids: list[int]) -> list[str]:
         str(path)
         for controller in (*isolation.V1_CONTROLLERS, "unified")
         for uid in uids
-        if (
-            path := isolation.CGROUP_ROOT / controller / isolation.CGROUP_PARENT / f"slot-{uid}"
-        ).exists()
+        if (path := slots.cgroup_path(controller, f"slot-{uid}")).exists()
     ]
 
 

@@ -184,6 +184,10 @@ export class Autosaver {
     return this.store.ids().length > 0;
   }
 
+  conflicts() {
+    return this.store.ids().filter((id) => this.store.get(id).conflict);
+  }
+
   blocked() {
     return this.store.ids().filter((id) => {
       const record = this.store.get(id);

@@ -267,7 +267,10 @@ export async function startTestPage(body) {
     }
     saver.resolve(id, { keepLocal, serverRevision: saved ? saved.revision : 0 });
     banner.hidden = true;
-    if (!saver.blocked().length) announce("Your choice was kept.");
+    // Several questions may have been changed elsewhere: ask about the next one.
+    const next = saver.conflicts()[0];
+    if (next) showConflict(next, saver.store.get(next).response);
+    else announce("Your choice was kept.");
   }
 
   function standDown() {
