@@ -1,14 +1,15 @@
-"""Test cases of a coding task: dims, inputs, douts and probe directions drawn from seeds.
+"""Test cases of a coding task: dims, inputs, params, douts and probe directions drawn from seeds.
 
 A case is drawn once and run on both sides (the candidate's plan and the reference's plan, see
-``plans``), so both see the same arrays.
+``plans``), so both see the same arrays. A case the reference finds on a kink is drawn again
+from a seed derived from its own (``redraw``), so the same attempt always sees the same numbers.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,11 @@ import numpy.typing as npt
 from sandbox.grading.kinks import relabel_off_hinges
 from sandbox.grading.numerics import gaussian_directions
 from sandbox.grading.tasks import (
+    DRAWN,
     CaseSpec,
     Dim,
     InputSpec,
+    TaskError,
     TaskSpec,
     UnitKind,
     eval_dim,
@@ -29,6 +32,9 @@ from sandbox.grading.tasks import (
 Array = npt.NDArray[Any]
 
 SIGNS = ("+", "-")
+# The timing case is drawn this many times (same sizes, other numbers): every trial is timed and
+# every trial's gradients are checked, so a memo of an earlier call's answer is worth nothing.
+TIMING_TRIALS = 2
 
 
 def derive_seed(*parts: object) -> int:
@@ -53,6 +59,13 @@ class Case:
     douts: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
     # (unit id, wrt name) -> unit-norm Gaussian directions of the numerical gradient check
     directions: Mapping[tuple[str, str], tuple[Array, ...]] = field(default_factory=dict)
+    # unit id -> a model's constructor kwargs, with drawn values resolved
+    inits: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    spec: CaseSpec | None = None
+    attempt_seed: int = 0
+    redraws: int = 0  # how many times this case was drawn again off a kink
+    # timing case: every trial (this case first), each drawn from its own seed
+    trials: tuple[Case, ...] = ()
 
     def array_name(self, name: str) -> str:
         """Name the Job array holding input `name` of this case."""
@@ -78,16 +91,43 @@ def build_cases(task: TaskSpec, *, seed: int, hidden: bool) -> list[Case]:
             for i, spec in enumerate(task.hidden_cases)
         ]
     if task.timing_case is not None:
-        timing = draw_case(
+        cases.append(draw_timing(task, task.timing_case, seed=task.timing_case.seed or 0))
+    return cases
+
+
+def draw_timing(task: TaskSpec, spec: CaseSpec, *, seed: int, redraws: int = 0) -> Case:
+    """Draw the timing case and its other trials (the trials are cases "t1", "t2", ...)."""
+    first = draw_case(task, spec, "t", case_seed=seed, attempt_seed=0, timing=True)
+    others = tuple(
+        draw_case(
             task,
-            task.timing_case,
-            "t",
-            case_seed=task.timing_case.seed or 0,
-            attempt_seed=seed,
+            spec,
+            f"t{i}",
+            case_seed=derive_seed(seed, "trial", i),
+            attempt_seed=0,
             timing=True,
         )
-        cases.append(timing)
-    return cases
+        for i in range(1, TIMING_TRIALS)
+    )
+    return replace(first, trials=(first, *others), redraws=redraws)
+
+
+def redraw(task: TaskSpec, case: Case) -> Case:
+    """Draw `case` again from a seed derived from its own: the next candidate off a kink."""
+    assert case.spec is not None
+    n = case.redraws + 1
+    seed = derive_seed(case.seed, "redraw", n)
+    if case.timing:
+        return draw_timing(task, case.spec, seed=seed, redraws=n)
+    again = draw_case(
+        task,
+        case.spec,
+        case.name,
+        case_seed=seed,
+        attempt_seed=case.attempt_seed,
+        hidden=case.hidden,
+    )
+    return replace(again, redraws=n)
 
 
 def draw_case(
@@ -135,6 +175,10 @@ def draw_case(
                 directions[(unit.id, wrt)] = tuple(
                     gaussian_directions(probe_rng, shape, task.probes)
                 )
+    # Drawn params from a stream of their own: adding one never changes the inputs' draws.
+    param_rng = np.random.default_rng(derive_seed(case_seed, "params"))
+    params = {k: draw_value(v, param_rng) for k, v in {**task.params, **spec.params}.items()}
+    inits = {u.id: {k: draw_value(v, param_rng) for k, v in u.init.items()} for u in task.units}
     return Case(
         name=name,
         hidden=hidden,
@@ -143,10 +187,29 @@ def draw_case(
         weight=spec.weight,
         dims=dims,
         inputs=inputs,
-        params={**task.params, **spec.params},
+        params=params,
         douts=douts,
         directions=directions,
+        inits=inits,
+        spec=spec,
+        attempt_seed=attempt_seed,
     )
+
+
+def draw_value(value: Any, rng: np.random.Generator) -> Any:
+    """Resolve the drawn markers inside a param or init value ({uniform: [lo, hi]}, ...)."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in DRAWN:
+            kind, arg = next(iter(value.items()))
+            if kind == "uniform":
+                return float(rng.uniform(arg[0], arg[1]))
+            if kind == "randint":
+                return int(rng.integers(arg[0], arg[1] + 1))
+            return arg[int(rng.integers(len(arg)))]
+        return {k: draw_value(v, rng) for k, v in value.items()}
+    if isinstance(value, list):
+        return [draw_value(v, rng) for v in value]
+    return value
 
 
 def shape_of(shape: tuple[Dim, ...], dims: Mapping[str, int]) -> tuple[int, ...]:
@@ -188,3 +251,25 @@ def perturbed(case: Case, wrt: str, k: int, sign: str, step: float, unit: str) -
     """Return input `wrt` moved by ±step along probe direction k."""
     u = case.directions[(unit, wrt)][k]
     return case.inputs[wrt] + (step if sign == "+" else -step) * u
+
+
+def check_drawn(value: Any, where: str) -> None:
+    """Check the drawn markers inside a param or init value: {uniform: [lo, hi]}, ..."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in DRAWN:
+            kind, arg = next(iter(value.items()))
+            numbers = isinstance(arg, list) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in arg
+            )
+            if kind == "choice" and not (isinstance(arg, list) and arg):
+                raise TaskError(f"{where}: choice needs a non-empty list")
+            if kind != "choice" and not (numbers and len(arg) == 2 and arg[0] <= arg[1]):
+                raise TaskError(f"{where}: {kind} needs [low, high] with low <= high")
+            if kind == "randint" and not all(isinstance(v, int) for v in arg):
+                raise TaskError(f"{where}: randint needs int bounds")
+            return
+        for k, v in value.items():
+            check_drawn(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            check_drawn(v, where)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import time
 
-from sandbox.grading.checker import Checker
-from sandbox.grading.messages import describe_load, describe_refusals
+from sandbox.grading.checklist import run_checks
+from sandbox.grading.messages import describe, describe_load, describe_refusals, name_of
 from sandbox.grading.reference import Prepared, prepare
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
 from sandbox.grading.tasks import TaskSpec
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
-from sandbox.wire import Job
+from sandbox.wire import Job, Result
+
+REFUSED_IMPORT = "ForbiddenImportError"  # the harness's error type for an import it refuses
 
 
 def grade(
@@ -90,11 +92,10 @@ def _judge(task: TaskSpec, prepared: Prepared, outcome: RunOutcome, *, hidden: b
     if result.status == "load_error":
         return early(Verdict.ERROR, describe_load(result.module_error, rejected=False))
 
-    checker = Checker(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
-    checks = checker.run()
+    checks = run_checks(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
     score = sum(c.points for c in checks)
     scored = [c for c in checks if c.max_points > 0 or c.status is CheckStatus.FAILED]
-    refusal = checker.refusal()
+    refusal = find_refusal(task, prepared, result)
     message = _summary(checks)
     if refusal is not None:
         # Forbidden at run time what load time refuses, or not an array at all: the submission
@@ -141,3 +142,32 @@ def _summary(checks: list[CheckResult]) -> str:
     if warnings:
         parts.append(f"{warnings} warning(s).")
     return " ".join(parts)
+
+
+def find_refusal(task: TaskSpec, prepared: Prepared, result: Result) -> str | None:
+    """Describe the first forbidden import or non-array output of the run, if any.
+
+    A wrong number of returned values or a wrong shape is an ordinary mistake (failed or
+    error); a run-time import the allowlist refuses, or an output that is not a real-valued
+    array or number, is a rejection as DESIGN.md section 6.6 lists it.
+    """
+    hidden = {c.name for c in prepared.cases if c.hidden}
+    in_hidden = ""
+    for key, err in result.errors.items():
+        if err.type not in (REFUSED_IMPORT, "BadOutputType"):
+            continue
+        if key.partition("/")[0] not in hidden:
+            return describe(
+                key,
+                err,
+                calls=prepared.candidate.calls,
+                errors=result.errors,
+                signatures={name_of(sig): sig for sig in task.functions},
+            )
+        # The message is the candidate's to shape (a module name built from a hidden input):
+        # never show it for a hidden case.
+        in_hidden = in_hidden or err.type
+    if in_hidden:
+        what = "a forbidden import" if in_hidden == REFUSED_IMPORT else "a non-array value"
+        return f"on a hidden case your code made {what} (hidden cases are not detailed)."
+    return None

@@ -1,4 +1,4 @@
-"""Keep drawn cases off the multiclass hinge's kink: labels chosen so no margin is near 0.
+"""Keep drawn cases off kinks: hinge labels chosen so no margin is near 0, and `kinks:` parsed.
 
 A hinge margin `s[i, j] - s[i, y[i]] + delta` at 0 has no derivative, and within the probe step
 of 0 the central difference straddles the kink: the reference would fail its own check. Scores
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sandbox.grading.tasks import HingeSpec, TaskError, TaskSpec
+from sandbox.grading.tasks import HingeSpec, KinkSpec, TaskError, TaskSpec
 
 Array = npt.NDArray[Any]
 
@@ -102,3 +102,20 @@ def _scores(spec: HingeSpec, inputs: Mapping[str, Array]) -> Array:
     first, *rest = (inputs[name] for name in spec.scores)
     flat = first.reshape(first.shape[0], -1)
     return np.asarray(reduce(np.matmul, rest, flat), dtype=np.float64)
+
+
+def parse_kinks(raw: Any) -> KinkSpec | None:
+    """Read a task's `kinks: {call: NAME, args: [...], margin: FLOAT}` (see KinkSpec)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"call", "args", "margin"}:
+        raise TaskError("kinks: expected {call: NAME, args: [...], margin: FLOAT}")
+    call, args = raw.get("call"), raw.get("args") or []
+    if not isinstance(call, str) or not call.isidentifier() or call.startswith("_"):
+        raise TaskError("kinks: call must name a public function of kinks.py")
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise TaskError("kinks: args must be a list of input and param names")
+    margin = float(raw.get("margin", 1e-3))
+    if margin <= 0:
+        raise TaskError("kinks: margin must be positive")
+    return KinkSpec(call=call, args=tuple(args), margin=margin)

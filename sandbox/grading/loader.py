@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from sandbox.grading.kinks import check_off_hinge, parse_off_hinge
+from sandbox.grading.cases import check_drawn
+from sandbox.grading.kinks import check_off_hinge, parse_kinks, parse_off_hinge
 from sandbox.grading.mutants import StaleMutantError, load_mutants
 from sandbox.grading.tasks import (
     SKILLS,
@@ -34,20 +35,9 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DTYPES = frozenset({"float64", "int64", "bool"})
 _DISTS = frozenset({"normal", "uniform", "randint", "bernoulli"})
 INPUT_KEYS = frozenset(
-    {
-        "shape",
-        "dtype",
-        "dist",
-        "mean",
-        "std",
-        "low",
-        "high",
-        "p",
-        "min_abs",
-        "distinct",
-        "off_hinge",
-    }
-)
+    {"shape", "dtype", "dist", "mean", "std", "low", "high", "p", "min_abs", "distinct",
+     "off_hinge"}
+)  # fmt: skip
 
 
 class _Loader(yaml.SafeLoader):
@@ -107,7 +97,7 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         {
             "id", "title", "skills", "difficulty", "points", "explanation", "functions", "dims",
             "inputs", "params", "units", "cases", "tolerances", "scoring", "probes", "step",
-            "timing_ratio",
+            "timing_ratio", "kinks",
         },
     )  # fmt: skip
     task_id = _req(raw, "id", str, "task")
@@ -157,13 +147,17 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         hidden_cases=hidden,
         timing_case=timing,
         tolerances=_tolerances(raw.get("tolerances") or {}),
-        scoring=Scoring(**_floats(raw.get("scoring") or {}, {"forward", "state", "gradient"})),
+        scoring=Scoring(
+            **_floats(raw.get("scoring") or {}, {"forward", "state", "gradient", "shape"})
+        ),
         probes=int(raw.get("probes", 2)),
         step=float(raw.get("step", 1e-5)),
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
         explanation=str(raw.get("explanation", "")),
         mutants=load_mutants(folder, reference),
         fixtures=_read(folder / "fixtures.py") if (folder / "fixtures.py").is_file() else "",
+        kinks=parse_kinks(raw.get("kinks")),
+        kinks_source=_read(folder / "kinks.py") if "kinks" in raw else "",
         path=folder,
     )
     _validate(task)
@@ -174,6 +168,13 @@ def _validate(task: TaskSpec) -> None:
     if task.probes < 2:
         raise TaskError("probes must be at least 2 per input tensor")
     names = set(task.inputs) | set(task.params)
+    for case in (*task.public_cases, *task.hidden_cases, *_opt(task.timing_case)):
+        check_drawn({**task.params, **case.params}, "params")
+    for unit in task.units:
+        check_drawn(dict(unit.init), f"unit {unit.id}: init")
+    for name in task.kinks.args if task.kinks else ():
+        if name not in names:
+            raise TaskError(f"kinks: {name!r} is neither an input nor a param")
     if set(task.inputs) & set(task.params):
         raise TaskError("an input and a param share a name")
     check_off_hinge(task)

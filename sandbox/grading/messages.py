@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sandbox.grading import numerics as gradcheck
+from sandbox.grading.tasks import UnitSpec
 from sandbox.wire import ErrorInfo
 
 Array = npt.NDArray[Any]
@@ -108,3 +110,41 @@ def mismatch(label: str, cmp: gradcheck.Comparison, value: Array) -> str:
         f"{label} is wrong: max abs error {cmp.max_abs_error:.2e}{where} "
         f"(relative to the largest entry: {cmp.rel_error:.2e}).{single}"
     )
+
+
+def describe(
+    key: str,
+    err: ErrorInfo,
+    *,
+    calls: Mapping[str, str],
+    errors: Mapping[str, ErrorInfo],
+    signatures: Mapping[str, str],
+) -> str:
+    """Say what went wrong at a step or an output, in the statement's names, with a hint."""
+    fn = calls.get(key, "")
+    if err.type == "Skipped":
+        dep = err.message.removeprefix("depends on ").strip()
+        dep_err = errors.get(dep)
+        dep_fn = calls.get(dep, dep)
+        if dep_err is not None and dep_err.type != "Skipped":
+            cause = describe(dep, dep_err, calls=calls, errors=errors, signatures=signatures)
+            return f"not run because {dep_fn} failed: {cause}"
+        return f"not run because {dep_fn} failed"
+    if err.type in ("BadReturn", "BadOutputType"):
+        sig = signatures.get(name_of(err.message.split(":")[0]), "")
+        expected = f" Expected: {sig}." if sig else ""
+        return f"{err.message.replace(key, friendly(key))}.{expected}"
+    if "/state/" in key and key in calls and err.type in ("KeyError", "AttributeError"):
+        return f"{fn} did not store {err.message} in the dict it was given"
+    if err.type == "PlanError":
+        return f"{fn or key}: {err.message}"
+    who = f"{fn} raised " if fn else ""
+    return f"{who}{err.type}: {err.message}{where(err)}.{hint(err.message)}"
+
+
+def param_name(functions: Sequence[str], unit: UnitSpec, param: str) -> str:
+    """The name the candidate's signature gives a unit's argument (bn_param, not bn_train)."""
+    sig = {name_of(s): s for s in functions}.get(unit.forward or unit.call, "")
+    names = [p.strip().split("=")[0] for p in sig.partition("(")[2].partition(")")[0].split(",")]
+    idx = unit.args.index(param) if param in unit.args else -1
+    return names[idx] if 0 <= idx < len(names) and names[idx] else param

