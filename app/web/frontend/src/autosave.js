@@ -129,11 +129,11 @@ export class Autosaver {
       }
       this.callbacks.onSaved(id, saved);
     } catch (error) {
-      this.failed(id, error);
+      await this.failed(id, error);
     }
   }
 
-  failed(id, error) {
+  async failed(id, error) {
     if (isTransient(error)) {
       this.offline = true;
       clearTimeout(this.retryTimer);
@@ -143,6 +143,7 @@ export class Autosaver {
     if (!(error instanceof ApiError)) throw error;
     const record = this.store.get(id);
     if (error.code === "revision-conflict") {
+      if (record && (await this.adoptOwnSave(id, record))) return;
       if (record) this.store.set(id, { ...record, conflict: true });
       this.callbacks.onConflict(id, record && record.response, null);
     } else if (error.code === "attempt-expired" || error.code === "attempt-submitted") {
@@ -153,6 +154,30 @@ export class Autosaver {
       if (record) this.store.set(id, { ...record, rejected: true });
       this.callbacks.onRejected(id, error);
     }
+  }
+
+  // A conflict may be this page's own earlier save landing late (sent as the previous page load
+  // went away, it reached the server after this one loaded): the server then holds exactly what
+  // was sent. Adopt its revision instead of asking the candidate to choose between two copies.
+  async adoptOwnSave(id, record) {
+    let latest;
+    try {
+      latest = await this.api.get("");
+    } catch {
+      return false;
+    }
+    const saved = (latest.answers || {})[id];
+    const sent = record.sent ? record.sent.response : record.response;
+    if (!saved || !same(saved.response, sent)) return false;
+    this.revisions.set(id, saved.revision);
+    const current = this.store.get(id);
+    if (!current || same(current.response, saved.response)) this.store.delete(id);
+    else {
+      this.store.set(id, { response: current.response, base: saved.revision, sent: null });
+      this.schedule(id, DEBOUNCE_MS);
+    }
+    this.callbacks.onSaved(id, saved);
+    return true;
   }
 
   flushAll() {
