@@ -81,17 +81,7 @@ def request_run(
     question = _coding_question(session, attempt, question_id)
     _check_not_busy(session, attempt.id, question_id, SubmissionPurpose.RUN)
     check_rate(session, attempt.id, limit, now)
-    submission = Submission(
-        attempt_id=attempt.id,
-        question_id=question_id,
-        question_version_id=question.id,
-        purpose=SubmissionPurpose.RUN,
-        source=source,
-        status=SubmissionStatus.QUEUED,
-    )
-    session.add(submission)
-    session.commit()
-    return submission
+    return _queue(session, attempt.id, question_id, question.id, SubmissionPurpose.RUN, source)
 
 
 def request_practice_run(
@@ -105,11 +95,23 @@ def request_practice_run(
     lifecycle.ensure_practice_open(session, attempt, now)
     _check_not_busy(session, attempt.id, practice.id, SubmissionPurpose.PRACTICE)
     check_rate(session, attempt.id, limit, now)
+    return _queue(session, attempt.id, practice.id, None, SubmissionPurpose.PRACTICE, source)
+
+
+def _queue(
+    session: Session,
+    attempt_id: uuid.UUID,
+    question_id: str,
+    question_version_id: uuid.UUID | None,
+    purpose: SubmissionPurpose,
+    source: str,
+) -> Submission:
+    """Commit a queued run; the caller enqueues its id only after the commit."""
     submission = Submission(
-        attempt_id=attempt.id,
-        question_id=practice.id,
-        question_version_id=None,
-        purpose=SubmissionPurpose.PRACTICE,
+        attempt_id=attempt_id,
+        question_id=question_id,
+        question_version_id=question_version_id,
+        purpose=purpose,
         source=source,
         status=SubmissionStatus.QUEUED,
     )
