@@ -23,6 +23,7 @@ from app.main import create_app
 from app.models import ApiKey, MemberInvitation, Membership, Role
 from app.organizations.service import add_api_key, hash_secret
 from app.settings import Settings
+from tests.access.areas import BODIES, FORM_TARGETS, SEEDS
 from tests.access.routes import Route, app_routes
 from tests.factories import (
     make_assessment,
@@ -37,23 +38,6 @@ from tests.factories import (
 PUBLIC = ("/api/v1/take/", "/take/", "/healthz", "/readyz", "/sign-in", "/password/", "/join/")
 KEY_SCOPE_NAMES = ("admin", "recruiter", "viewer")
 
-# What a successful write sends ({name} filled from the organization's ids). A write route
-# missing here fails test_every_write_has_a_body, so new routes join the matrix.
-BODIES: dict[str, dict[str, Any]] = {
-    "create_assessment": {
-        "json": {"title": "M", "question_ids": ["{question_id}"], "time_limit_minutes": 10}
-    },
-    "create_invitation": {"json": {"candidate": {"email": "m@example.com", "name": "M"}}},
-    "invite_member": {"data": {"email": "newcomer@example.com", "role": "viewer"}},
-    "change_role": {"data": {"role": "recruiter"}},
-    "remove_member": {"data": {}},
-    "revoke_invitation": {"data": {}},
-    "switch_organization": {"data": {"organization_id": "{organization_id}"}},
-    "sign_out": {"data": {}},
-}
-# Writes whose target organization travels in the form rather than in the path.
-FORM_TARGETS = {"switch_organization": {"organization_id"}}
-
 ROUTES = app_routes(create_app(Settings()))
 GUARDED = [r for r in ROUTES if r.permission is not None]
 
@@ -65,6 +49,7 @@ def test_every_route_is_guarded_or_public() -> None:
 
 
 def test_every_write_has_a_body() -> None:
+    """A write route missing from tests/access/areas fails here, so new routes join the matrix."""
     writes = {r.name for r in GUARDED if r.method != "GET"}
     assert writes <= set(BODIES), writes - set(BODIES)
 
@@ -110,6 +95,8 @@ def _world(session: Session, name: str) -> World:
         "invitation_id": str(pending.id),
         "organization_id": str(org.organization.id),
     }
+    for seed in SEEDS:
+        seed(session, org.organization, ids)
     return World(ids, members, keys)
 
 
