@@ -12,10 +12,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import assessments, attempts, problems, questions, take
+from app.api import assessments, attempts, problems, questions, take, webhooks
+from app.attempts.expiry import expire_due
+from app.background import Periodic
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
-from app.grading.queue import start_grading
+from app.grading.queue import GradingQueue, start_grading
 from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
 from app.web import auth as auth_pages
@@ -24,6 +26,8 @@ from app.web import members as member_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
 from app.web.workspace_errors import workspace_error_page
+from app.webhooks.loop import send_outbound
+from app.webhooks.outbound import outbound_client
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.grading_queue = grading.queue
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
+        background = _start_background(settings, app.state.sessionmaker, grading.queue)
         yield
+        for loop in background:
+            loop.stop()
         if mail is not None:
             mail.stop()
         grading.close()
@@ -59,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, html_page=workspace_error_page)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (questions, assessments, attempts, take):
+    for module in (questions, assessments, attempts, take, webhooks):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
@@ -92,6 +99,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _start_background(
+    settings: Settings, sessions: sessionmaker[Session], queue: GradingQueue
+) -> list[Periodic]:
+    """Expire attempts at their deadline, and send webhooks and ATS callbacks as they fall due."""
+    client = outbound_client(allow_private=settings.webhook_allow_private_targets)
+    return [
+        Periodic("attempt-expiry", lambda: expire_due(sessions, queue)).start(),
+        Periodic("outbound", lambda: send_outbound(sessions, client)).start(),
+    ]
 
 
 def _start_mail(settings: Settings, sessions: sessionmaker[Session]) -> OutboxSender | None:

@@ -22,6 +22,8 @@ class Action(StrEnum):
     MEMBERS_READ = "members.read"
     MEMBERS_MANAGE = "members.manage"
     OUTBOX_READ = "outbox.read"
+    # Webhook endpoints hold signing secrets and send the org's data to outside URLs.
+    WEBHOOKS_MANAGE = "webhooks.manage"
     # Making or unmaking an owner, kept apart so an admin cannot lock the owners out.
     OWNERS_MANAGE = "owners.manage"
 
@@ -30,7 +32,7 @@ _VIEWER = frozenset(
     {Action.ASSESSMENT_READ, Action.RESULTS_READ, Action.QUESTIONS_READ, Action.MEMBERS_READ}
 )
 _RECRUITER = _VIEWER | {Action.ASSESSMENT_WRITE, Action.INVITATION_WRITE, Action.QUESTIONS_WRITE}
-_ADMIN = _RECRUITER | {Action.MEMBERS_MANAGE, Action.OUTBOX_READ}
+_ADMIN = _RECRUITER | {Action.MEMBERS_MANAGE, Action.OUTBOX_READ, Action.WEBHOOKS_MANAGE}
 _OWNER = _ADMIN | {Action.OWNERS_MANAGE}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

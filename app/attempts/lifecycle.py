@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from app.attempts import events
 from app.db import begin_write, utcnow
 from app.errors import (
     AttemptExpiredError,
@@ -62,6 +63,7 @@ def close(
     submissions = final_submissions.add_final_submissions(session, attempt)
     session.flush()
     scoring.score_attempt(session, attempt, final_submissions.coding_results(session, attempt.id))
+    events.closed(session, attempt)
     return [s.id for s in submissions]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from app.assessments import service as assessments
+from app.attempts import events as attempt_events
 from app.attempts import flags, history, integrity, lifecycle, lookups
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
@@ -54,14 +55,15 @@ def start(session: Session, *, token: str) -> CandidateView:
         lifecycle.ensure_invitation_valid(session, attempt)
         now = utcnow()
         # Starting twice at once keeps the first clock: the second request loses the race.
-        lifecycle.transition(
+        if lifecycle.transition(
             session,
             attempt,
             old=AttemptStatus.INVITED,
             status=AttemptStatus.STARTED,
             started_at=now,
             deadline=now + timedelta(minutes=attempt.assessment.time_limit_minutes),
-        )
+        ):
+            attempt_events.started(session, attempt)
         session.commit()
     else:
         lifecycle.ensure_writable(session, attempt, utcnow())

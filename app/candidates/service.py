@@ -14,6 +14,8 @@ from app.assessments import service as assessments
 from app.db import utcnow
 from app.models import Attempt, AttemptStatus, Candidate, Invitation
 from app.organizations.service import hash_secret
+from app.webhooks import events as webhooks
+from app.webhooks import payloads
 
 # Seeds stay within a signed 63-bit range so every database stores them as BIGINT.
 _SEED_BITS = 62
@@ -59,6 +61,13 @@ def invite(
         status=AttemptStatus.INVITED,
     )
     session.add(attempt)
+    session.flush()
+    webhooks.emit(
+        session,
+        organization_id=organization_id,
+        type=webhooks.EventType.INVITATION_CREATED,
+        data=payloads.invitation_data(invitation, attempt, candidate),
+    )
     session.commit()
     return NewInvitation(invitation, attempt, token)
 

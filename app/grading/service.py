@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from app.attempts import events as attempt_events
 from app.db import utcnow
 from app.grading.practice import PracticeTask
 from app.grading.submissions import coding_results
@@ -240,3 +241,4 @@ def _rescore(session: Session, attempt_id: uuid.UUID) -> None:
     attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
     if attempt is not None and attempt.status in (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED):
         scoring.score_attempt(session, attempt, coding_results(session, attempt.id))
+        attempt_events.graded_if_final(session, attempt)

@@ -18,11 +18,19 @@ from app.models.attempt import (
 )
 from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
+from app.models.greenhouse import GreenhouseOrder, IntegrationError
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
 from app.models.question import QuestionVersion
 from app.models.submission import Submission, SubmissionPurpose, SubmissionStatus
 from app.models.web_session import SignInFailure, WebSession
+from app.models.webhook import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "Account",
@@ -34,6 +42,9 @@ __all__ = [
     "Attempt",
     "AttemptStatus",
     "Candidate",
+    "DeliveryStatus",
+    "GreenhouseOrder",
+    "IntegrationError",
     "IntegrityEvent",
     "Invitation",
     "MemberInvitation",
@@ -50,4 +61,8 @@ __all__ = [
     "SubmissionPurpose",
     "SubmissionStatus",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookDeliveryAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

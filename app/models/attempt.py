@@ -36,6 +36,8 @@ class Attempt(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the score became final (nothing left grading): set once, so attempt.graded goes once.
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Integrity events received, stored or not: the per-attempt cap is enforced on this counter.
     events_received: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -1,0 +1,1 @@
+"""Applicant-tracking system integrations (the Greenhouse assessment partner API)."""

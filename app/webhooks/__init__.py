@@ -1,0 +1,1 @@
+"""Signed webhooks: endpoints, the event outbox and its delivery."""

@@ -1,0 +1,180 @@
+"""Manage an organization's webhook endpoints and read and replay their deliveries."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session, selectinload
+
+from app.db import utcnow
+from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from app.pagination import Page, decode_time_cursor, page_size, time_page
+from app.webhooks.errors import (
+    InvalidWebhookUrlError,
+    WebhookDeliveryNotFoundError,
+    WebhookEndpointDisabledError,
+    WebhookEndpointNotFoundError,
+)
+from app.webhooks.events import EventType
+from app.webhooks.outbound import is_public_address
+
+SECRET_BYTES = 32  # Standard Webhooks: 24 to 64 random bytes
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def check_url(url: str, *, allow_private: bool) -> str:
+    """Refuse URLs that can never be delivered to; the address itself is checked at connect."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidWebhookUrlError("Give an absolute https:// URL.")
+    if parts.scheme == "http" and not allow_private:
+        raise InvalidWebhookUrlError("Webhooks are sent over https:// only.")
+    if parts.username or parts.password:
+        raise InvalidWebhookUrlError("Put no credentials in the URL; verify the signature instead.")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None
+    if literal is not None and not allow_private and not is_public_address(str(literal)):
+        raise InvalidWebhookUrlError("The URL points to a private or loopback address.")
+    return url
+
+
+def create_endpoint(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    url: str,
+    event_types: list[EventType],
+    description: str,
+    allow_private: bool,
+) -> WebhookEndpoint:
+    """Add an endpoint with a new signing secret (returned on the row, shown once by the API)."""
+    endpoint = WebhookEndpoint(
+        organization_id=organization_id,
+        url=check_url(url, allow_private=allow_private),
+        event_types=sorted({t.value for t in event_types}),
+        description=description,
+        secret=new_secret(),
+    )
+    session.add(endpoint)
+    session.commit()
+    return endpoint
+
+
+def list_endpoints(
+    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[WebhookEndpoint]:
+    """The organization's endpoints, oldest first."""
+    after = decode_time_cursor(cursor)
+    size = page_size(limit)
+    query = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.organization_id == organization_id)
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        .limit(size + 1)
+    )
+    if after is not None:
+        query = query.where(tuple_(WebhookEndpoint.created_at, WebhookEndpoint.id) > after)
+    return time_page(list(session.scalars(query)), size)
+
+
+def get_endpoint(
+    session: Session, *, organization_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> WebhookEndpoint:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.organization_id != organization_id:
+        raise WebhookEndpointNotFoundError(f"No webhook endpoint {endpoint_id}.")
+    return endpoint
+
+
+def update_endpoint(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    url: str | None = None,
+    event_types: list[EventType] | None = None,
+    description: str | None = None,
+    enabled: bool | None = None,
+    allow_private: bool,
+) -> WebhookEndpoint:
+    """Change an endpoint; enabling one that was disabled resumes its pending deliveries."""
+    endpoint = get_endpoint(session, organization_id=organization_id, endpoint_id=endpoint_id)
+    if url is not None:
+        endpoint.url = check_url(url, allow_private=allow_private)
+    if event_types is not None:
+        endpoint.event_types = sorted({t.value for t in event_types})
+    if description is not None:
+        endpoint.description = description
+    if enabled is True:
+        endpoint.disabled_at, endpoint.disabled_reason = None, None
+    elif enabled is False and endpoint.disabled_at is None:
+        endpoint.disabled_at, endpoint.disabled_reason = utcnow(), "Disabled through the API."
+    session.commit()
+    return endpoint
+
+
+def delete_endpoint(
+    session: Session, *, organization_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> None:
+    """Remove an endpoint with its deliveries and their log."""
+    endpoint = get_endpoint(session, organization_id=organization_id, endpoint_id=endpoint_id)
+    for delivery in session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    ):
+        session.delete(delivery)
+    session.delete(endpoint)
+    session.commit()
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    cursor: str | None,
+    limit: int,
+) -> Page[WebhookDelivery]:
+    """An endpoint's deliveries with each try's outcome, oldest first."""
+    get_endpoint(session, organization_id=organization_id, endpoint_id=endpoint_id)
+    after = decode_time_cursor(cursor)
+    size = page_size(limit)
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .options(selectinload(WebhookDelivery.attempts), selectinload(WebhookDelivery.event))
+        .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
+        .limit(size + 1)
+    )
+    if after is not None:
+        query = query.where(tuple_(WebhookDelivery.created_at, WebhookDelivery.id) > after)
+    return time_page(list(session.scalars(query)), size)
+
+
+def redeliver(
+    session: Session, *, organization_id: uuid.UUID, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """Send a delivery again now, with a fresh retry schedule and the same webhook-id."""
+    endpoint = get_endpoint(session, organization_id=organization_id, endpoint_id=endpoint_id)
+    if endpoint.disabled_at is not None:
+        raise WebhookEndpointDisabledError("Enable the endpoint before redelivering to it.")
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.endpoint_id != endpoint.id:
+        raise WebhookDeliveryNotFoundError(f"No delivery {delivery_id} for this endpoint.")
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id)
+        .values(status=DeliveryStatus.PENDING, tries=0, next_attempt_at=utcnow(), delivered_at=None)
+    )
+    session.commit()
+    session.refresh(delivery)
+    return delivery
