@@ -68,7 +68,11 @@ def webhook_receiver(**options: Any) -> Iterator[Receiver]:
             self.send_header("content-length", "0")
             self.end_headers()
 
-        do_POST = do_PATCH = do_GET = _handle
+        def do_POST(self) -> None:
+            self._handle()
+
+        def do_PATCH(self) -> None:
+            self._handle()
 
         def log_message(self, *_args: Any) -> None:  # keep test output quiet
             pass
