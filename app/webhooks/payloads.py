@@ -12,8 +12,9 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _candidate(candidate: Candidate) -> dict[str, str]:
-    return {"email": candidate.email, "name": candidate.name}
+def _candidate(attempt: Attempt, candidate: Candidate) -> dict[str, str]:
+    # The name this attempt was invited under (a later invite may use another one).
+    return {"email": candidate.email, "name": attempt.candidate_name}
 
 
 def invitation_data(
@@ -23,7 +24,7 @@ def invitation_data(
         "invitation_id": str(invitation.id),
         "attempt_id": str(attempt.id),
         "assessment_id": str(invitation.assessment_id),
-        "candidate": _candidate(candidate),
+        "candidate": _candidate(attempt, candidate),
         "expires_at": _time(invitation.expires_at),
     }
 
@@ -33,7 +34,7 @@ def attempt_data(attempt: Attempt, *, with_score: bool = False) -> dict[str, Any
         "attempt_id": str(attempt.id),
         "assessment_id": str(attempt.assessment_id),
         "invitation_id": str(attempt.invitation_id),
-        "candidate": _candidate(attempt.candidate),
+        "candidate": _candidate(attempt, attempt.candidate),
         "status": attempt.status,
         "started_at": _time(attempt.started_at),
         "deadline": _time(attempt.deadline),
