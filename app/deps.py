@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated, Any
@@ -97,6 +98,25 @@ def verify_csrf(web_session: WebSessionDep, submitted: CsrfTokenDep) -> None:
     sessions.check_csrf(web_session, submitted)
 
 
+def request_api_key(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> str | None:
+    """The API key of a request: `Bearer <key>`, or HTTP Basic with the key as user name.
+
+    Basic is how ATS partner APIs (Greenhouse) authenticate: `base64(key + ":")`.
+    """
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        return credentials.credentials
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user = base64.b64decode(value.strip(), validate=True).decode().partition(":")[0]
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user or None
+
+
 class Permission:
     """The one guard of every organization route, page or API: who asks, and may they `action`.
 
@@ -117,9 +137,10 @@ class Permission:
         csrf_token: CsrfTokenDep,
     ) -> Principal:
         if is_api_path(request.url.path):
-            if credentials is None or credentials.scheme.lower() != "bearer":
+            api_key = request_api_key(request, credentials)
+            if api_key is None:
                 raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
-            key = organizations.authenticate_key(session, api_key=credentials.credentials)
+            key = organizations.authenticate_key(session, api_key=api_key)
             principal = Principal.api_key(
                 organization_id=key.organization_id, api_key_id=key.api_key_id, scope=key.scope
             )

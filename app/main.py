@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import assessments, attempts, problems, questions, take, webhooks
+from app.api import assessments, attempts, greenhouse, problems, questions, take, webhooks
 from app.api.guards import RequestGuard
 from app.attempts.expiry import expire_due
 from app.background import Periodic
@@ -70,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     for module in (questions, assessments, attempts, take, webhooks):
         api.include_router(module.router)
+    api.include_router(greenhouse.errors_router)
     app.include_router(api)
+    app.include_router(greenhouse.router)
     app.include_router(take_pages.router)
     for pages in (auth_pages, dashboard_pages, member_pages):
         app.include_router(pages.router)

@@ -17,7 +17,7 @@ PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
 HtmlErrorPage = Callable[[Request, DomainError], Response]
-_MACHINE_PATHS = ("/api/", "/openapi.json", "/healthz", "/readyz")
+_MACHINE_PATHS = ("/api/", "/integrations/", "/openapi.json", "/healthz", "/readyz")
 
 
 def is_api_path(path: str) -> bool:

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.webhooks.events import EventType
+from app.webhooks.events import WebhookEventType
 
-EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=len(EventType))]
+EventTypes = Annotated[
+    list[WebhookEventType], Field(min_length=1, max_length=len(WebhookEventType))
+]
 Url = Annotated[
     str, Field(min_length=1, max_length=2000, examples=["https://hr.example.com/hooks"])
 ]

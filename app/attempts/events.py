@@ -13,11 +13,11 @@ from app.db import utcnow
 from app.integrations import callbacks
 from app.models import Attempt, AttemptStatus
 from app.webhooks import payloads
-from app.webhooks.events import EventType, emit
+from app.webhooks.events import WebhookEventType, emit
 
 _CLOSED = {
-    AttemptStatus.SUBMITTED: EventType.ATTEMPT_SUBMITTED,
-    AttemptStatus.EXPIRED: EventType.ATTEMPT_EXPIRED,
+    AttemptStatus.SUBMITTED: WebhookEventType.ATTEMPT_SUBMITTED,
+    AttemptStatus.EXPIRED: WebhookEventType.ATTEMPT_EXPIRED,
 }
 
 
@@ -25,7 +25,7 @@ def started(session: Session, attempt: Attempt) -> None:
     emit(
         session,
         organization_id=attempt.assessment.organization_id,
-        type=EventType.ATTEMPT_STARTED,
+        type=WebhookEventType.ATTEMPT_STARTED,
         data=payloads.attempt_data(attempt),
     )
 
@@ -61,7 +61,7 @@ def graded_if_final(session: Session, attempt: Attempt) -> bool:
     emit(
         session,
         organization_id=organization_id,
-        type=EventType.ATTEMPT_GRADED,
+        type=WebhookEventType.ATTEMPT_GRADED,
         data=payloads.attempt_data(attempt, with_score=True),
     )
     callbacks.completion_due(session, attempt_id=attempt.id, at=now)

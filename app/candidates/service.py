@@ -38,6 +38,28 @@ def invite(
     valid_days: int,
 ) -> NewInvitation:
     """Invite a candidate (created on first invite, matched by e-mail) to an assessment."""
+    new = add_invitation(
+        session,
+        organization_id=organization_id,
+        assessment_id=assessment_id,
+        email=email,
+        name=name,
+        valid_days=valid_days,
+    )
+    session.commit()
+    return new
+
+
+def add_invitation(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    email: str,
+    name: str,
+    valid_days: int,
+) -> NewInvitation:
+    """Add an invitation and its invitation.created event (flushed; the caller commits)."""
     assessment = assessments.get_assessment(
         session, organization_id=organization_id, assessment_id=assessment_id
     )
@@ -66,10 +88,9 @@ def invite(
     webhooks.emit(
         session,
         organization_id=organization_id,
-        type=webhooks.EventType.INVITATION_CREATED,
+        type=webhooks.WebhookEventType.INVITATION_CREATED,
         data=payloads.invitation_data(invitation, attempt, candidate),
     )
-    session.commit()
     return NewInvitation(invitation, attempt, token)
 
 

@@ -20,7 +20,7 @@ from app.webhooks.errors import (
     WebhookEndpointDisabledError,
     WebhookEndpointNotFoundError,
 )
-from app.webhooks.events import EventType
+from app.webhooks.events import WebhookEventType
 from app.webhooks.outbound import is_public_address
 
 SECRET_BYTES = 32  # Standard Webhooks: 24 to 64 random bytes
@@ -53,7 +53,7 @@ def create_endpoint(
     *,
     organization_id: uuid.UUID,
     url: str,
-    event_types: list[EventType],
+    event_types: list[WebhookEventType],
     description: str,
     allow_private: bool,
 ) -> WebhookEndpoint:
@@ -102,7 +102,7 @@ def update_endpoint(
     organization_id: uuid.UUID,
     endpoint_id: uuid.UUID,
     url: str | None = None,
-    event_types: list[EventType] | None = None,
+    event_types: list[WebhookEventType] | None = None,
     description: str | None = None,
     enabled: bool | None = None,
     allow_private: bool,

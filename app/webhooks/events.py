@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
-class EventType(StrEnum):
+class WebhookEventType(StrEnum):
     INVITATION_CREATED = "invitation.created"
     ATTEMPT_STARTED = "attempt.started"
     ATTEMPT_SUBMITTED = "attempt.submitted"
@@ -28,7 +28,7 @@ def new_event_id() -> str:
 
 
 def emit(
-    session: Session, *, organization_id: uuid.UUID, type: EventType, data: dict[str, Any]
+    session: Session, *, organization_id: uuid.UUID, type: WebhookEventType, data: dict[str, Any]
 ) -> WebhookEvent | None:
     """Add the event and its deliveries (flushed, committed by the caller); None if nobody listens.
 

@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
+from app.integrations.completion import send_completions
 from app.webhooks.delivery import Clock, deliver_due
 
 
@@ -19,4 +20,5 @@ def send_outbound(
     rng: random.Random | None = None,
 ) -> int:
     """Make every outbound request that is due; return how many were made."""
-    return deliver_due(sessions, client, clock=clock, rng=rng)
+    made = deliver_due(sessions, client, clock=clock, rng=rng)
+    return made + send_completions(sessions, client, clock=clock, rng=rng)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.access.policy import Action
+from app.api.problems import is_api_path
 from app.deps import Permission
 
 
@@ -28,7 +29,7 @@ class Route:
 
     @property
     def is_api(self) -> bool:
-        return self.path.startswith("/api/")
+        return is_api_path(self.path)  # /api/ and the ATS partner paths take API keys
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"

@@ -1,0 +1,216 @@
+"""A fake Greenhouse drives the partner API and receives the completion PATCH on time."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import utcnow
+from app.mail.sender import SmtpTarget, send_due
+from app.models import GreenhouseOrder, OutboxEmail
+from app.webhooks import backoff
+from app.webhooks.loop import send_outbound
+from tests import factories
+from tests.mail.smtp_sink import smtp_sink
+from tests.webhooks.conftest import Org
+from tests.webhooks.receiver import webhook_receiver
+
+CALLBACK_PATH = "/integrations/testing_partners/take_home_tests/12345"
+
+
+def _basic(key: str) -> dict[str, str]:
+    # Greenhouse: the API key as user name, an empty password.
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+
+
+def _send_test_body(partner_test_id: str, callback_url: str) -> dict[str, object]:
+    return {
+        "partner_test_id": partner_test_id,
+        "candidate": {
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "preferred_name": "Amazing Grace",
+            "resume_url": "https://app.greenhouse.io/resumes/1?expires=7d",
+            "phone_number": "+1 555 0100",
+            "email": "grace@example.com",
+            "greenhouse_profile_url": "https://app.greenhouse.io/people/4321",
+        },
+        "sent_by": "recruiter@example.com",
+        "url": callback_url,
+        "a_field_greenhouse_added_later": {"ignored": True},
+    }
+
+
+def _key(org: Org) -> str:
+    return org.headers["Authorization"].removeprefix("Bearer ")
+
+
+def test_greenhouse_sends_a_test_and_hears_when_it_is_complete(
+    api: TestClient,
+    org: Org,
+    connection: Connection,
+    sessions: sessionmaker[Session],
+    outbound: httpx.Client,
+) -> None:
+    gh = _basic(_key(org))
+    with webhook_receiver() as greenhouse:
+        base = greenhouse.url.removesuffix("/hooks")
+        tests = api.get("/integrations/greenhouse/list_tests", headers=gh)
+        assert tests.status_code == 200, tests.text
+        listed = {t["partner_test_id"]: t["partner_test_name"] for t in tests.json()}
+        assert listed[org.assessment_id].startswith("Assessment")
+        assert all(set(t) == {"partner_test_id", "partner_test_name"} for t in tests.json())
+
+        sent = api.post(
+            "/integrations/greenhouse/send_test",
+            json=_send_test_body(org.assessment_id, base + CALLBACK_PATH),
+            headers=gh,
+        )
+        assert sent.status_code == 200, sent.text
+        interview = sent.json()["partner_interview_id"]
+        status = api.get(
+            "/integrations/greenhouse/test_status",
+            params={"partner_interview_id": interview},
+            headers=gh,
+        ).json()
+        assert status["partner_status"] == "sent"
+        assert status["partner_score"] is None
+        assert status["partner_profile_url"] is None
+
+        # The candidate gets the link by e-mail (through the outbox, over SMTP).
+        with smtp_sink() as (url, sink):
+            assert send_due(sessions, SmtpTarget.parse(url), sender="x@chainrule.test") == 1
+        (message,) = sink.messages
+        assert message["To"] == "grace@example.com"
+        text = message.get_payload(decode=True).decode()
+        assert "Amazing Grace Hopper" in text
+        match = re.search(r"/take/([\w-]+)", text)
+        assert match is not None
+        token = match.group(1)
+
+        assert send_outbound(sessions, outbound) == 0  # nothing to tell Greenhouse yet
+        api.post(f"/api/v1/take/{token}/start")
+        api.put(f"/api/v1/take/{token}/answers/hooks-one", json={"response": {"choice": "a"}})
+        assert api.post(f"/api/v1/take/{token}/submit").status_code == 200
+        assert send_outbound(sessions, outbound) == 1
+        assert send_outbound(sessions, outbound) == 0
+
+    (patch,) = greenhouse.requests
+    assert (patch.method, patch.path) == ("PATCH", CALLBACK_PATH)
+    assert patch.body == b""
+    assert patch.headers["authorization"] == gh["Authorization"]
+
+    # Greenhouse reacts to the PATCH by reading the status.
+    done = api.get(
+        "/integrations/greenhouse/test_status",
+        params={"partner_interview_id": interview},
+        headers=gh,
+    ).json()
+    assert done["partner_status"] == "complete"
+    assert done["partner_score"] == 100.0
+    assert done["partner_profile_url"].startswith("http")
+    assert done["metadata"]["chain_rule_percent"] == 100.0
+    assert all(isinstance(v, str | int | float | bool) for v in done["metadata"].values())
+
+    reported = api.post(
+        "/integrations/greenhouse/response_error",
+        json={
+            "api_call": "test_status",
+            "errors": ["partner_profile_url is not reachable"],
+            "partner_test_id": org.assessment_id,
+            "partner_test_name": "Backprop",
+            "partner_interview_id": interview,
+            "candidate_email": "grace@example.com",
+        },
+        headers=gh,
+    )
+    assert reported.status_code == 200
+    log = api.get("/api/v1/integration-errors", headers=org.headers).json()
+    (error,) = log["items"]
+    assert error["api_call"] == "test_status"
+    assert error["errors"] == ["partner_profile_url is not reachable"]
+    assert error["details"]["partner_interview_id"] == interview
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_the_completion_patch_is_retried_with_backoff(
+    api: TestClient,
+    org: Org,
+    session: Session,
+    sessions: sessionmaker[Session],
+    outbound: httpx.Client,
+) -> None:
+    gh = _basic(_key(org))
+    with webhook_receiver(script=[502, 500]) as greenhouse:
+        sent = api.post(
+            "/integrations/greenhouse/send_test",
+            json=_send_test_body(org.assessment_id, greenhouse.url),
+            headers=gh,
+        )
+        assert sent.status_code == 200, sent.text
+        (email,) = session.scalars(select(OutboxEmail)).all()
+        match = re.search(r"/take/([\w-]+)", email.body)
+        assert match is not None
+        token = match.group(1)
+        api.post(f"/api/v1/take/{token}/start")
+        api.post(f"/api/v1/take/{token}/submit")
+
+        clock = FakeClock()
+        for tries in (1, 2):
+            assert send_outbound(sessions, outbound, clock=clock) == 1
+            session.expire_all()
+            order = session.scalars(select(GreenhouseOrder)).one()
+            assert order.callback_done_at is None
+            assert order.callback_tries == tries
+            assert order.callback_last_error in ("HTTP 502", "HTTP 500")
+            assert order.callback_next_attempt_at is not None
+            wait = order.callback_next_attempt_at - clock.now
+            base = backoff.RETRY_DELAYS[tries - 1]
+            assert base * 0.8 <= wait <= base * 1.2
+            assert send_outbound(sessions, outbound, clock=clock) == 0  # not due yet
+            clock.now = order.callback_next_attempt_at
+        assert send_outbound(sessions, outbound, clock=clock) == 1
+    session.expire_all()
+    order = session.scalars(select(GreenhouseOrder)).one()
+    assert order.callback_done_at is not None
+    assert [r.method for r in greenhouse.requests] == ["PATCH"] * 3
+
+
+def test_greenhouse_errors_are_problems(api: TestClient, org: Org, session: Session) -> None:
+    wrong = api.get("/integrations/greenhouse/list_tests", headers=_basic("cr_nope_nope"))
+    assert wrong.status_code == 401
+    assert wrong.headers["content-type"] == "application/problem+json"
+    unknown = api.get(
+        "/integrations/greenhouse/test_status",
+        params={"partner_interview_id": "not-an-id"},
+        headers=_basic(_key(org)),
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["type"] == "/problems/partner-interview-not-found"
+    other = factories.make_org(session, name="Other")
+    foreign = api.post(
+        "/integrations/greenhouse/send_test",
+        json=_send_test_body(org.assessment_id, "https://app.greenhouse.io/x"),
+        headers=_basic(other.api_key),
+    )
+    assert foreign.status_code == 404
+    bad = api.post(
+        "/integrations/greenhouse/send_test",
+        json={"partner_test_id": org.assessment_id, "candidate": {"first_name": "G"}},
+        headers=_basic(_key(org)),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["type"] == "/problems/invalid-request"
