@@ -42,6 +42,7 @@ class CheckResult:
     max_points: float
     message: str = ""
     max_error: float | None = None
+    max_abs_error: float | None = None
     shape: tuple[int, ...] | None = None
     expected_shape: tuple[int, ...] | None = None
     # recruiter-only numbers (errors of each sub-check); never reference values
@@ -63,6 +64,7 @@ class CheckResult:
             "max_points": round(self.max_points, 6),
             "message": self.message,
             "max_error": _finite(self.max_error),
+            "max_abs_error": _finite(self.max_abs_error),
             "shape": list(self.shape) if self.shape is not None else None,
             "expected_shape": list(self.expected_shape)
             if self.expected_shape is not None

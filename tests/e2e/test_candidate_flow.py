@@ -139,6 +139,10 @@ def test_whole_test_by_keyboard_and_mouse_then_the_score_reaches_the_org(
     )
     check_accessibility(page, "the editor with results")
     screenshot(page, "editor-results", show=results.get_by_text("All public checks passed"))
+    results.get_by_text("Example case 1: 5 of 5 passed").click()
+    checks = results.get_by_role("table", name="Checks of example case 1")
+    expect(checks.get_by_role("columnheader", name="Max abs. error")).to_be_visible()
+    expect(checks.get_by_role("row", name="gradient dx")).to_contain_text("Passed")
 
     # Submit: the confirmation lists what is unanswered and flagged.
     page.get_by_role("button", name="Submit test").click()

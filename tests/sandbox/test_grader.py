@@ -154,6 +154,13 @@ def test_partial_credit_gives_the_right_gradients_their_share(
     assert "numerical gradient check disagrees" in db.message
     assert db.max_error is not None
     assert db.max_error > 0.1
+    # the candidate sees both errors of a public check: absolute and scaled
+    public = db.to_dict(details=False)
+    assert public["max_abs_error"] is not None
+    assert public["max_abs_error"] > 0.0
+    dx = next(c for c in report.checks if c.name == "gradient dx")
+    assert dx.max_abs_error is not None
+    assert dx.max_abs_error < 1e-9
 
 
 def test_zero_stub_and_consistent_wrong_forward_fail(

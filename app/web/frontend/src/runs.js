@@ -43,11 +43,12 @@ function checkRows(check) {
       el("th", { scope: "row", text: check.name }),
       el("td", { class: `status-${passed ? "passed" : "failed"}`, text: passed ? "Passed" : check.status === "error" ? "Error" : "Failed" }),
       el("td", { class: "num", text: `${shape(check.shape)} / ${shape(check.expected_shape)}` }),
+      el("td", { class: "num", text: formatError(check.max_abs_error) }),
       el("td", { class: "num", text: formatError(check.max_error) }),
     ),
   ];
   if (check.message) {
-    rows.push(el("tr", { class: "message-row" }, el("td", { colspan: "4" }, el("pre", { class: "output", text: check.message }))));
+    rows.push(el("tr", { class: "message-row" }, el("td", { colspan: "5" }, el("pre", { class: "output", text: check.message }))));
   }
   return rows;
 }
@@ -72,7 +73,7 @@ function renderChecks(checks) {
       el(
         "thead",
         {},
-        el("tr", {}, ...["Output or gradient", "Result", "Shape: yours / expected", "Max rel. error"].map((h) => el("th", { scope: "col", text: h }))),
+        el("tr", {}, ...["Output or gradient", "Result", "Shape: yours / expected", "Max abs. error", "Max rel. error"].map((h) => el("th", { scope: "col", text: h }))),
       ),
       el("tbody", {}, ...rows.flatMap(checkRows)),
     );
