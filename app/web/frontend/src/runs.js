@@ -28,10 +28,17 @@ function el(tag, props = {}, ...children) {
 
 const shape = (value) => (Array.isArray(value) ? `(${value.join(", ")}${value.length === 1 ? "," : ""})` : "–");
 
-function formatError(value) {
+export function formatError(value) {
   if (value === null || value === undefined) return "–";
   if (typeof value === "string") return value; // "inf" or "nan", as the judge reported it
   return value === 0 ? "0" : value.toExponential(2);
+}
+
+// The judge sends the absolute error as the power of ten above it (the exact figure could give
+// away a reference value), so it reads as a bound.
+export function formatBound(value) {
+  if (typeof value !== "number" || value === 0) return formatError(value);
+  return `\u2264 1e${Math.round(Math.log10(value))}`;
 }
 
 function checkRows(check) {
@@ -43,7 +50,7 @@ function checkRows(check) {
       el("th", { scope: "row", text: check.name }),
       el("td", { class: `status-${passed ? "passed" : "failed"}`, text: passed ? "Passed" : check.status === "error" ? "Error" : "Failed" }),
       el("td", { class: "num", text: `${shape(check.shape)} / ${shape(check.expected_shape)}` }),
-      el("td", { class: "num", text: formatError(check.max_abs_error) }),
+      el("td", { class: "num", text: formatBound(check.max_abs_error_bound) }),
       el("td", { class: "num", text: formatError(check.max_error) }),
     ),
   ];
