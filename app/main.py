@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.grading_queue = grading.queue
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
-        background = _start_background(settings, app.state.sessionmaker, grading.queue)
+        background = _start_background(
+            settings, app.state.sessionmaker, app.state.read_sessionmaker, grading.queue
+        )
         yield
         for loop in background:
             loop.stop()
@@ -106,13 +108,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _start_background(
-    settings: Settings, sessions: sessionmaker[Session], queue: GradingQueue
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    reads: sessionmaker[Session],
+    queue: GradingQueue,
 ) -> list[Periodic]:
     """Expire attempts at their deadline, and send webhooks and ATS callbacks as they fall due."""
     client = outbound_client(allow_private=settings.webhook_allow_private_targets)
     return [
-        Periodic("attempt-expiry", lambda: expire_due(sessions, queue)).start(),
-        Periodic("outbound", lambda: send_outbound(sessions, client)).start(),
+        Periodic("attempt-expiry", lambda: expire_due(sessions, queue, reads=reads)).start(),
+        Periodic("outbound", lambda: send_outbound(sessions, client, reads=reads)).start(),
     ]
 
 

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.api.schemas import Email
+from app.api.text import check_storable
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 OptionalText = Annotated[str | None, Field(max_length=2000)]
@@ -17,6 +18,12 @@ OptionalText = Annotated[str | None, Field(max_length=2000)]
 class _In(BaseModel):
     # Greenhouse may add fields at any time (its docs say so): ignore them, never refuse.
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        check_storable(data)  # no NUL or lone surrogate reaches the database
+        return data
 
 
 class PartnerTest(BaseModel):

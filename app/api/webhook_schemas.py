@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.api.text import check_storable
 from app.webhooks.events import WebhookEventType
 
 EventTypes = Annotated[
@@ -20,6 +21,12 @@ Url = Annotated[
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        check_storable(data)  # no NUL or lone surrogate reaches the database
+        return data
 
 
 class WebhookEndpointCreate(_In):

@@ -16,11 +16,18 @@ BATCH = 100
 
 
 def expire_due(
-    sessions: sessionmaker[Session], queue: GradingQueue, *, now: datetime | None = None
+    sessions: sessionmaker[Session],
+    queue: GradingQueue,
+    *,
+    now: datetime | None = None,
+    reads: sessionmaker[Session] | None = None,
 ) -> int:
-    """Expire every started attempt past its deadline, queue its code; return how many closed."""
+    """Expire every started attempt past its deadline, queue its code; return how many closed.
+
+    `reads` (read-only sessions) looks for due attempts without taking SQLite's write lock.
+    """
     now = now or utcnow()
-    with sessions() as session:
+    with (reads or sessions)() as session:
         due = list(
             session.scalars(
                 select(Attempt.id)

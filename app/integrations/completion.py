@@ -50,7 +50,7 @@ def send_completions(
 def _patch(client: httpx.Client, job: _Callback) -> str | None:
     try:
         response = client.patch(job.url, auth=(job.key, ""))
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a URL httpx refuses too
         return f"{type(exc).__name__}: {exc}"[:500]
     return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
 

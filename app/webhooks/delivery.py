@@ -97,7 +97,7 @@ def send(
     started = time.monotonic()
     try:
         response = client.post(url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a URL httpx refuses too
         elapsed = int((time.monotonic() - started) * 1000)
         return Outcome(None, f"{type(exc).__name__}: {exc}"[:500], elapsed)
     elapsed = int((time.monotonic() - started) * 1000)

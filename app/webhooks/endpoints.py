@@ -32,15 +32,19 @@ def new_secret() -> str:
 
 def check_url(url: str, *, allow_private: bool) -> str:
     """Refuse URLs that can never be delivered to; the address itself is checked at connect."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed [IPv6 literal
+        raise InvalidWebhookUrlError(f"The URL cannot be parsed: {exc}.") from exc
+    if parts.scheme not in ("https", "http") or not hostname:
         raise InvalidWebhookUrlError("Give an absolute https:// URL.")
     if parts.scheme == "http" and not allow_private:
         raise InvalidWebhookUrlError("Webhooks are sent over https:// only.")
     if parts.username or parts.password:
         raise InvalidWebhookUrlError("Put no credentials in the URL; verify the signature instead.")
     try:
-        literal = ipaddress.ip_address(parts.hostname)
+        literal = ipaddress.ip_address(hostname)
     except ValueError:
         literal = None
     if literal is not None and not allow_private and not is_public_address(str(literal)):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 import httpx
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.integrations.completion import send_completions
+from app.models import DeliveryStatus, GreenhouseOrder, WebhookDelivery
 from app.webhooks.delivery import Clock, deliver_due
 
 
@@ -18,7 +21,32 @@ def send_outbound(
     *,
     clock: Clock = utcnow,
     rng: random.Random | None = None,
+    reads: sessionmaker[Session] | None = None,
 ) -> int:
-    """Make every outbound request that is due; return how many were made."""
+    """Make every outbound request that is due; return how many were made.
+
+    With `reads`, a read-only look decides first whether anything is due, so an idle pass
+    never takes SQLite's write lock.
+    """
+    if reads is not None and not anything_due(reads, clock()):
+        return 0
     made = deliver_due(sessions, client, clock=clock, rng=rng)
     return made + send_completions(sessions, client, clock=clock, rng=rng)
+
+
+def anything_due(reads: sessionmaker[Session], now: datetime) -> bool:
+    with reads() as session:
+        return bool(
+            session.scalar(
+                select(
+                    exists().where(
+                        WebhookDelivery.status == DeliveryStatus.PENDING,
+                        WebhookDelivery.next_attempt_at <= now,
+                    )
+                    | exists().where(
+                        GreenhouseOrder.callback_done_at.is_(None),
+                        GreenhouseOrder.callback_next_attempt_at <= now,
+                    )
+                )
+            )
+        )

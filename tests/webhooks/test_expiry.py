@@ -38,7 +38,7 @@ def test_the_sweeper_expires_an_attempt_at_its_deadline(
         assert attempt.deadline is not None
         deadline = attempt.deadline
 
-        assert expire_due(sessions, queue, now=deadline - timedelta(seconds=1)) == 0
+        assert expire_due(sessions, queue, now=deadline - timedelta(seconds=1), reads=sessions) == 0
         assert expire_due(sessions, queue, now=deadline) == 1
         assert expire_due(sessions, queue, now=deadline) == 0  # once
         session.refresh(attempt)
