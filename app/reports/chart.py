@@ -29,13 +29,18 @@ def skill_label(skill: str) -> str:
     return skill.replace("_", " ").capitalize()
 
 
-def profile_svg(skills: list[SkillStanding]) -> str:
+WIDE = 7.2  # inches: the page at desktop width and the PDF
+NARROW = 4.0  # a phone's width, so the labels stay as large as the page's text
+
+
+def profile_svg(skills: list[SkillStanding], *, width: float = WIDE) -> str:
     """An SVG document: one bar per skill for the candidate, the cohort's mean and middle half."""
     rows = list(reversed(skills))  # matplotlib counts rows from the bottom
-    height = 1.1 + 0.55 * max(len(rows), 1)
+    narrow = width < WIDE
+    height = (1.6 if narrow else 1.1) + 0.55 * max(len(rows), 1)
     # Figure() rather than pyplot: no global figure manager, safe in the server's threads.
     with matplotlib.rc_context(_RC):
-        figure = Figure(figsize=(7.2, height), layout="constrained")
+        figure = Figure(figsize=(width, height), layout="constrained")
         axes = figure.add_subplot()
         ys = range(len(rows))
         axes.barh(
@@ -69,7 +74,16 @@ def profile_svg(skills: list[SkillStanding]) -> str:
         axes.set_axisbelow(True)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False)
+        handles, labels = axes.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: labels[i] != "Candidate")
+        axes.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=1 if narrow else 3,
+            frameon=False,
+        )
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from app.models import IntegrityEvent
-from app.reports.chart import profile_svg, skill_label, svg_data_url
+from app.reports.chart import NARROW, WIDE, profile_svg, skill_label, svg_data_url
+from app.reports.cohort import SkillStanding
 from app.reports.service import Report
 
 _EVENT_LABELS = {
@@ -40,11 +41,16 @@ def report_context(report: Report) -> dict[str, Any]:
         "score": attempt.score,
         "standing": standing,
         "percentile": _ordinal(standing.percentile) if standing.percentile is not None else None,
-        "chart": svg_data_url(profile_svg(standing.skills)) if standing.skills else None,
+        "chart": _chart(standing.skills, WIDE),
+        "narrow_chart": _chart(standing.skills, NARROW),
         "skill_label": skill_label,
         "timeline": [_row(e, attempt.started_at, numbers) for e in report.integrity.events],
         "time_used": _duration(attempt.started_at, attempt.submitted_at),
     }
+
+
+def _chart(skills: list[SkillStanding], width: float) -> str | None:
+    return svg_data_url(profile_svg(skills, width=width)) if skills else None
 
 
 def _row(event: IntegrityEvent, started: datetime | None, numbers: dict[str, int]) -> TimelineRow:
