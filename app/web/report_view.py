@@ -34,7 +34,9 @@ def report_context(report: Report) -> dict[str, Any]:
     standing = report.standing
     numbers = {q.question_id: q.number for q in report.questions}
     return {
-        "page_title": f"Report: {attempt.candidate.name or attempt.candidate.email}",
+        "page_title": f"Report: {attempt.candidate_name or attempt.candidate.email}",
+        # The name this attempt was invited under (a later invitation may use another).
+        "candidate_name": attempt.candidate_name,
         "report": report,
         "attempt": attempt,
         "candidate": attempt.candidate,

@@ -56,6 +56,7 @@ def finish_attempt(session: Session, attempt: Attempt, taken: Taken) -> Attempt:
     """Save the answers and code history, record a graded final run and events, then score."""
     start = utcnow() - timedelta(minutes=20)
     attempt.candidate.name, attempt.candidate.email = taken.name, taken.email
+    attempt.candidate_name = taken.name
     attempt.status, attempt.started_at = AttemptStatus.SUBMITTED, start
     attempt.deadline, attempt.submitted_at = (
         start + timedelta(minutes=30),

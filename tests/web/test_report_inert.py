@@ -76,7 +76,7 @@ def test_a_hostile_name_is_text_in_the_title_and_heading(
 
 def test_a_hostile_email_is_text(client: TestClient, session: Session) -> None:
     attempt = _hostile_attempt(session, client)
-    attempt.candidate.name = ""  # the heading falls back to the e-mail
+    attempt.candidate_name = ""  # the heading falls back to the e-mail
     attempt.candidate.email = f"{XSS_NAME}@example.com"
     session.flush()
     html = client.get(f"/attempts/{attempt.id}").text
