@@ -94,6 +94,7 @@ def test_the_end_page_shows_the_result_when_grading_finishes_without_a_reload(
     ).click()
 
     expect(page.get_by_text("Your code is still being graded")).to_be_visible()
+    screenshot(page, "end-grading")
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     expect(page.get_by_text(re.compile(r"of \d+(\.\d)? points"))).to_be_visible(timeout=60_000)
