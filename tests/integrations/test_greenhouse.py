@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi.testclient import TestClient
@@ -116,6 +117,10 @@ def test_greenhouse_sends_a_test_and_hears_when_it_is_complete(
     assert done["partner_status"] == "complete"
     assert done["partner_score"] == 100.0
     assert done["partner_profile_url"].startswith("http")
+    # The link is the recruiter's report page: it exists, behind sign-in.
+    report = api.get(urlsplit(done["partner_profile_url"]).path, follow_redirects=False)
+    assert report.status_code == 303
+    assert report.headers["location"].startswith("/sign-in")
     assert done["metadata"]["chain_rule_percent"] == 100.0
     assert all(isinstance(v, str | int | float | bool) for v in done["metadata"].values())
 
