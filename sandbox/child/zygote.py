@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import gc
 import os
 import resource
@@ -40,7 +39,6 @@ PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
-_LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
 # Loaded once in the zygote, before guards.limit_thread_memory() drops ctypes from sys.modules:
@@ -48,6 +46,11 @@ _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 # calls to candidates is installed after the child's last use, and refuses any later call made
 # through this handle (ctypes.call_function) as through any other.
 _libc = ctypes.CDLL(None, use_errno=True)
+# capset's arguments, built once here: a ctypes array type and a symbol lookup per job cost a
+# child about 0.2 ms.
+_capset = _libc.capset
+_CAP_HEADER = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+_NO_CAPS = (ctypes.c_uint32 * 6)()  # two zeroed (effective, permitted, inheritable) words
 
 
 def _set_dumpable(flag: int) -> None:
@@ -71,29 +74,44 @@ def _be_the_oom_victim() -> None:
         _set_dumpable(0)
 
 
+def _close_namespace_fds() -> None:
+    """Close the slot's user namespace fd, which bwrap (``--userns``) leaves open in its child.
+
+    A job never sees it (a child closes every fd but its two pipes), and the zygote has no use
+    for it.
+    """
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}").startswith("user:["):
+                os.close(int(name))
+
+
 def _check(ret: int, what: str) -> None:
     if ret != 0:
         raise OSError(ctypes.get_errno(), f"{what} failed")
 
 
-def _become_job_uid(uid: int) -> None:
+def _bounding_set() -> list[int]:
+    """The capabilities in this process's bounding set (read once, in the zygote)."""
+    with open("/proc/self/status") as fh:
+        mask = int(next(line for line in fh if line.startswith("CapBnd:")).split()[1], 16)
+    return [cap for cap in range(mask.bit_length()) if mask >> cap & 1]
+
+
+def _become_job_uid(uid: int, bounding: list[int]) -> None:
     """Switch every uid and gid to ``uid`` and drop every capability, for good.
 
     Changing ids inside a user namespace whose uid 0 is unmapped clears no capability by
-    itself, so they are dropped one by one: the bounding set (while CAP_SETPCAP lasts), then
-    the ambient, permitted, effective and inheritable sets. no_new_privs (setpriv) still holds.
+    itself, so they are dropped explicitly: the bounding set (``bounding``, the zygote's, while
+    CAP_SETPCAP lasts), then the ambient, permitted, effective and inheritable sets. The
+    no_new_privs bit (setpriv) holds already. Under 0.1 ms per job.
     """
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    cap = 0
-    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
-        cap += 1
-    if ctypes.get_errno() != errno.EINVAL:  # EINVAL: past the last capability
-        raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap}) failed")
+    for cap in bounding:
+        _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"prctl(PR_CAPBSET_DROP, {cap})")
     _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clearing ambient caps")
-    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
-    data = (ctypes.c_uint32 * 6)()  # two zeroed (effective, permitted, inheritable) words
-    _check(_libc.capset(header, data), "capset")
+    _check(_capset(_CAP_HEADER, _NO_CAPS), "capset")
 
 
 def _wipe_tmp() -> None:
@@ -129,7 +147,9 @@ def _state() -> tuple[object, ...]:
     return limits, os.getpriority(os.PRIO_PROCESS, 0), frozenset(os.sched_getaffinity(0))
 
 
-def _child(fields: list[str], job_fd: int, result_fd: int, job_uid: int) -> None:
+def _child(
+    fields: list[str], job_fd: int, result_fd: int, job_uid: int, bounding: list[int]
+) -> None:
     cpu_soft, cpu_hard, address, fsize, nofile = (int(f) for f in fields)
     keep = sorted({job_fd, result_fd})
     low = 3
@@ -145,7 +165,7 @@ def _child(fields: list[str], job_fd: int, result_fd: int, job_uid: int) -> None
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     if job_uid >= 0:
-        _become_job_uid(job_uid)
+        _become_job_uid(job_uid, bounding)
     # Every fork would otherwise share the zygote's numpy random state (Python's random module
     # reseeds itself after a fork). A 32-bit seed: np.random.seed() without one costs ~1 ms.
     np.random.seed(int.from_bytes(os.urandom(4), "little"))
@@ -181,6 +201,9 @@ def serve(
     """
     if sandboxed and os.getpid() != 1:
         raise SystemExit("zygote: refusing pid-1 duties (kill -1, /tmp wipe) outside a sandbox")
+    if sandboxed:
+        _close_namespace_fds()
+    bounding = _bounding_set() if job_uid >= 0 else []
     _set_dumpable(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     guards.warm_numpy_star()
@@ -209,7 +232,7 @@ def serve(
             try:
                 os.close(ctl_fd)
                 os.close(status_fd)
-                _child(fields[1:], job_fd, result_fd, job_uid)
+                _child(fields[1:], job_fd, result_fd, job_uid, bounding)
             finally:
                 os._exit(70)
         while True:

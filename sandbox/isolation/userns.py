@@ -34,8 +34,8 @@ libc = ctypes.CDLL(None, use_errno=True)
 os.setgroups([])
 os.setresgid(uid, uid, uid)
 os.setresuid(uid, uid, uid)
-if libc.unshare(%d) != 0:
-    raise SystemExit("unshare(CLONE_NEWUSER): errno %%d" %% ctypes.get_errno())
+if libc.unshare(int(sys.argv[2])) != 0:
+    raise SystemExit(f"unshare(CLONE_NEWUSER): errno {ctypes.get_errno()}")
 sys.stdout.write("U\n")
 sys.stdout.flush()
 sys.stdin.readline()
@@ -44,7 +44,7 @@ with open("/proc/sys/user/max_user_namespaces", "w") as fh:
 sys.stdout.write("L\n")
 sys.stdout.flush()
 sys.stdin.readline()
-""" % CLONE_NEWUSER
+"""
 
 
 def _write(path: str, text: str) -> None:
@@ -61,13 +61,14 @@ def two_uid_userns(zygote_uid: int, job_uid: int) -> int:
     if zygote_uid == job_uid or min(zygote_uid, job_uid) < 1000:
         raise SandboxError(f"uids {zygote_uid}, {job_uid}: need two distinct unprivileged uids")
     helper = subprocess.Popen(
-        [sys.executable, "-I", "-S", "-c", _HELPER, str(zygote_uid)],
+        [sys.executable, "-I", "-S", "-c", _HELPER, str(zygote_uid), str(CLONE_NEWUSER)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={},
     )
-    assert helper.stdin is not None and helper.stdout is not None
+    assert helper.stdin is not None
+    assert helper.stdout is not None
     try:
         if helper.stdout.readline() != b"U\n":
             raise SandboxError(f"user namespace helper failed: {_tail(helper)}")
