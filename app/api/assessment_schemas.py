@@ -5,18 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.api.text import check_storable
 from app.skills import Skill
 
 Percent = Annotated[int, Field(ge=0, le=100)]
 TimeLimit = Annotated[int, Field(ge=1, le=600)]
 
 
-class PoolIn(BaseModel):
-    """`count` random questions of `kind` with `skill` at `difficulty`, drawn per candidate."""
+class _In(BaseModel):
+    """A request body as app.api.schemas takes them: unknown fields and unstorable text refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: object) -> object:
+        check_storable(data)
+        return data
+
+
+class PoolIn(_In):
+    """`count` random questions of `kind` with `skill` at `difficulty`, drawn per candidate."""
 
     kind: Literal["concept", "coding"] = "concept"
     skill: Skill
@@ -31,10 +42,8 @@ class PoolRead(BaseModel):
     count: int
 
 
-class AssessmentPatch(BaseModel):
+class AssessmentPatch(_In):
     """The settings to change; the others keep their value (`pass_mark_percent: null` clears it)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     time_limit_minutes: TimeLimit | None = None

@@ -4,7 +4,7 @@ Every existing attempt's form is its assessment's items, copied into attempt_ite
 questions an attempt shows and scores come from one place from now on.
 
 Revision ID: 3307d4b36100
-Revises: ed48b7f040ca
+Revises: 4b1c0e7a9d21
 Create Date: 2026-12-03 12:40:04.063186
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3307d4b36100"
-down_revision: str | None = "ed48b7f040ca"
+down_revision: str | None = "4b1c0e7a9d21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
