@@ -16,6 +16,7 @@ from app.api import greenhouse_schemas as schemas
 from app.api.problems import problem_responses
 from app.deps import BearerDep, SessionDep, SettingsDep, allowed, request_api_key
 from app.errors import (
+    AssessmentArchivedError,
     AssessmentNotFoundError,
     InvalidCursorError,
     InvalidRequestError,
@@ -50,7 +51,11 @@ def list_tests(
 @router.post(
     "/send_test",
     responses=problem_responses(
-        *_AUTH, AssessmentNotFoundError, InvalidWebhookUrlError, InvalidRequestError
+        *_AUTH,
+        AssessmentNotFoundError,
+        AssessmentArchivedError,
+        InvalidWebhookUrlError,
+        InvalidRequestError,
     ),
 )
 def send_test(

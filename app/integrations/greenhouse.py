@@ -46,10 +46,10 @@ class GreenhouseCandidate:
 
 
 def list_tests(session: Session, *, organization_id: uuid.UUID) -> list[dict[str, str]]:
-    """The organization's assessments as Greenhouse shows them, newest first."""
+    """The organization's open (not archived) assessments as Greenhouse shows them, newest first."""
     rows = session.execute(
         select(Assessment.id, Assessment.title)
-        .where(Assessment.organization_id == organization_id)
+        .where(Assessment.organization_id == organization_id, Assessment.archived_at.is_(None))
         .order_by(Assessment.created_at.desc())
     )
     return [{"partner_test_id": str(r.id), "partner_test_name": r.title} for r in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.mail.sender import SmtpTarget, send_due
-from app.models import GreenhouseOrder, OutboxEmail
+from app.models import Assessment, GreenhouseOrder, OutboxEmail
 from app.webhooks import backoff
 from app.webhooks.loop import send_outbound
 from tests import factories
@@ -220,3 +221,22 @@ def test_greenhouse_errors_are_problems(api: TestClient, org: Org, session: Sess
     )
     assert bad.status_code == 422
     assert bad.json()["type"] == "/problems/invalid-request"
+
+
+def test_an_archived_assessment_is_no_test_for_greenhouse(
+    api: TestClient, org: Org, session: Session
+) -> None:
+    assessment = session.get_one(Assessment, uuid.UUID(org.assessment_id))
+    assessment.archived_at = utcnow()
+    session.flush()
+    gh = _basic(_key(org))
+    listed = api.get("/integrations/greenhouse/list_tests", headers=gh).json()
+    assert org.assessment_id not in {t["partner_test_id"] for t in listed}
+    sent = api.post(
+        "/integrations/greenhouse/send_test",
+        json=_send_test_body(org.assessment_id, "https://app.greenhouse.io/x"),
+        headers=gh,
+    )
+    assert sent.status_code == 409
+    assert sent.json()["type"] == "/problems/assessment-archived"
+    assert session.scalars(select(GreenhouseOrder)).all() == []
