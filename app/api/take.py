@@ -152,7 +152,7 @@ def run_public_checks(
         source=body.source,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 
@@ -191,7 +191,7 @@ def run_practice(
         practice=practice,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 
