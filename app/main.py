@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api import assessments, attempts, problems, questions, take
+from app.api.guards import RequestGuard
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
@@ -21,6 +22,7 @@ from app.settings import Settings, get_settings
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
 from app.web import members as member_pages
+from app.web import reports as report_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
 from app.web.workspace_errors import workspace_error_page
@@ -57,14 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.
     app.state.practice = load_practice(settings)
-    problems.install(app, html_page=workspace_error_page)
+    render_problem = problems.install(app, html_page=workspace_error_page)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1")
     for module in (questions, assessments, attempts, take):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
-    for pages in (auth_pages, dashboard_pages, member_pages):
+    for pages in (auth_pages, dashboard_pages, member_pages, report_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
