@@ -76,6 +76,12 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return run_worker(settings, threads=args.threads)
 
 
+def _worker_health(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.grading.worker_process import worker_health
+
+    return worker_health(settings)
+
+
 def _create_org(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings)
     with make_sessionmaker(engine)() as session:
@@ -287,6 +293,9 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="grade submissions from the broker (BROKER_URL)")
     worker.add_argument("--threads", type=int, default=None, help="default: JUDGE_SLOTS")
     worker.set_defaults(handler=_worker)
+    sub.add_parser(
+        "worker-health", help="exit 0 when a grading worker of this host beats (health checks)"
+    ).set_defaults(handler=_worker_health)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")

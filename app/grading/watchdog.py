@@ -110,3 +110,14 @@ def queue_depth(session: Session) -> dict[str, int]:
         .group_by(Submission.purpose)
     ).all()
     return {purpose: int(count) for purpose, count in rows}
+
+
+def host_is_beating(session: Session, host: str, now: datetime, dead_after: timedelta) -> bool:
+    """Whether a worker on `host` (its name is host:pid) beat within `dead_after`."""
+    found = session.scalar(
+        select(GradingWorker.id).where(
+            GradingWorker.name.startswith(f"{host}:", autoescape=True),
+            GradingWorker.heartbeat_at >= now - dead_after,
+        )
+    )
+    return found is not None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from types import FrameType
 
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_sessionmaker, utcnow
+from app.grading import watchdog
 from app.grading.broker import make_broker
 from app.grading.judge import build_runner
 from app.grading.practice import load_practice
@@ -60,3 +62,20 @@ def run_worker(settings: Settings, *, threads: int | None = None) -> int:
         runner.close()
         engine.dispose()
     return 0
+
+
+def worker_health(settings: Settings) -> int:
+    """`chainrule worker-health`: 0 when a worker of this host beat recently (a container's
+    health check: the worker process is alive and reaches the database)."""
+    engine = make_engine(settings.model_copy(update={"db_pool_size": 1}))
+    try:
+        with make_sessionmaker(engine)() as session:
+            beating = watchdog.host_is_beating(
+                session, socket.gethostname(), utcnow(), Timing.from_settings(settings).dead_after
+            )
+    except Exception as exc:  # unreachable database: not healthy, and say which error
+        log.error("worker health: %s", type(exc).__name__)
+        return 1
+    finally:
+        engine.dispose()
+    return 0 if beating else 1

@@ -117,8 +117,9 @@ class Redis:
 class Cluster:
     """The processes of a scaled deployment on 127.0.0.1, started and stopped by the test."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, extra_env: dict[str, str] | None = None) -> None:
         self.logs = tmp
+        self.extra_env = extra_env or {}
         name = f"chainrule_scaled_{os.getpid()}_{uuid.uuid4().hex[:6]}_test"
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -137,6 +138,7 @@ class Cluster:
             "BROKER_URL": self.redis.url,
             "JUDGE_SLOTS": "1",
             **FAST_TIMING,
+            **self.extra_env,
             **extra,
         }
         env.pop("TEST_DATABASE_URL", None)

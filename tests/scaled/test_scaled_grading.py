@@ -33,6 +33,7 @@ def test_an_assessment_is_taken_on_two_apis_and_graded_by_a_worker(cluster: Clus
         a=attempt_id,
     )
     assert graded_by in workers
+    cluster.chainrule("worker-health")  # exits 0: workers of this host beat
     ready = people.api.get(f"{cluster.bases[1]}/readyz").json()
     assert ready["checks"] == {"database": "ok", "broker": "ok", "judge": "ok (2 workers)"}
     people.close()
@@ -53,7 +54,7 @@ def test_kill_9_of_a_worker_mid_grading_loses_nothing_and_grades_once(cluster: C
         cluster.workers.remove(victim)
         cluster.start_worker()
         killed.append(submission_id)
-    people.wait_graded(KILLS, timeout=90)
+    people.wait_graded(KILLS, timeout=120)
     rows = cluster.rows(
         "SELECT s.id, s.status, s.verdict, s.tries,"
         " (SELECT count(*) FROM graded_log g WHERE g.submission_id = s.id)"
@@ -101,7 +102,8 @@ def test_redis_restarted_while_submissions_arrive_all_are_graded(cluster: Cluste
 def _running_first_try(cluster: Cluster, started: float) -> tuple[object, Process]:
     """A submission on its first try whose code has run for a moment, and its worker."""
     while True:
-        assert time.monotonic() - started < 150, "the kills did not land in time"
+        # Bounded: about a minute on a quiet machine, far less than this on a loaded one.
+        assert time.monotonic() - started < 300, "the kills did not land in time"
         rows = cluster.rows(
             "SELECT s.id, w.name FROM submission s JOIN grading_worker w ON w.id = s.worker_id"
             " WHERE s.status = 'running' AND s.tries = 1"
