@@ -1,7 +1,7 @@
 """Grading workers with a heartbeat, and who holds a submission's lease and when it was sent.
 
 Revision ID: 5c1a9e7d2b40
-Revises: 4b1c0e7a9d21
+Revises: 3307d4b36100
 Create Date: 2026-12-03 12:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c1a9e7d2b40"
-down_revision: str | None = "4b1c0e7a9d21"
+down_revision: str | None = "3307d4b36100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
