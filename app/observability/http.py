@@ -42,8 +42,10 @@ class ObservedRequests:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
@@ -55,8 +57,9 @@ class ObservedRequests:
             REQUEST_SECONDS.labels(method, route).observe(seconds)
             if (method, route) in AUTOSAVE_ROUTES:
                 AUTOSAVES.labels(str(status)).inc()
-            log.info("request", method=method, route=route, status=status,
-                     ms=round(seconds * 1000, 1))
+            log.info(
+                "request", method=method, route=route, status=status, ms=round(seconds * 1000, 1)
+            )
             structlog.contextvars.clear_contextvars()
 
 
