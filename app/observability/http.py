@@ -75,7 +75,7 @@ def _route_template(scope: Scope) -> str:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            given = value.decode("latin-1")
+            given = bytes(value).decode("latin-1")
             if _GOOD_ID.match(given):
                 return given
     return uuid.uuid4().hex
