@@ -19,6 +19,7 @@ from app.models.attempt import (
 )
 from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
+from app.models.grading_worker import GradingWorker
 from app.models.greenhouse import GreenhouseOrder, IntegrationError
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
@@ -46,6 +47,7 @@ __all__ = [
     "AttemptStatus",
     "Candidate",
     "DeliveryStatus",
+    "GradingWorker",
     "GreenhouseOrder",
     "IntegrationError",
     "IntegrityEvent",
