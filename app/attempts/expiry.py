@@ -52,5 +52,5 @@ def expire_due(
             continue
         closed += 1
         for submission_id in submission_ids:
-            queue.enqueue(submission_id)
+            queue.enqueue(submission_id, final=True)
     return closed
