@@ -161,7 +161,7 @@ def run_public_checks(
         source=body.source,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 
@@ -200,7 +200,7 @@ def run_practice(
         practice=practice,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 
