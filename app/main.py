@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import assessments, attempts, problems, questions, take
+from app.api import assessments, attempts, invitations, problems, questions, take
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, html_page=workspace_error_page)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (questions, assessments, attempts, take):
+    for module in (questions, assessments, invitations, attempts, take):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)

@@ -20,6 +20,7 @@ from app.errors import (
     InvalidResponseError,
     InvitationExpiredError,
     InvitationNotFoundError,
+    InvitationRevokedError,
     MalformedRequestError,
     QuestionNotFoundError,
     RevisionConflictError,
@@ -35,10 +36,20 @@ from app.grading.runs import (
 
 router = APIRouter(prefix="/take/{token}", tags=["take"])
 
-_STATE_PROBLEMS = (AttemptExpiredError, AttemptSubmittedError, InvitationNotFoundError)
+_STATE_PROBLEMS = (
+    AttemptExpiredError,
+    AttemptSubmittedError,
+    InvitationNotFoundError,
+    InvitationRevokedError,
+)
 
 
-@router.get("", responses=problem_responses(InvitationNotFoundError, InvitationExpiredError))
+@router.get(
+    "",
+    responses=problem_responses(
+        InvitationNotFoundError, InvitationExpiredError, InvitationRevokedError
+    ),
+)
 def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
     """The overview; the questions and saved answers once started."""
     return views.take(attempts.overview(session, token=token))

@@ -15,9 +15,10 @@ from app.errors import (
     AttemptNotStartedError,
     AttemptSubmittedError,
     InvitationExpiredError,
+    InvitationRevokedError,
 )
 from app.grading import submissions as final_submissions
-from app.models import Attempt, AttemptStatus, Invitation
+from app.models import Attempt, AttemptStatus
 from app.scoring import service as scoring
 
 
@@ -65,8 +66,17 @@ def close(
     return [s.id for s in submissions]
 
 
+def ensure_not_revoked(attempt: Attempt) -> None:
+    """Raise InvitationRevokedError when the recruiter withdrew the attempt's invitation."""
+    if attempt.invitation.revoked_at is not None:
+        raise InvitationRevokedError(
+            "The person who invited you withdrew this invitation; the link no longer works."
+        )
+
+
 def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
     """Raise the problem that explains why this attempt takes no more answers, if any."""
+    ensure_not_revoked(attempt)
     if close_if_expired(session, attempt, now) or attempt.status == AttemptStatus.EXPIRED:
         raise AttemptExpiredError(
             "The time limit has passed; your saved answers were submitted for grading."
@@ -77,10 +87,10 @@ def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
         raise AttemptNotStartedError("Start the assessment before answering.")
 
 
-def ensure_invitation_valid(session: Session, attempt: Attempt) -> None:
-    """Raise InvitationExpiredError when the attempt's invitation is past its expiry."""
-    invitation = session.get(Invitation, attempt.invitation_id)
-    if invitation is not None and utcnow() >= invitation.expires_at:
+def ensure_invitation_valid(attempt: Attempt) -> None:
+    """Raise the problem of an invitation that was withdrawn or is past its expiry."""
+    ensure_not_revoked(attempt)
+    if utcnow() >= attempt.invitation.expires_at:
         raise InvitationExpiredError(
             "This invitation has expired; ask the recruiter for a new one."
         )
@@ -89,7 +99,7 @@ def ensure_invitation_valid(session: Session, attempt: Attempt) -> None:
 def ensure_practice_open(session: Session, attempt: Attempt, now: datetime) -> None:
     """Practice is open before the start (while the invitation is valid) and during the test."""
     if attempt.status == AttemptStatus.INVITED:
-        ensure_invitation_valid(session, attempt)
+        ensure_invitation_valid(attempt)
     else:
         ensure_writable(session, attempt, now)
 
