@@ -111,6 +111,7 @@ def add_invitation(
         invitation_id=invitation.id,
         assessment_id=assessment.id,
         candidate_id=candidate.id,
+        candidate_name=details.name,
         seed=secrets.randbits(_SEED_BITS),
         status=AttemptStatus.INVITED,
     )
