@@ -15,7 +15,6 @@ from app.api.schemas import CandidateRead
 from app.candidates import bulk, invitations
 from app.candidates import service as candidates
 from app.candidates.errors import (
-    AlreadyInvitedError,
     CandidateInvitationNotFoundError,
     CsvTooLargeError,
     CsvUnreadableError,
@@ -85,7 +84,6 @@ def invitation_status(
         AssessmentNotFoundError,
         InvalidRequestError,
         InvalidCandidateError,
-        AlreadyInvitedError,
     ),
 )
 def create_invitation(

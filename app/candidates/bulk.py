@@ -80,6 +80,7 @@ def invite_csv(
                 valid_days=valid_days,
                 links=links,
                 send_email=True,
+                refuse_open_duplicate=True,
             )
         except DomainError as error:
             nested.rollback()

@@ -81,15 +81,22 @@ def add_invitation(
     valid_days: int,
     links: InvitationLinks,
     send_email: bool,
+    refuse_open_duplicate: bool = False,
 ) -> NewInvitation:
-    """Make an invitation and its attempt, and queue its e-mail; flushed, the caller commits."""
+    """Make an invitation and its attempt, and queue its e-mail; flushed, the caller commits.
+
+    One by one, a recruiter may invite someone again on purpose (a second link); a list says
+    `refuse_open_duplicate`, so uploading the same file twice invites nobody twice.
+    """
     details = check_details(details)
     if not 1 <= valid_days <= MAX_VALID_DAYS:
         raise InvalidCandidateError(f"An invitation is valid for 1 to {MAX_VALID_DAYS} days.")
     candidate = _get_or_create_candidate(
         session, organization_id=assessment.organization_id, email=details.email, name=details.name
     )
-    if open_invitation_exists(session, assessment_id=assessment.id, candidate_id=candidate.id):
+    if refuse_open_duplicate and open_invitation_exists(
+        session, assessment_id=assessment.id, candidate_id=candidate.id
+    ):
         raise AlreadyInvitedError(
             f"{details.email} already has an invitation to this assessment that is not used "
             "yet; resend it, or withdraw it first.",

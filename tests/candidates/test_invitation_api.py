@@ -78,14 +78,11 @@ def test_extra_time_out_of_range_is_refused(world: World) -> None:
     assert_problem(response, 422, "invalid-request")
 
 
-def test_a_second_open_invitation_for_the_same_candidate_is_refused(world: World) -> None:
-    world.invite("twice@example.com")
-    response = world.client.post(
-        f"{world.base}/invitations",
-        json={"candidate": {"email": "TWICE@example.com", "name": "Twice"}},
-        headers=world.headers,
-    )
-    assert_problem(response, 409, "already-invited")
+def test_inviting_one_by_one_again_makes_a_second_link(world: World) -> None:
+    first = world.invite("twice@example.com")
+    second = world.invite("TWICE@example.com", "Twice")
+    assert first["url"] != second["url"]
+    assert len(world.mail_to("twice@example.com")) == 2
 
 
 def test_revoked_link_answers_410_and_the_page_says_withdrawn(world: World) -> None:
