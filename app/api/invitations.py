@@ -12,6 +12,7 @@ from app.access.principal import ForbiddenError, Principal
 from app.api import invitation_schemas as schemas
 from app.api.problems import problem_responses
 from app.api.schemas import CandidateRead
+from app.assessments.forms import PoolUnavailableError
 from app.candidates import bulk, invitations
 from app.candidates import service as candidates
 from app.candidates.errors import (
@@ -22,7 +23,12 @@ from app.candidates.errors import (
     InvitationClosedError,
 )
 from app.deps import GradingQueueDep, LinksDep, SessionDep, SettingsDep, allowed
-from app.errors import AssessmentNotFoundError, InvalidRequestError, UnauthorizedError
+from app.errors import (
+    AssessmentArchivedError,
+    AssessmentNotFoundError,
+    InvalidRequestError,
+    UnauthorizedError,
+)
 
 router = APIRouter(tags=["invitations"])
 _ONE = "/invitations/{candidate_invitation_id}"
@@ -82,6 +88,8 @@ def invitation_status(
     responses=problem_responses(
         *_GUARD,
         AssessmentNotFoundError,
+        AssessmentArchivedError,
+        PoolUnavailableError,
         InvalidRequestError,
         InvalidCandidateError,
     ),
@@ -119,7 +127,12 @@ def create_invitation(
         }
     },
     responses=problem_responses(
-        *_GUARD, AssessmentNotFoundError, CsvTooLargeError, CsvUnreadableError
+        *_GUARD,
+        AssessmentNotFoundError,
+        AssessmentArchivedError,
+        PoolUnavailableError,
+        CsvTooLargeError,
+        CsvUnreadableError,
     ),
 )
 def create_invitations_from_csv(

@@ -13,6 +13,7 @@ from app.attempts import service as attempts
 from app.deps import GradingQueueDep, PracticeDep, SessionDep, SettingsDep
 from app.errors import (
     AnswerTooLargeError,
+    AssessmentClosedError,
     AttemptExpiredError,
     AttemptNotStartedError,
     AttemptSubmittedError,
@@ -47,7 +48,10 @@ _STATE_PROBLEMS = (
 @router.get(
     "",
     responses=problem_responses(
-        InvitationNotFoundError, InvitationExpiredError, InvitationRevokedError
+        InvitationNotFoundError,
+        InvitationExpiredError,
+        InvitationRevokedError,
+        AssessmentClosedError,
     ),
 )
 def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
@@ -55,7 +59,10 @@ def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
     return views.take(attempts.overview(session, token=token))
 
 
-@router.post("/start", responses=problem_responses(*_STATE_PROBLEMS, InvitationExpiredError))
+@router.post(
+    "/start",
+    responses=problem_responses(*_STATE_PROBLEMS, InvitationExpiredError, AssessmentClosedError),
+)
 def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
     """Start the clock; returns the deadline and the questions."""
     return views.take(attempts.start(session, token=token))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import begin_write, utcnow
 from app.errors import (
+    AssessmentClosedError,
     AttemptExpiredError,
     AttemptNotFoundError,
     AttemptNotStartedError,
@@ -88,8 +89,15 @@ def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
 
 
 def ensure_invitation_valid(attempt: Attempt) -> None:
-    """Raise the problem of an invitation that was withdrawn or is past its expiry."""
+    """Raise the problem that keeps a not yet started attempt from starting, if any.
+
+    A withdrawn invitation never works again. An archived assessment is closed to new starts;
+    an attempt already started keeps running to its deadline (archiving never cuts a candidate
+    off mid-test), so only this check sees it.
+    """
     ensure_not_revoked(attempt)
+    if attempt.assessment.archived_at is not None:
+        raise AssessmentClosedError("This assessment no longer accepts candidates.")
     if utcnow() >= attempt.invitation.expires_at:
         raise InvitationExpiredError(
             "This invitation has expired; ask the recruiter for a new one."

@@ -13,7 +13,7 @@ from app.assessments import service as assessments
 from app.candidates.errors import CsvTooLargeError, CsvUnreadableError
 from app.candidates.links import InvitationLinks
 from app.candidates.service import CandidateDetails, NewInvitation, add_invitation
-from app.errors import DomainError
+from app.errors import AssessmentArchivedError, DomainError
 
 MAX_CSV_BYTES = 256 * 1024
 MAX_CSV_ROWS = 1000
@@ -60,6 +60,8 @@ def invite_csv(
     assessment = assessments.get_assessment(
         session, organization_id=organization_id, assessment_id=assessment_id
     )
+    if assessment.archived_at is not None:
+        raise AssessmentArchivedError("An archived assessment takes no new invitations.")
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
     for parsed in parse_csv(data):

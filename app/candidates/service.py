@@ -14,11 +14,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.assessments import forms
 from app.assessments import service as assessments
 from app.candidates import mail
 from app.candidates.errors import AlreadyInvitedError, InvalidCandidateError
 from app.candidates.links import InvitationLinks
 from app.db import utcnow
+from app.errors import AssessmentArchivedError
 from app.models import Assessment, Attempt, AttemptStatus, Candidate, Invitation
 from app.organizations.service import hash_secret
 
@@ -88,6 +90,8 @@ def add_invitation(
     One by one, a recruiter may invite someone again on purpose (a second link); a list says
     `refuse_open_duplicate`, so uploading the same file twice invites nobody twice.
     """
+    if assessment.archived_at is not None:
+        raise AssessmentArchivedError("An archived assessment takes no new invitations.")
     details = check_details(details)
     if not 1 <= valid_days <= MAX_VALID_DAYS:
         raise InvalidCandidateError(f"An invitation is valid for 1 to {MAX_VALID_DAYS} days.")
@@ -123,6 +127,8 @@ def add_invitation(
         status=AttemptStatus.INVITED,
     )
     session.add(attempt)
+    session.flush()
+    forms.assign_form(session, attempt, assessment)
     url = links.url(token)
     if send_email:
         mail.queue_invitation(

@@ -25,6 +25,11 @@ _ADVICE = {
         "taken with this link. Anything you saved before was kept. If you think this is a "
         "mistake, contact them.",
     ),
+    "assessment-closed": (
+        "This assessment is closed",
+        "The organization no longer accepts candidates for it, so it cannot be started. If you "
+        "think this is a mistake, contact the person who invited you.",
+    ),
     "attempt-submitted": (
         "This test was already submitted",
         "Your answers were recorded. There is nothing more to do.",
