@@ -170,7 +170,7 @@ def run_public_checks(
         source=body.source,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 
@@ -209,7 +209,7 @@ def run_practice(
         practice=practice,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 

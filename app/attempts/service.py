@@ -80,7 +80,7 @@ def submit(session: Session, *, token: str, queue: GradingQueue) -> Attempt:
         raise AttemptSubmittedError("This attempt was just submitted by another request.")
     session.commit()
     for submission_id in submission_ids:
-        queue.enqueue(submission_id)
+        queue.enqueue(submission_id, final=True)
     return attempt
 
 
