@@ -1,7 +1,7 @@
 """Invitations: revocation, extra time (an accommodation), and when they were e-mailed.
 
 Revision ID: df078674d980
-Revises: 3307d4b36100
+Revises: 5c1a9e7d2b40
 Create Date: 2026-12-03 12:40:10.243040
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "df078674d980"
-down_revision: str | None = "3307d4b36100"
+down_revision: str | None = "5c1a9e7d2b40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
