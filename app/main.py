@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import assessments, attempts, problems, questions, take
+from app.api import assessments, attempts, invitations, problems, questions, take
 from app.api.guards import RequestGuard
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (questions, assessments, attempts, take):
+    for module in (questions, assessments, invitations, attempts, take):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
