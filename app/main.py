@@ -11,7 +11,16 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import assessments, attempts, greenhouse, problems, questions, take, webhooks
+from app.api import (
+    assessments,
+    attempts,
+    greenhouse,
+    invitations,
+    problems,
+    questions,
+    take,
+    webhooks,
+)
 from app.api.guards import RequestGuard
 from app.attempts.expiry import expire_due
 from app.background import Periodic
@@ -72,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (questions, assessments, attempts, take, webhooks):
+    for module in (questions, assessments, invitations, attempts, take, webhooks):
         api.include_router(module.router)
     api.include_router(greenhouse.errors_router)
     app.include_router(api)

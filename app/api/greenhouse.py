@@ -14,7 +14,8 @@ from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import greenhouse_schemas as schemas
 from app.api.problems import problem_responses
-from app.deps import BearerDep, SessionDep, SettingsDep, allowed, request_api_key
+from app.candidates.errors import InvalidCandidateError
+from app.deps import BearerDep, LinksDep, SessionDep, SettingsDep, allowed, request_api_key
 from app.errors import (
     AssessmentArchivedError,
     AssessmentNotFoundError,
@@ -54,6 +55,7 @@ def list_tests(
         *_AUTH,
         AssessmentNotFoundError,
         AssessmentArchivedError,
+        InvalidCandidateError,
         InvalidWebhookUrlError,
         InvalidRequestError,
     ),
@@ -64,6 +66,7 @@ def send_test(
     settings: SettingsDep,
     principal: Annotated[Principal, allowed(Action.INVITATION_WRITE)],
     api_key: Annotated[str, Depends(_api_key)],
+    links: LinksDep,
 ) -> schemas.SendTestResult:
     """Invite the candidate and e-mail them the link; returns this test instance's id."""
     order = greenhouse.send_test(
@@ -81,7 +84,7 @@ def send_test(
         sent_by=body.sent_by,
         greenhouse_profile_url=body.candidate.greenhouse_profile_url,
         valid_days=settings.invitation_valid_days,
-        base_url=settings.base_url,
+        links=links,
         allow_private=settings.webhook_allow_private_targets,
     )
     return schemas.SendTestResult(partner_interview_id=str(order.id))

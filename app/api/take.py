@@ -21,6 +21,7 @@ from app.errors import (
     InvalidResponseError,
     InvitationExpiredError,
     InvitationNotFoundError,
+    InvitationRevokedError,
     MalformedRequestError,
     QuestionNotFoundError,
     RevisionConflictError,
@@ -36,13 +37,21 @@ from app.grading.runs import (
 
 router = APIRouter(prefix="/take/{token}", tags=["take"])
 
-_STATE_PROBLEMS = (AttemptExpiredError, AttemptSubmittedError, InvitationNotFoundError)
+_STATE_PROBLEMS = (
+    AttemptExpiredError,
+    AttemptSubmittedError,
+    InvitationNotFoundError,
+    InvitationRevokedError,
+)
 
 
 @router.get(
     "",
     responses=problem_responses(
-        InvitationNotFoundError, InvitationExpiredError, AssessmentClosedError
+        InvitationNotFoundError,
+        InvitationExpiredError,
+        InvitationRevokedError,
+        AssessmentClosedError,
     ),
 )
 def get_take(token: str, session: SessionDep) -> schemas.TakeRead:

@@ -41,9 +41,10 @@ class CandidateView:
 def overview(session: Session, *, token: str) -> CandidateView:
     """What the candidate sees on opening the link; questions and saved answers once started."""
     attempt = _attempt_for_token(session, token)
+    lifecycle.ensure_not_revoked(attempt)
     lifecycle.close_if_expired(session, attempt)
     if attempt.status == AttemptStatus.INVITED:
-        lifecycle.ensure_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(attempt)
         return CandidateView(attempt, None, {})
     return _started_view(session, attempt)
 
@@ -52,8 +53,10 @@ def start(session: Session, *, token: str) -> CandidateView:
     """Start the clock (once; starting again returns the same deadline)."""
     attempt = _attempt_for_token(session, token)
     if attempt.status == AttemptStatus.INVITED:
-        lifecycle.ensure_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(attempt)
         now = utcnow()
+        # The candidate's accommodation (extra time) lengthens their own clock only.
+        minutes = attempt.assessment.time_limit_minutes + attempt.invitation.extra_minutes
         # Starting twice at once keeps the first clock: the second request loses the race.
         if lifecycle.transition(
             session,
@@ -61,7 +64,7 @@ def start(session: Session, *, token: str) -> CandidateView:
             old=AttemptStatus.INVITED,
             status=AttemptStatus.STARTED,
             started_at=now,
-            deadline=now + timedelta(minutes=attempt.assessment.time_limit_minutes),
+            deadline=now + timedelta(minutes=minutes),
         ):
             attempt_events.started(session, attempt)
         session.commit()
@@ -169,6 +172,7 @@ def _attempt_for_token(session: Session, token: str) -> Attempt:
         select(Attempt)
         .where(Attempt.id == ref.attempt_id)
         .options(
+            joinedload(Attempt.invitation),
             joinedload(Attempt.assessment),
             selectinload(Attempt.items).joinedload(AttemptItem.question),
         )

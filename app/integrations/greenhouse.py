@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from app.assessments import service as assessments
 from app.attempts import service as attempts
 from app.candidates import service as candidates
+from app.candidates.links import InvitationLinks
 from app.errors import AssessmentNotFoundError, NotFoundError
-from app.mail import outbox
 from app.models import Assessment, AttemptStatus, GreenhouseOrder, IntegrationError
 from app.pagination import Page, decode_time_cursor, page_size, time_page
 from app.webhooks.endpoints import check_url
@@ -66,7 +67,7 @@ def send_test(
     sent_by: str | None,
     greenhouse_profile_url: str | None,
     valid_days: int,
-    base_url: str,
+    links: InvitationLinks,
     allow_private: bool,
 ) -> GreenhouseOrder:
     """Invite the candidate, e-mail the link and remember the callback; one transaction."""
@@ -75,28 +76,17 @@ def send_test(
     except ValueError as exc:
         raise AssessmentNotFoundError(f"No test {partner_test_id!r}.") from exc
     check_url(callback_url, allow_private=allow_private)
+    assessment = assessments.get_assessment(
+        session, organization_id=organization_id, assessment_id=assessment_id
+    )
+    # The same invitation (and e-mail with the link) as any other, in this transaction.
     new = candidates.add_invitation(
         session,
-        organization_id=organization_id,
-        assessment_id=assessment_id,
-        email=candidate.email,
-        name=candidate.display_name,
+        assessment=assessment,
+        details=candidates.CandidateDetails(candidate.email, candidate.display_name),
         valid_days=valid_days,
-    )
-    title = new.attempt.assessment.title
-    link = f"{base_url}/take/{new.token}"
-    outbox.queue_email(
-        session,
-        organization_id=organization_id,
-        kind="greenhouse_test",
-        to_address=new.attempt.candidate.email,
-        subject=f"Your assessment: {title}",
-        body=(
-            f"Hello {candidate.display_name},\n\n"
-            f"You are invited to take the assessment “{title}”.\n"
-            f"Open this link when you are ready to start (the timer starts when you do):\n\n"
-            f"{link}\n\nThe link is valid until {new.invitation.expires_at:%Y-%m-%d %H:%M} UTC.\n"
-        ),
+        links=links,
+        send_email=True,
     )
     order = GreenhouseOrder(
         organization_id=organization_id,
