@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
         grading = start_grading(settings, app.state.sessionmaker)
         app.state.grading_queue = grading.queue
+        app.state.check_queue = grading.checks
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
         yield

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.grading import service as grading
+from app.grading.check_queue import CheckQueue, HeldCheckQueue, LocalCheckPool
 from app.grading.judge import build_runner, describe_isolation
 from app.grading.practice import PracticeTask, load_practice
 from app.grading.service import SessionScope
@@ -102,6 +103,7 @@ class Grading:
     queue: GradingQueue
     status: str  # "ok", or why the judge is unavailable (shown by /readyz)
     close: Callable[[], None]
+    checks: CheckQueue  # custom coding tasks waiting for the judge's check
 
 
 def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
@@ -110,7 +112,7 @@ def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
         runner = build_runner(settings)
     except SandboxError as exc:
         log.error("the judge cannot start, coding answers will wait: %s", exc)
-        return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None)
+        return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None, HeldCheckQueue())
     pool = LocalGradingPool(
         session_factory,
         runner,
@@ -118,8 +120,11 @@ def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
         practice=load_practice(settings),
     )
 
+    checks = LocalCheckPool(session_factory, runner)
+
     def close() -> None:
+        checks.close()
         pool.close()
         runner.close()
 
-    return Grading(pool, describe_isolation(settings), close)
+    return Grading(pool, describe_isolation(settings), close, checks)

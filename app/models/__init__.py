@@ -20,7 +20,7 @@ from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
-from app.models.question import QuestionVersion
+from app.models.question import QuestionValidation, QuestionVersion, ValidationStatus
 from app.models.submission import Submission, SubmissionPurpose, SubmissionStatus
 from app.models.web_session import SignInFailure, WebSession
 
@@ -42,6 +42,7 @@ __all__ = [
     "OutboxEmail",
     "PasswordToken",
     "QuestionFlag",
+    "QuestionValidation",
     "QuestionVersion",
     "Role",
     "Score",
@@ -49,5 +50,6 @@ __all__ = [
     "Submission",
     "SubmissionPurpose",
     "SubmissionStatus",
+    "ValidationStatus",
     "WebSession",
 ]
