@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api import assessments, attempts, problems, questions, take
+from app.api.guards import RequestGuard
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.
     app.state.practice = load_practice(settings)
-    problems.install(app, html_page=workspace_error_page)
+    render_problem = problems.install(app, html_page=workspace_error_page)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1")
     for module in (questions, assessments, attempts, take):

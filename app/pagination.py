@@ -60,9 +60,12 @@ def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     if key is None:
         return None
     try:
-        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+        at, row_id = datetime.fromisoformat(key[0]), uuid.UUID(key[1])
     except ValueError as exc:
         raise InvalidCursorError() from exc
+    if at.tzinfo is None:  # our cursors carry UTC offsets; a naive one was made by hand
+        raise InvalidCursorError("The cursor's timestamp has no time zone.")
+    return at, row_id
 
 
 def time_page(rows: list[R], size: int) -> Page[R]:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = 5
     threadpool_size: int = 40
     invitation_valid_days: int = 14
+    # Request bodies past this are refused (413) while they stream, before authentication.
+    # A 64 KiB answer of code escaped as JSON stays well under it.
+    max_body_bytes: int = 1024 * 1024
     # Recruiters' browser sessions, and the failed sign-ins tolerated per e-mail and per client
     # address within the window before a wait is imposed.
     session_hours: int = 12

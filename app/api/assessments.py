@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
+from app.api.negotiation import NotAcceptableError, negotiate
 from app.api.problems import problem_responses
 from app.assessments import service as assessments
 from app.assessments.service import (
@@ -31,6 +32,8 @@ from app.errors import (
 )
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
+
+_RESULT_TYPES = ("application/json", "text/csv")
 
 
 @router.post(
@@ -136,7 +139,11 @@ def create_invitation(
     response_model=schemas.ResultsPage,
     responses={
         **problem_responses(
-            UnauthorizedError, ForbiddenError, AssessmentNotFoundError, InvalidCursorError
+            UnauthorizedError,
+            ForbiddenError,
+            AssessmentNotFoundError,
+            InvalidCursorError,
+            NotAcceptableError,
         ),
         200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV of every row"},
     },
@@ -150,7 +157,7 @@ def list_results(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.ResultsPage | Response:
     """One row per attempt; `Accept: text/csv` returns every row as CSV."""
-    if "text/csv" in accept:
+    if negotiate(accept, _RESULT_TYPES) == "text/csv":
         rows = attempts.all_results(
             session, organization_id=principal.organization_id, assessment_id=assessment_id
         )

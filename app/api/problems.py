@@ -49,8 +49,11 @@ def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, A
     return out
 
 
-def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> None:
-    """Register the handlers; browser paths get `html_page` when given, never JSON or a trace."""
+def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> HtmlErrorPage:
+    """Register the handlers; browser paths get `html_page` when given, never JSON or a trace.
+
+    Returns the renderer, for middleware that answers before routing (app.api.guards).
+    """
 
     def respond(request: Request, problem: DomainError) -> Response:
         path = request.url.path
@@ -75,7 +78,9 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return respond(request, _FrameworkError(exc.status_code, code, str(exc.detail)))
+        problem = _FrameworkError(exc.status_code, code, str(exc.detail))
+        problem.headers.update(exc.headers or {})  # 405 carries `Allow`
+        return respond(request, problem)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, _exc: Exception) -> Response:
@@ -83,6 +88,8 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> None:
         problem = _FrameworkError(500, "internal-error", "Internal error")
         problem.detail = "An unexpected error occurred; nothing was changed."
         return respond(request, problem)
+
+    return respond
 
 
 class _FrameworkError(DomainError):

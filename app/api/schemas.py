@@ -16,13 +16,33 @@ from pydantic import (
     model_validator,
 )
 
+from app.api.text import check_storable
 from app.attempts.integrity import MAX_PER_BATCH, WITH_DURATION, WITH_LENGTH, EventType
 
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+# Revisions are 32-bit integers in the database; a larger base can never match one.
+MAX_REVISION = 2**31 - 1
+
+# No whitespace, no control characters (a NUL reaches no database), one @, a dot after it.
+Email = Annotated[
+    str,
+    Field(
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$",
+        max_length=320,
+        examples=["ada@example.com"],
+    ),
+]
 
 
 class _In(BaseModel):
+    """Every request body: unknown fields refused, and no text a database cannot store."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        check_storable(data)
+        return data
 
 
 class AssessmentQuestion(BaseModel):
@@ -99,7 +119,7 @@ class InvitationRead(BaseModel):
 
 class AnswerPut(_In):
     response: dict[str, Any]
-    base_revision: Annotated[int, Field(ge=0)] | None = Field(
+    base_revision: Annotated[int, Field(ge=0, le=MAX_REVISION)] | None = Field(
         default=None,
         description="The revision this edit started from; a newer stored one gives 409.",
     )

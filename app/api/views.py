@@ -52,7 +52,7 @@ def attempt(a: Attempt, integrity: IntegritySummary | None = None) -> schemas.At
     return schemas.AttemptRead(
         attempt_id=a.id,
         assessment_id=a.assessment_id,
-        candidate=schemas.CandidateRead(email=a.candidate.email, name=a.candidate.name),
+        candidate=schemas.CandidateRead(email=a.candidate.email, name=a.candidate_name),
         status=a.status,
         score=score.score if score else None,
         max_score=score.max_score if score else None,

@@ -35,7 +35,7 @@ def results_csv(attempts: Iterable[Attempt]) -> str:
             [
                 a.id,
                 _safe(a.candidate.email),
-                _safe(a.candidate.name),
+                _safe(a.candidate_name),
                 a.status,
                 score.score if score else "",
                 score.max_score if score else "",

@@ -50,9 +50,13 @@ def normalize_response(spec: QuestionSpec, response: dict[str, Any]) -> dict[str
             or set(response) != {"value"}
         ):
             raise InvalidResponseError('A numeric answer is {"value": <number>}.')
-        if not math.isfinite(value):
+        try:
+            number = float(value)  # an int past float's range (10**400) overflows here
+        except OverflowError as exc:
+            raise InvalidResponseError("A numeric answer must be finite.") from exc
+        if not math.isfinite(number):
             raise InvalidResponseError("A numeric answer must be finite.")
-        return {"value": float(value)}
+        return {"value": number}
     source = _field(response, "source", str, kind)
     check_source_size(source)
     return {"source": source}

@@ -55,6 +55,7 @@ def invite(
         invitation_id=invitation.id,
         assessment_id=assessment.id,
         candidate_id=candidate.id,
+        candidate_name=name,
         seed=secrets.randbits(_SEED_BITS),
         status=AttemptStatus.INVITED,
     )

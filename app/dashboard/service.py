@@ -99,7 +99,7 @@ def _completions(session: Session, org: uuid.UUID, limit: int) -> list[Completio
     rows = session.execute(
         select(
             Attempt.id,
-            Candidate.name,
+            Attempt.candidate_name,
             Candidate.email,
             Assessment.title,
             Attempt.submitted_at,
@@ -124,7 +124,7 @@ def _grading_failed(session: Session, org: uuid.UUID, limit: int) -> list[Attent
     rows = session.execute(
         select(
             Attempt.id,
-            Candidate.name,
+            Attempt.candidate_name,
             Candidate.email,
             Assessment.title,
             func.max(func.coalesce(Submission.graded_at, Submission.created_at)),
@@ -137,7 +137,7 @@ def _grading_failed(session: Session, org: uuid.UUID, limit: int) -> list[Attent
             Submission.status == SubmissionStatus.GRADING_FAILED,
             Submission.purpose == SubmissionPurpose.FINAL,
         )
-        .group_by(Attempt.id, Candidate.name, Candidate.email, Assessment.title)
+        .group_by(Attempt.id, Attempt.candidate_name, Candidate.email, Assessment.title)
         .limit(limit)
     ).all()
     return [Attention("grading_failed", *row) for row in rows]
@@ -146,7 +146,13 @@ def _grading_failed(session: Session, org: uuid.UUID, limit: int) -> list[Attent
 def _expiring(session: Session, org: uuid.UUID, limit: int) -> list[Attention]:
     now = utcnow()
     rows = session.execute(
-        select(Attempt.id, Candidate.name, Candidate.email, Assessment.title, Invitation.expires_at)
+        select(
+            Attempt.id,
+            Attempt.candidate_name,
+            Candidate.email,
+            Assessment.title,
+            Invitation.expires_at,
+        )
         .join(Invitation, Attempt.invitation_id == Invitation.id)
         .join(Assessment, Attempt.assessment_id == Assessment.id)
         .join(Candidate, Attempt.candidate_id == Candidate.id)

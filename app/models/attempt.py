@@ -29,6 +29,9 @@ class Attempt(Base):
     invitation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invitation.id"), unique=True)
     assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), index=True)
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidate.id"), index=True)
+    # The name this invitation was sent under: inviting the same e-mail later under another
+    # name must not rename the candidate in earlier results.
+    candidate_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Parameterized questions and hidden test cases are drawn from this seed.
     seed: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.INVITED)
