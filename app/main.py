@@ -21,6 +21,7 @@ from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
+from app.web import library as library_pages
 from app.web import members as member_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
-    for pages in (auth_pages, dashboard_pages, member_pages):
+    for pages in (auth_pages, dashboard_pages, member_pages, library_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
