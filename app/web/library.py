@@ -46,35 +46,41 @@ def library_page(
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, allowed(Action.QUESTIONS_READ)],
-    skill: Skill | None = None,
-    kind: QuestionKind | None = None,
-    difficulty: Annotated[int | None, Query(ge=1, le=3)] = None,
+    skill: Annotated[str, Query(max_length=40)] = "",
+    kind: Annotated[str, Query(max_length=40)] = "",
+    difficulty: Annotated[str, Query(max_length=4)] = "",
     text: Annotated[str, Query(max_length=200)] = "",
-    source: Annotated[str, Query(pattern="^(bank|custom|)$")] = "",
+    source: Annotated[str, Query(max_length=10)] = "",
     archived: bool = False,
 ) -> HTMLResponse:
     """The bank's and the organization's questions, filtered."""
+    # A form sends every field, empty ones as "": an empty or unknown filter is no filter.
+    skill = skill if skill in {s.value for s in Skill} else ""
+    kind = kind if kind in KIND_NAMES else ""
+    level = int(difficulty) if difficulty in ("1", "2", "3") else None
+    source = source if source in questions.SOURCES else ""
     found = questions.search_questions(
         session,
         principal.organization_id,
-        skill=skill,
-        difficulty=difficulty,
-        kind=kind,
+        skill=skill or None,
+        difficulty=level,
+        kind=kind or None,
         text=text or None,
         source=source or None,
         include_archived=archived,
     )
+    filters = {
+        "skill": skill,
+        "kind": kind,
+        "difficulty": level or "",
+        "text": text,
+        "source": source,
+        "archived": archived,
+    }
     context = {
         "page_title": "Question library",
         "found": found,
-        "filters": {
-            "skill": skill.value if skill else "",
-            "kind": kind.value if kind else "",
-            "difficulty": difficulty or "",
-            "text": text,
-            "source": source,
-            "archived": archived,
-        },
+        "filters": filters,
         **_names(),
     }
     template = "workspace/library_results.html" if _is_htmx(request) else "workspace/library.html"
