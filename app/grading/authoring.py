@@ -64,9 +64,9 @@ def judge_task(task: TaskSpec, runner: Runner) -> TaskJudgement:
         try:
             report = grade(task, task.reference, runner=runner, seed=seed, hidden=True)
         except ReferenceFailedError as exc:
-            return TaskJudgement(
-                False, _reference_failure(task, exc, seed), runs + _diagnose(task, runner, seed)
-            )
+            diagnosis = _diagnose(task, runner, seed)
+            message = _reference_failure(task, exc, seed, diagnosis)
+            return TaskJudgement(False, message, runs + diagnosis)
         runs.append(JudgedRun("reference", seed, report.to_dict("recruiter")))
         if report.score < report.max_score:
             return TaskJudgement(
@@ -89,8 +89,23 @@ def judge_task(task: TaskSpec, runner: Runner) -> TaskJudgement:
     )
 
 
-def _reference_failure(task: TaskSpec, exc: ReferenceFailedError, seed: int) -> str:
+def _reference_failure(
+    task: TaskSpec, exc: ReferenceFailedError, seed: int, diagnosis: list[JudgedRun]
+) -> str:
     detail = str(exc).removeprefix(f"{task.id}: ")
+    wrong = sorted(
+        {
+            c["name"].removeprefix("gradient ")
+            for run in diagnosis
+            for c in run.report["checks"]
+            if c["status"] == "failed" and c["name"].startswith("gradient ")
+        }
+    )
+    if wrong:
+        return (
+            f"The reference failed at seed {seed}: its gradient {', '.join(wrong)} disagrees "
+            f"with the numerical gradient of its own forward (the judge: {detail})"
+        )
     return f"The reference failed at seed {seed}: {detail}"
 
 
