@@ -55,5 +55,5 @@ def test_a_reference_that_does_not_load_is_the_task_s_failure(
 
 def test_a_reference_gradient_of_the_wrong_size_is_named(tmp_path: Path, runner: Runner) -> None:
     task = _relu_with(tmp_path, "dout * (cache > 0)", "(dout * (cache > 0)).sum(axis=0)")
-    with pytest.raises(ReferenceFailedError, match="gradient dx .* has shape"):
+    with pytest.raises(ReferenceFailedError, match=r"gradient dx .* has shape"):
         grader.grade(task, task.starter, runner=runner, seed=1, hidden=False)
