@@ -89,7 +89,8 @@ def from_draft(draft: dict[str, Any]) -> EditorForm:
 
 def to_draft(form: EditorForm) -> QuestionDraft:
     """The draft the service checks; a field that cannot even be read is a named problem."""
-    v = form.values
+    blank = dict.fromkeys((*_TEXT_FIELDS, *(f"choice_{c}" for c in CHOICE_IDS)), "")
+    v = blank | form.values
     raw: dict[str, Any] = {
         "kind": form.kind,
         "skills": form.skills,
