@@ -17,6 +17,7 @@ from app.accounts import sessions
 from app.accounts.errors import SignInRequiredError
 from app.accounts.sessions import SignedIn
 from app.api.problems import is_api_path
+from app.candidates.links import InvitationLinks
 from app.errors import UnauthorizedError
 from app.grading.check_queue import CheckQueue
 from app.grading.practice import PracticeTask
@@ -65,7 +66,12 @@ def get_practice(request: Request) -> PracticeTask:
     return practice
 
 
+def get_invitation_links(request: Request) -> InvitationLinks:
+    return InvitationLinks.from_settings(request.app.state.settings)
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+LinksDep = Annotated[InvitationLinks, Depends(get_invitation_links)]
 PracticeDep = Annotated[PracticeTask, Depends(get_practice)]
 GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
 CheckQueueDep = Annotated[CheckQueue, Depends(get_check_queue)]

@@ -2,7 +2,8 @@
 
 It shares the grading pool's sandbox runner (its slots bound the machine's load either way) and,
 like the grading pool, carries only ids: the database is the source of truth, and a sweep
-re-sends what a restart lost.
+re-sends what a restart lost. In the scaled mode the API processes have no sandbox: each
+`chainrule worker` runs a pool whose sweep claims every queued check (the lease lets one win).
 """
 
 from __future__ import annotations
@@ -26,8 +27,14 @@ class CheckQueue(Protocol):
 
 class LocalCheckPool:
     def __init__(
-        self, session_factory: SessionScope, runner: Runner, *, sweep_seconds: float = 5.0
+        self,
+        session_factory: SessionScope,
+        runner: Runner,
+        *,
+        sweep_seconds: float = 5.0,
+        claim_fresh: bool = False,
     ) -> None:
+        self._claim_fresh = claim_fresh  # a worker process: nobody else sends it the ids
         self._sessions = session_factory
         self._runner = runner
         # One at a time: a task's check is a few gradings, and candidates' work comes first.
@@ -67,12 +74,19 @@ class LocalCheckPool:
         while not self._stop.wait(every):
             try:
                 with self._sessions() as session:
-                    ids = task_checks.pending_check_ids(session)
+                    ids = task_checks.pending_check_ids(session, fresh=self._claim_fresh)
             except Exception:  # a database hiccup must not kill the sweeper thread
                 log.exception("task check sweep failed")
                 continue
             for validation_id in ids:
                 self.enqueue(validation_id)
+
+
+class WorkerCheckQueue:
+    """The scaled mode's API side: the check waits in the database for a worker's sweep."""
+
+    def enqueue(self, validation_id: uuid.UUID) -> None:
+        log.info("custom task check %s waits for a grading worker", validation_id)
 
 
 class HeldCheckQueue:

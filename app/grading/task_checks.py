@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -17,12 +18,15 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.grading.authoring import TaskJudgement, judge_task, load_custom_task
-from app.grading.service import LEASE, MAX_TRIES, STALE_QUEUED, SessionScope
+from app.grading.service import LEASE, MAX_TRIES, SessionScope
 from app.models import QuestionValidation, ValidationStatus
 from app.questions.authoring import make_current
 from sandbox import Runner, SandboxError, TaskError
 
 log = logging.getLogger(__name__)
+
+# A queued check older than this was lost from an in-memory queue (a restart): send it again.
+STALE_QUEUED = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,17 @@ def check_task(sessions: SessionScope, runner: Runner, validation_id: uuid.UUID)
         return _record(session, job, outcome)
 
 
-def pending_check_ids(session: Session) -> list[uuid.UUID]:
-    """Queued checks a restart may have lost, and running ones whose lease expired."""
+def pending_check_ids(session: Session, *, fresh: bool = False) -> list[uuid.UUID]:
+    """Queued checks a restart may have lost (`fresh`: every queued one), and running ones
+    whose lease expired."""
     now = utcnow()
+    stale = now if fresh else now - STALE_QUEUED
     return list(
         session.scalars(
             select(QuestionValidation.id).where(
                 or_(
                     (QuestionValidation.status == ValidationStatus.QUEUED)
-                    & (QuestionValidation.created_at < now - STALE_QUEUED),
+                    & (QuestionValidation.created_at <= stale),
                     (QuestionValidation.status == ValidationStatus.RUNNING)
                     & (QuestionValidation.lease_expires_at < now),
                 )

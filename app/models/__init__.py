@@ -19,6 +19,7 @@ from app.models.attempt import (
 )
 from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
+from app.models.grading_worker import GradingWorker
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
 from app.models.question import QuestionValidation, QuestionVersion, ValidationStatus
@@ -37,6 +38,7 @@ __all__ = [
     "AttemptItem",
     "AttemptStatus",
     "Candidate",
+    "GradingWorker",
     "IntegrityEvent",
     "Invitation",
     "MemberInvitation",
