@@ -235,7 +235,7 @@ def revoke_candidate_invitation(
         links=links,
     )
     for submission_id in revoked.submission_ids:
-        queue.enqueue(submission_id)
+        queue.enqueue(submission_id, final=True)
     return invitation_status(revoked.view, principal)
 
 
