@@ -2,7 +2,7 @@
 questions can be archived.
 
 Revision ID: f1c8f1502f34
-Revises: 3307d4b36100
+Revises: df078674d980
 Create Date: 2026-12-03 12:40:25.612916
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f1c8f1502f34"
-down_revision: str | None = "3307d4b36100"
+down_revision: str | None = "df078674d980"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
