@@ -231,3 +231,24 @@ def test_reference_that_does_not_load_is_rejected(client: TestClient, session: S
     check = client.get(f"/api/v1/questions/{question_id}/validation", headers=headers).json()
     assert check["status"] == "rejected"
     assert "SyntaxError" in check["message"]
+
+
+def test_a_worker_sweep_claims_fresh_checks_the_api_process_only_queued(
+    client: TestClient, session: Session
+) -> None:
+    from app.grading.task_checks import pending_check_ids
+    from app.models import QuestionValidation
+
+    org = factories.make_org(session)
+    waiting = QuestionValidation(
+        organization_id=org.organization.id,
+        question_id="cqwaiting",
+        content={},
+        skills=["chain_rule"],
+        difficulty=1,
+        points=1.0,
+    )
+    session.add(waiting)
+    session.flush()
+    assert waiting.id not in pending_check_ids(session)  # the embedded queue has it already
+    assert waiting.id in pending_check_ids(session, fresh=True)  # a scaled worker's sweep
