@@ -32,6 +32,7 @@ from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
+from app.web import library as library_pages
 from app.web import members as member_pages
 from app.web import reports as report_pages
 from app.web import take as take_pages
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grading = start_grading(settings, app.state.sessionmaker, on_send_failure=lambda: None)
         app.state.grading = grading
         app.state.grading_queue = grading.queue
+        app.state.check_queue = grading.checks
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
         background = _start_background(
@@ -87,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(greenhouse.router)
     app.include_router(take_pages.router)
-    for pages in (auth_pages, dashboard_pages, member_pages, report_pages):
+    for pages in (auth_pages, dashboard_pages, member_pages, library_pages, report_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

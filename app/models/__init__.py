@@ -23,7 +23,7 @@ from app.models.grading_worker import GradingWorker
 from app.models.greenhouse import GreenhouseOrder, IntegrationError
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
-from app.models.question import QuestionVersion
+from app.models.question import QuestionValidation, QuestionVersion, ValidationStatus
 from app.models.submission import Submission, SubmissionPurpose, SubmissionStatus
 from app.models.web_session import SignInFailure, WebSession
 from app.models.webhook import (
@@ -58,6 +58,7 @@ __all__ = [
     "OutboxEmail",
     "PasswordToken",
     "QuestionFlag",
+    "QuestionValidation",
     "QuestionVersion",
     "Role",
     "Score",
@@ -65,6 +66,7 @@ __all__ = [
     "Submission",
     "SubmissionPurpose",
     "SubmissionStatus",
+    "ValidationStatus",
     "WebSession",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
