@@ -21,6 +21,7 @@ from app.errors import UnauthorizedError
 from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
 from app.models import WebSession
+from app.organizations import api_keys
 from app.organizations import service as organizations
 from app.settings import Settings
 
@@ -120,6 +121,7 @@ class Permission:
             if credentials is None or credentials.scheme.lower() != "bearer":
                 raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
             key = organizations.authenticate_key(session, api_key=credentials.credentials)
+            api_keys.note_use(session, api_key_id=key.api_key_id, last_used_at=key.last_used_at)
             principal = Principal.api_key(
                 organization_id=key.organization_id, api_key_id=key.api_key_id, scope=key.scope
             )

@@ -12,13 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import assessments, attempts, problems, questions, take
+from app import log_redaction
+from app.api import api_keys, assessments, attempts, problems, questions, take
 from app.api.guards import RequestGuard
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
 from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
+from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
 from app.web import members as member_pages
@@ -29,6 +31,7 @@ from app.web.workspace_errors import workspace_error_page
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    log_redaction.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,11 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (questions, assessments, attempts, take):
+    for module in (questions, assessments, attempts, take, api_keys):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
-    for pages in (auth_pages, dashboard_pages, member_pages):
+    for pages in (auth_pages, dashboard_pages, member_pages, api_key_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -45,6 +45,10 @@ class _In(BaseModel):
         return data
 
 
+# The public name of the request-body base, for schema modules beside this one.
+RequestBody = _In
+
+
 class AssessmentQuestion(BaseModel):
     id: str
     version: str
