@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import log_redaction
 from app.api import api_keys, assessments, attempts, problems, questions, take
+from app.api import idempotency
 from app.api.guards import RequestGuard
+from app.api.idempotency import IdempotencyGuard
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
@@ -61,9 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.
     app.state.practice = load_practice(settings)
     render_problem = problems.install(app, html_page=workspace_error_page)
+    idempotency.install(app)  # inside RequestGuard: an oversized body is refused first
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
     for module in (questions, assessments, attempts, take, api_keys):
         api.include_router(module.router)
     app.include_router(api)

@@ -18,6 +18,7 @@ from app.models.attempt import (
 )
 from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
+from app.models.idempotency import IdempotencyRecord
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
 from app.models.question import QuestionVersion
@@ -34,6 +35,7 @@ __all__ = [
     "Attempt",
     "AttemptStatus",
     "Candidate",
+    "IdempotencyRecord",
     "IntegrityEvent",
     "Invitation",
     "MemberInvitation",
