@@ -13,8 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import log_redaction
-from app.api import api_keys, assessments, attempts, problems, questions, take
-from app.api import idempotency
+from app.api import api_keys, assessments, attempts, idempotency, problems, questions, take
 from app.api.guards import RequestGuard
 from app.api.idempotency import IdempotencyGuard
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
