@@ -25,6 +25,7 @@ from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
 from app.web import members as member_pages
+from app.web import reports as report_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
 from app.web.workspace_errors import workspace_error_page
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
-    for pages in (auth_pages, dashboard_pages, member_pages, api_key_pages):
+    for pages in (auth_pages, dashboard_pages, member_pages, report_pages, api_key_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -14,6 +14,7 @@ from app.api.problems import problem_responses
 from app.attempts import service as attempts
 from app.deps import SessionDep, allowed
 from app.errors import AttemptNotFoundError, QuestionNotFoundError, UnauthorizedError
+from app.reports import cohort
 
 router = APIRouter(prefix="/attempts", tags=["attempts"])
 
@@ -27,11 +28,12 @@ def get_attempt(
     session: SessionDep,
     principal: Annotated[Principal, allowed(Action.RESULTS_READ)],
 ) -> schemas.AttemptRead:
-    """Get an attempt's status, score, per-skill breakdown, per-question results and signals."""
+    """Get an attempt's score, per-skill breakdown and standing, per-question results, signals."""
     detail = attempts.attempt_detail(
         session, organization_id=principal.organization_id, attempt_id=attempt_id
     )
-    return views.attempt(detail.attempt, detail.integrity)
+    standing = cohort.standing(session, detail.attempt)
+    return views.attempt(detail.attempt, detail.integrity, standing)
 
 
 @router.get(

@@ -299,6 +299,27 @@ class QuestionResult(BaseModel):
     )
 
 
+class SkillStandingRead(BaseModel):
+    score: float
+    max_score: float
+    fraction: float = Field(description="The candidate's share of the skill's points, 0..1")
+    cohort_mean: float | None = Field(description="The cohort's mean share, 0..1")
+    cohort_low: float | None = Field(description="The cohort's lower quartile of the share")
+    cohort_high: float | None = Field(description="The cohort's upper quartile of the share")
+
+
+class StandingRead(BaseModel):
+    cohort_size: int = Field(
+        description="Finished (submitted or expired) scored attempts of the assessment, this one "
+        "included"
+    )
+    percentile: float | None = Field(
+        description="Share of the cohort scoring below this attempt, ties counted half (0..100); "
+        "null until this attempt is finished"
+    )
+    per_skill: dict[str, SkillStandingRead]
+
+
 class AttemptRead(BaseModel):
     attempt_id: uuid.UUID
     assessment_id: uuid.UUID
@@ -313,6 +334,11 @@ class AttemptRead(BaseModel):
     submitted_at: datetime | None
     integrity: IntegrityRead | None = Field(
         default=None, description="Integrity signals; on the single-attempt view only"
+    )
+    standing: StandingRead | None = Field(
+        default=None,
+        description="Percentile and per-skill profile against the assessment's cohort; on the "
+        "single-attempt view only",
     )
 
 

@@ -8,6 +8,7 @@ from app.attempts.service import CandidateView
 from app.db import utcnow
 from app.grading.practice import PracticeTask
 from app.models import Assessment, Attempt, QuestionVersion, Score, Submission, SubmissionPurpose
+from app.reports.cohort import Standing
 from app.skills import Skill
 
 
@@ -47,7 +48,9 @@ def assessment(a: Assessment) -> schemas.AssessmentRead:
     )
 
 
-def attempt(a: Attempt, integrity: IntegritySummary | None = None) -> schemas.AttemptRead:
+def attempt(
+    a: Attempt, integrity: IntegritySummary | None = None, standing: Standing | None = None
+) -> schemas.AttemptRead:
     score = a.score
     return schemas.AttemptRead(
         attempt_id=a.id,
@@ -64,6 +67,25 @@ def attempt(a: Attempt, integrity: IntegritySummary | None = None) -> schemas.At
         deadline=a.deadline,
         submitted_at=a.submitted_at,
         integrity=integrity_read(integrity) if integrity is not None else None,
+        standing=standing_read(standing) if standing is not None else None,
+    )
+
+
+def standing_read(standing: Standing) -> schemas.StandingRead:
+    return schemas.StandingRead(
+        cohort_size=standing.cohort_size,
+        percentile=standing.percentile,
+        per_skill={
+            s.skill: schemas.SkillStandingRead(
+                score=s.score,
+                max_score=s.max_score,
+                fraction=s.fraction,
+                cohort_mean=s.cohort_mean,
+                cohort_low=s.cohort_low,
+                cohort_high=s.cohort_high,
+            )
+            for s in standing.skills
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -44,8 +45,14 @@ def asset(path: str) -> str:
     return f"/static/{path}?v={_asset_version(path)}"
 
 
+def dom_id(text: str) -> str:
+    """`text` made safe for an id attribute (and a CSS selector): letters, digits, - and _."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)
+
+
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.globals["asset"] = asset
+templates.env.filters["dom_id"] = dom_id
 
 
 def render_page(

@@ -218,7 +218,7 @@ def _scored(
             o = Outcome(
                 CheckStatus.FAILED,
                 "not credited: the timing check on a large input failed (see 'backward time')",
-                o.max_error, o.shape, o.expected_shape, o.details,
+                o.max_error, o.shape, o.expected_shape, o.details, o.max_abs_error,
             )  # fmt: skip
         out.append(_result(s.case, s.unit, s.name, o, per_weight * s.case.weight * s.weight))
     return out
@@ -235,6 +235,7 @@ def _result(case: Case, unit: UnitSpec, name: str, o: Outcome, max_points: float
         max_points=max_points,
         message=o.message,
         max_error=o.max_error,
+        max_abs_error=o.max_abs_error,
         shape=o.shape,
         expected_shape=o.expected_shape,
         details=o.details,

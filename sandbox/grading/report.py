@@ -42,6 +42,7 @@ class CheckResult:
     max_points: float
     message: str = ""
     max_error: float | None = None
+    max_abs_error: float | None = None
     shape: tuple[int, ...] | None = None
     expected_shape: tuple[int, ...] | None = None
     # recruiter-only numbers (errors of each sub-check); never reference values
@@ -63,15 +64,29 @@ class CheckResult:
             "max_points": round(self.max_points, 6),
             "message": self.message,
             "max_error": _finite(self.max_error),
+            "max_abs_error_bound": _decade_above(self.max_abs_error),
             "shape": list(self.shape) if self.shape is not None else None,
             "expected_shape": list(self.expected_shape)
             if self.expected_shape is not None
             else None,
         }
         if details:
+            out["max_abs_error"] = _finite(self.max_abs_error)
             out["hidden"] = self.hidden
             out["details"] = {k: _finite(v) for k, v in self.details.items()}
         return out
+
+
+def _decade_above(error: float | None) -> float | str | None:
+    """The smallest power of ten at or above an absolute error: what the candidate sees of it.
+
+    The exact figure would hand over a reference value: code that returns zeros has an absolute
+    error equal to the largest reference entry. Its decade says how far off the code is, and
+    nothing a memo could use.
+    """
+    if error is None or error == 0.0 or not math.isfinite(error):
+        return _finite(error)
+    return float(10.0 ** math.ceil(math.log10(error)))
 
 
 def _finite(value: float | None) -> float | str | None:

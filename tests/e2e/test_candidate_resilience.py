@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -179,6 +179,22 @@ def test_an_edit_made_on_another_device_is_never_overwritten_silently(
     alert.get_by_role("button", name="Keep this tab's version").click()
     expect_saved(laptop)
     assert saved_answers(server, invited.token)[numeric_id]["response"] == {"value": 3.0}
+
+
+def test_extra_time_granted_during_the_test_reaches_the_open_page(
+    server: Server, org: Org, context: BrowserContext
+) -> None:
+    numeric = org.api.get("/questions", params={"kind": "numeric"}).json()["items"][0]
+    invited = org.invite(org.assessment([numeric["id"]], minutes=2))
+    page = open_test(context, invited)
+    expect(page.get_by_role("timer")).to_contain_text(re.compile(r"0[12]:\d\d"))
+    deadline = datetime.fromisoformat(take_state(server, invited.token)["deadline"])
+    server.update(Attempt, uuid.UUID(invited.attempt_id), deadline=deadline + timedelta(minutes=10))
+    # The page checks the deadline every minute and whenever the connection comes back.
+    context.set_offline(True)
+    context.set_offline(False)
+    expect(page.locator("[data-announcer]")).to_have_text("Your time was extended by 10 minutes.")
+    expect(page.get_by_role("timer")).to_contain_text(re.compile(r"1[12]:\d\d"))
 
 
 def test_the_deadline_passing_with_the_page_open_ends_the_test(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from app.settings import REPO_ROOT
 from tests.e2e.browser import Org, Server, expect_saved, saved_answers, screenshot
 
 CRASH = """import numpy as np
@@ -16,6 +19,11 @@ def affine_backward(dout, cache):
     return None
 """
 FLOOD = CRASH.replace('raise ValueError("boom")', 'print("x" * 10_000_000)')
+# The reference, two seconds slow to import: long enough to see the end page wait for it.
+SLOW_REFERENCE = (
+    "import time\ntime.sleep(2)\n"
+    + (REPO_ROOT / "question_bank" / "coding" / "affine" / "reference.py").read_text()
+)
 LOOP = CRASH.replace('raise ValueError("boom")', "while True:\n        pass")
 
 
@@ -69,3 +77,26 @@ def test_crash_flood_and_loop_show_their_verdicts_and_the_page_stays_usable(
     assert len(runs_started) == 3
     source = saved_answers(server, page.token)["affine"]["response"]["source"]  # type: ignore[attr-defined]
     assert source.endswith("# still typing during the run")
+
+
+def test_the_end_page_shows_the_result_when_grading_finishes_without_a_reload(
+    org: Org, context: BrowserContext
+) -> None:
+    invited = org.invite(org.assessment(["affine"], minutes=30, candidates_see_results=True))
+    page = context.new_page()
+    page.goto(invited.url)
+    page.get_by_role("button", name="Start the test").click()
+    write(page, SLOW_REFERENCE)
+    expect_saved(page)
+    page.get_by_role("button", name="Submit test").click()
+    page.get_by_role("dialog", name="Submit your test?").get_by_role(
+        "button", name="Submit test"
+    ).click()
+
+    expect(page.get_by_text("Your code is still being graded")).to_be_visible()
+    screenshot(page, "end-grading")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    expect(page.get_by_text(re.compile(r"of \d+(\.\d)? points"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("status")).to_have_text("Your result is ready.")
+    assert navigations == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -154,6 +155,16 @@ def test_partial_credit_gives_the_right_gradients_their_share(
     assert "numerical gradient check disagrees" in db.message
     assert db.max_error is not None
     assert db.max_error > 0.1
+    # the candidate sees the scaled error and the decade of the absolute one, never its value
+    public = db.to_dict(details=False)
+    assert "max_abs_error" not in public
+    assert db.max_abs_error is not None
+    assert db.max_abs_error <= public["max_abs_error_bound"] < 10 * db.max_abs_error
+    assert math.log10(public["max_abs_error_bound"]).is_integer()
+    assert db.to_dict(details=True)["max_abs_error"] == db.max_abs_error
+    dx = next(c for c in report.checks if c.name == "gradient dx")
+    assert dx.max_abs_error is not None
+    assert dx.max_abs_error < 1e-9
 
 
 def test_zero_stub_and_consistent_wrong_forward_fail(

@@ -29,3 +29,4 @@ class Outcome:
     shape: tuple[int, ...] | None = None
     expected_shape: tuple[int, ...] | None = None
     details: dict[str, float] = field(default_factory=dict)
+    max_abs_error: float | None = None  # last: callers pass the fields above by position

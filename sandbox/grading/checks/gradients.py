@@ -68,6 +68,7 @@ def gradients(
                 CheckStatus.FAILED if problems else CheckStatus.PASSED,
                 "; ".join(problems),
                 max_error=cmp.rel_error,
+                max_abs_error=cmp.max_abs_error,
                 shape=cmp.actual_shape,
                 expected_shape=cmp.expected_shape,
                 details=details,

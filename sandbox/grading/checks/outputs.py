@@ -33,6 +33,7 @@ def judged(label: str, cmp: numerics.Comparison, value: Array) -> Outcome:
         CheckStatus.PASSED if cmp.ok else CheckStatus.FAILED,
         "" if cmp.ok else mismatch(label, cmp, value),
         max_error=cmp.rel_error,
+        max_abs_error=cmp.max_abs_error,
         shape=cmp.actual_shape,
         expected_shape=cmp.expected_shape,
     )

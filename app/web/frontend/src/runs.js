@@ -28,10 +28,17 @@ function el(tag, props = {}, ...children) {
 
 const shape = (value) => (Array.isArray(value) ? `(${value.join(", ")}${value.length === 1 ? "," : ""})` : "–");
 
-function formatError(value) {
+export function formatError(value) {
   if (value === null || value === undefined) return "–";
   if (typeof value === "string") return value; // "inf" or "nan", as the judge reported it
   return value === 0 ? "0" : value.toExponential(2);
+}
+
+// The judge sends the absolute error as the power of ten above it (the exact figure could give
+// away a reference value), so it reads as a bound.
+export function formatBound(value) {
+  if (typeof value !== "number" || value === 0) return formatError(value);
+  return `\u2264 1e${Math.round(Math.log10(value))}`;
 }
 
 function checkRows(check) {
@@ -43,11 +50,12 @@ function checkRows(check) {
       el("th", { scope: "row", text: check.name }),
       el("td", { class: `status-${passed ? "passed" : "failed"}`, text: passed ? "Passed" : check.status === "error" ? "Error" : "Failed" }),
       el("td", { class: "num", text: `${shape(check.shape)} / ${shape(check.expected_shape)}` }),
+      el("td", { class: "num", text: formatBound(check.max_abs_error_bound) }),
       el("td", { class: "num", text: formatError(check.max_error) }),
     ),
   ];
   if (check.message) {
-    rows.push(el("tr", { class: "message-row" }, el("td", { colspan: "4" }, el("pre", { class: "output", text: check.message }))));
+    rows.push(el("tr", { class: "message-row" }, el("td", { colspan: "5" }, el("pre", { class: "output", text: check.message }))));
   }
   return rows;
 }
@@ -72,7 +80,7 @@ function renderChecks(checks) {
       el(
         "thead",
         {},
-        el("tr", {}, ...["Output or gradient", "Result", "Shape: yours / expected", "Max rel. error"].map((h) => el("th", { scope: "col", text: h }))),
+        el("tr", {}, ...["Output or gradient", "Result", "Shape: yours / expected", "Max abs. error", "Max rel. error"].map((h) => el("th", { scope: "col", text: h }))),
       ),
       el("tbody", {}, ...rows.flatMap(checkRows)),
     );

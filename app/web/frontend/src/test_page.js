@@ -13,6 +13,7 @@ import { RunPanel } from "./runs.js";
 import { onNewerTab } from "./tabs.js";
 import { clockOffset, startTimer } from "./timer.js";
 
+const RESYNC_MS = 60_000;
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
@@ -88,7 +89,7 @@ export async function startTestPage(body) {
   for (const id of ids) renderFlag(id);
 
   const integrity = recordIntegrity({ api, currentQuestion: () => current, offset });
-  startTimer({
+  const timer = startTimer({
     deadline: take.deadline,
     offset,
     display: $("[data-time-left]"),
@@ -97,6 +98,10 @@ export async function startTestPage(body) {
     onFinalCall: () => saver.flushAll(),
     onEnd: () => finish(),
   });
+  // The server's deadline can move (extra time granted during the test) and this clock drift
+  // (a laptop asleep): check both every minute and whenever the candidate comes back.
+  setInterval(resyncClock, RESYNC_MS);
+  window.addEventListener("online", resyncClock);
 
   const first = ids.includes(location.hash.slice(1)) ? location.hash.slice(1) : ids[0];
   goTo(first, { focus: false });
@@ -106,6 +111,7 @@ export async function startTestPage(body) {
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") saver.flushAll();
+    else resyncClock();
   });
   // Leaving the page sends what is pending at once; no "are you sure" prompt is needed, since
   // unsent edits stay in localStorage and go out on the next visit.
@@ -113,6 +119,24 @@ export async function startTestPage(body) {
 
   $("[data-action='open-submit']").addEventListener("click", openSubmit);
   setupDialogs();
+
+  async function resyncClock() {
+    if (ending) return;
+    const sent = Date.now();
+    let fresh;
+    let freshDate;
+    try {
+      ({ data: fresh, date: freshDate } = await api.getTimed(""));
+    } catch {
+      return; // offline or a hiccup: the next try comes soon enough
+    }
+    if (fresh.status !== "started") {
+      finish(); // submitted from another device, or ended on the server
+      return;
+    }
+    const moved = timer.resync(fresh.deadline, clockOffset(fresh.server_time || freshDate, sent, Date.now()));
+    if (moved > 0) announce(`Your time was extended by ${moved} minute${moved === 1 ? "" : "s"}.`);
+  }
 
   function sectionOf(id) {
     return sections[ids.indexOf(id)];

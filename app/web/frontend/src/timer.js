@@ -1,6 +1,8 @@
 // The countdown. The deadline lives on the server; the page corrects its own clock by the offset
 // measured against the server's time, announces 5 minutes and 1 minute left, and calls `onEnd`
 // at zero (after `onFinalCall` a few seconds before, so pending edits can still arrive in time).
+// `resync` takes a newer deadline and offset (extra time granted during the test, a clock that
+// drifted while the laptop slept) and returns the minutes the deadline moved by.
 
 const WARNINGS = [
   [5 * 60, "5 minutes left. Your answers are saved as you go."],
@@ -21,9 +23,10 @@ export function format(seconds) {
 }
 
 export function startTimer({ deadline, offset, display, timer, announce, onFinalCall, onEnd }) {
-  const end = Date.parse(deadline);
+  let end = Date.parse(deadline);
   const remaining = () => (end - (Date.now() + offset)) / 1000;
-  const announced = new Set(WARNINGS.filter(([at]) => remaining() <= at).map(([at]) => at));
+  const passed = () => new Set(WARNINGS.filter(([at]) => remaining() <= at).map(([at]) => at));
+  let announced = passed();
   let finalCall = false;
   let ended = false;
   const tick = () => {
@@ -48,5 +51,19 @@ export function startTimer({ deadline, offset, display, timer, announce, onFinal
   };
   const interval = setInterval(tick, 500);
   tick();
-  return () => clearInterval(interval);
+  return {
+    stop: () => clearInterval(interval),
+    resync(newDeadline, newOffset) {
+      const moved = Date.parse(newDeadline) - end;
+      end += moved;
+      offset = newOffset;
+      if (moved > 0) {
+        // Warnings and the final call come again before the later end.
+        announced = passed();
+        finalCall = remaining() <= 3;
+      }
+      if (!ended) tick();
+      return Math.round(moved / 60000);
+    },
+  };
 }

@@ -1,0 +1,1 @@
+"""The candidate report: one attempt read against its assessment's cohort, as a page and a PDF."""
