@@ -17,6 +17,7 @@ from app.accounts import sessions
 from app.accounts.errors import SignInRequiredError
 from app.accounts.sessions import SignedIn
 from app.api.problems import is_api_path
+from app.api.rate_limits import KeyRateLimiter
 from app.errors import UnauthorizedError
 from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
@@ -121,6 +122,8 @@ class Permission:
             if credentials is None or credentials.scheme.lower() != "bearer":
                 raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
             key = organizations.authenticate_key(session, api_key=credentials.credentials)
+            limiter: KeyRateLimiter = request.app.state.rate_limiter
+            limiter.take(key.api_key_id)
             api_keys.note_use(session, api_key_id=key.api_key_id, last_used_at=key.last_used_at)
             principal = Principal.api_key(
                 organization_id=key.organization_id, api_key_id=key.api_key_id, scope=key.scope

@@ -13,9 +13,20 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import log_redaction
-from app.api import api_keys, assessments, attempts, idempotency, problems, questions, take
+from app.api import (
+    api_keys,
+    assessments,
+    attempts,
+    idempotency,
+    openapi,
+    problems,
+    questions,
+    rate_limits,
+    take,
+)
 from app.api.guards import RequestGuard
 from app.api.idempotency import IdempotencyGuard
+from app.api.rate_limits import KeyRateLimiter
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
@@ -64,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.practice = load_practice(settings)
     render_problem = problems.install(app, html_page=workspace_error_page)
     idempotency.install(app)  # inside RequestGuard: an oversized body is refused first
+    app.state.rate_limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
+    openapi.install(app, [idempotency.openapi_rule, rate_limits.openapi_rule])
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
@@ -18,7 +18,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.openapi import add_problem
 from app.api.problems import is_api_path
+from app.api.rate_limits import RETRY_AFTER
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.idempotency import service as idempotency
@@ -132,3 +134,29 @@ def install(app: FastAPI) -> None:
         return response
 
     app.add_middleware(IdempotencyRecorder)
+
+
+def openapi_rule(_path: str, method: str, operation: dict[str, Any]) -> None:
+    """Document the header and its problems on every POST."""
+    if method != "post":
+        return
+    operation.setdefault("parameters", []).append(
+        {
+            "name": HEADER,
+            "in": "header",
+            "required": False,
+            "description": "Send a fresh value per new request and the same value on its "
+            "retries: a retry gets the first response (24 hours), never a second resource.",
+            "schema": {"type": "string", "pattern": _VALID_KEY.pattern, "maxLength": 255},
+            "example": "5f0c6c3e-6a55-4a8e-9b7e-2f1d3c4b5a69",
+        }
+    )
+    for status, response in operation.get("responses", {}).items():
+        if status.startswith("2"):
+            response.setdefault("headers", {})["Idempotent-Replayed"] = {
+                "description": "`true` when this is the stored response to an earlier request",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+    add_problem(operation, 400, InvalidIdempotencyKeyError.code)
+    add_problem(operation, 422, idempotency.IdempotencyKeyReusedError.code)
+    add_problem(operation, 409, idempotency.IdempotencyKeyInUseError.code, headers=RETRY_AFTER)

@@ -87,6 +87,38 @@ class AssessmentCreate(_In):
             raise ValueError("`time_limit_minutes` is required with `question_ids`")
         return self
 
+    # The rule above, in the schema: either question ids with a time limit, or a template.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["question_ids", "time_limit_minutes"],
+                    "properties": {
+                        "question_ids": {"type": "array"},
+                        "time_limit_minutes": {"type": "integer"},
+                        "template": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["template"],
+                    "properties": {
+                        "template": {"type": "string"},
+                        "question_ids": {"type": "null"},
+                    },
+                },
+            ],
+            "examples": [
+                {
+                    "title": "Backprop screen",
+                    "question_ids": ["affine"],
+                    "time_limit_minutes": 45,
+                },
+                {"title": "ML engineer, first round", "template": "ml-engineer"},
+            ],
+        },
+    )
+
 
 class AssessmentRead(BaseModel):
     id: uuid.UUID
@@ -112,6 +144,13 @@ class CandidateIn(_In):
 class InvitationCreate(_In):
     candidate: CandidateIn
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"candidate": {"email": "ada@example.com", "name": "Ada Lovelace"}}]
+        },
+    )
+
 
 class InvitationRead(BaseModel):
     invitation_id: uuid.UUID
@@ -126,6 +165,17 @@ class AnswerPut(_In):
     base_revision: Annotated[int, Field(ge=0, le=MAX_REVISION)] | None = Field(
         default=None,
         description="The revision this edit started from; a newer stored one gives 409.",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"response": {"choice": "b"}, "base_revision": 3},
+                {"response": {"value": 0.25}},
+                {"response": {"source": "def affine_forward(x, w, b):\n    ..."}},
+            ]
+        },
     )
 
 
@@ -244,6 +294,8 @@ class IntegrityRead(BaseModel):
 class FlagPut(_In):
     flagged: StrictBool
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"flagged": True}]})
+
 
 class FlagRead(BaseModel):
     question_id: str
@@ -252,6 +304,13 @@ class FlagRead(BaseModel):
 
 class RunCreate(_In):
     source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"source": "def scale(x, a):\n    return a * x, (x, a)\n"}]
+        },
+    )
 
 
 class PracticeRead(BaseModel):
