@@ -77,3 +77,13 @@ class RevisionConflictError(DomainError):
 
 class InvalidCursorError(DomainError):
     status, code, title = 400, "invalid-cursor", "The pagination cursor is not valid"
+
+
+class AssessmentArchivedError(DomainError):
+    status, code, title = 409, "assessment-archived", "The assessment is archived"
+
+
+class AssessmentClosedError(DomainError):
+    """A candidate's link to an archived assessment that they had not started."""
+
+    status, code, title = 410, "assessment-closed", "This assessment is closed"

@@ -22,6 +22,7 @@ from app.models import (
     Assessment,
     AssessmentItem,
     Attempt,
+    AttemptItem,
     AttemptStatus,
     Candidate,
     IntegrityEvent,
@@ -70,7 +71,7 @@ def committed_attempt(
         yield CommittedAttempt(invitation.token, attempt_id, [c["id"] for c in contents])
     finally:
         with Session(engine) as session:
-            for model in (IntegrityEvent, Submission):
+            for model in (IntegrityEvent, Submission, AttemptItem):
                 session.execute(delete(model).where(model.attempt_id == attempt_id))
             session.execute(delete(Attempt).where(Attempt.id == attempt_id))
             session.execute(delete(Invitation).where(Invitation.id == invitation_id))

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.api.assessment_schemas import BuilderFields, Percent, PoolIn, TimeLimit
 from app.api.text import check_storable
 from app.attempts.integrity import MAX_PER_BATCH, WITH_DURATION, WITH_LENGTH, EventType
 
@@ -73,18 +74,24 @@ class AssessmentCreate(_In):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     question_ids: Annotated[list[str], Field(min_length=1, max_length=200)] | None = None
     template: str | None = None
-    time_limit_minutes: Annotated[int, Field(ge=1, le=600)] | None = None
+    pools: Annotated[list[PoolIn], Field(max_length=30)] = Field(
+        default_factory=list, description="Questions drawn for each candidate from their seed"
+    )
+    time_limit_minutes: TimeLimit | None = None
+    pass_mark_percent: Percent | None = None
     candidates_see_results: bool = Field(
         default=False,
         description="Show candidates their score on the end page once everything is graded.",
     )
+    shuffle_questions: bool = False
+    shuffle_choices: bool = True
 
     @model_validator(mode="after")
-    def _one_source(self) -> AssessmentCreate:
-        if (self.question_ids is None) == (self.template is None):
-            raise ValueError("give exactly one of `question_ids` and `template`")
-        if self.question_ids is not None and self.time_limit_minutes is None:
-            raise ValueError("`time_limit_minutes` is required with `question_ids`")
+    def _says_what_to_ask(self) -> AssessmentCreate:
+        if self.question_ids is None and self.template is None and not self.pools:
+            raise ValueError("give `question_ids`, a `template` or `pools`")
+        if self.template is None and self.time_limit_minutes is None:
+            raise ValueError("`time_limit_minutes` is required without a template")
         return self
 
     # The rule above, in the schema: either question ids with a time limit, or a template.
@@ -120,7 +127,7 @@ class AssessmentCreate(_In):
     )
 
 
-class AssessmentRead(BaseModel):
+class AssessmentRead(BuilderFields):
     id: uuid.UUID
     title: str
     time_limit_minutes: int

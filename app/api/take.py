@@ -13,6 +13,7 @@ from app.attempts import service as attempts
 from app.deps import GradingQueueDep, PracticeDep, SessionDep, SettingsDep
 from app.errors import (
     AnswerTooLargeError,
+    AssessmentClosedError,
     AttemptExpiredError,
     AttemptNotStartedError,
     AttemptSubmittedError,
@@ -38,13 +39,21 @@ router = APIRouter(prefix="/take/{token}", tags=["take"])
 _STATE_PROBLEMS = (AttemptExpiredError, AttemptSubmittedError, InvitationNotFoundError)
 
 
-@router.get("", responses=problem_responses(InvitationNotFoundError, InvitationExpiredError))
+@router.get(
+    "",
+    responses=problem_responses(
+        InvitationNotFoundError, InvitationExpiredError, AssessmentClosedError
+    ),
+)
 def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
     """The overview; the questions and saved answers once started."""
     return views.take(attempts.overview(session, token=token))
 
 
-@router.post("/start", responses=problem_responses(*_STATE_PROBLEMS, InvitationExpiredError))
+@router.post(
+    "/start",
+    responses=problem_responses(*_STATE_PROBLEMS, InvitationExpiredError, AssessmentClosedError),
+)
 def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
     """Start the clock; returns the deadline and the questions."""
     return views.take(attempts.start(session, token=token))

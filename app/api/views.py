@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.api import schemas
+from app.api.assessment_schemas import PoolRead
 from app.attempts.integrity import IntegritySummary
 from app.attempts.service import CandidateView
 from app.db import utcnow
@@ -36,6 +37,10 @@ def question(q: QuestionVersion) -> schemas.QuestionRead:
 
 def assessment(a: Assessment) -> schemas.AssessmentRead:
     questions = [schemas.AssessmentQuestion.model_validate(_summary(i.question)) for i in a.items]
+    pools = [
+        PoolRead(kind=p.kind, skill=p.skill, difficulty=p.difficulty, count=p.count)
+        for p in a.pools
+    ]
     return schemas.AssessmentRead(
         id=a.id,
         title=a.title,
@@ -45,6 +50,13 @@ def assessment(a: Assessment) -> schemas.AssessmentRead:
         created_at=a.created_at,
         max_score=sum(q.points for q in questions),
         questions=questions,
+        pools=pools,
+        question_count=len(questions) + sum(p.count for p in pools),
+        pass_mark_percent=a.pass_mark_percent,
+        shuffle_questions=a.shuffle_questions,
+        shuffle_choices=a.shuffle_choices,
+        form_seed=a.form_seed,
+        archived_at=a.archived_at,
     )
 
 
@@ -112,7 +124,7 @@ def take(view: CandidateView) -> schemas.TakeRead:
         attempt_id=a.id,
         status=a.status,
         server_time=utcnow(),
-        assessment=take_assessment(a.assessment),
+        assessment=take_assessment(a),
         started_at=a.started_at,
         deadline=a.deadline,
         submitted_at=a.submitted_at,
@@ -123,8 +135,9 @@ def take(view: CandidateView) -> schemas.TakeRead:
     )
 
 
-def take_assessment(a: Assessment) -> schemas.TakeAssessment:
-    questions = [i.question for i in a.items]
+def take_assessment(attempt: Attempt) -> schemas.TakeAssessment:
+    a = attempt.assessment
+    questions = [i.question for i in attempt.items]
     covered = {skill for q in questions for skill in q.skills}
     coding = sum(q.kind == "coding" for q in questions)
     return schemas.TakeAssessment(

@@ -45,7 +45,7 @@ def save_answer(
 ) -> SavedAnswer:
     """Upsert the response; refuse it after submit or deadline, or on a stale base revision."""
     ref = lookups.attempt_ref(session, token)
-    spec = lookups.question_specs(session, ref.assessment_id).get(question_id)
+    spec = lookups.question_specs(session, ref.attempt_id).get(question_id)
     if spec is None:
         raise QuestionNotFoundError(f"The assessment has no question {question_id!r}.")
     normalized = normalize_response(spec, response)

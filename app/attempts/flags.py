@@ -20,7 +20,7 @@ _flag = cast(Table, QuestionFlag.__table__)
 def set_flag(session: Session, *, token: str, question_id: str, flagged: bool) -> bool:
     """Flag or unflag one question of a started attempt; setting the same state again is a no-op."""
     ref = lookups.attempt_ref(session, token)
-    if question_id not in lookups.question_specs(session, ref.assessment_id):
+    if question_id not in lookups.question_specs(session, ref.attempt_id):
         raise QuestionNotFoundError(f"The assessment has no question {question_id!r}.")
     attempt = session.get(Attempt, ref.attempt_id)
     assert attempt is not None, "a resolved token always names an attempt"

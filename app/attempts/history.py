@@ -52,10 +52,10 @@ def keep_revision(
 
 
 def code_history(
-    session: Session, *, attempt_id: uuid.UUID, assessment_id: uuid.UUID, question_id: str
+    session: Session, *, attempt_id: uuid.UUID, question_id: str
 ) -> list[AnswerRevision]:
     """The kept revisions of one question of an attempt, oldest first."""
-    if question_id not in lookups.question_specs(session, assessment_id):
+    if question_id not in lookups.question_specs(session, attempt_id):
         raise QuestionNotFoundError(f"The assessment has no question {question_id!r}.")
     return list(
         session.scalars(

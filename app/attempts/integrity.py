@@ -70,7 +70,7 @@ def record_events(session: Session, *, token: str, events: Sequence[NewEvent]) -
     """Store a batch (all of it, or nothing if any event is invalid) up to the attempt's cap."""
     ref = lookups.attempt_ref(session, token)
     now = utcnow()
-    _check_batch(events, set(lookups.question_specs(session, ref.assessment_id)), now)
+    _check_batch(events, set(lookups.question_specs(session, ref.attempt_id)), now)
     attempt = session.get(Attempt, ref.attempt_id)
     assert attempt is not None, "a resolved token always names an attempt"
     _check_open(attempt, now)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import begin_write, utcnow
 from app.errors import (
+    AssessmentClosedError,
     AttemptExpiredError,
     AttemptNotFoundError,
     AttemptNotStartedError,
@@ -78,7 +79,13 @@ def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
 
 
 def ensure_invitation_valid(session: Session, attempt: Attempt) -> None:
-    """Raise InvitationExpiredError when the attempt's invitation is past its expiry."""
+    """Raise the problem that keeps a not yet started attempt from starting, if any.
+
+    An archived assessment is closed to new starts; an attempt already started keeps running to
+    its deadline (archiving never cuts a candidate off mid-test), so only this check sees it.
+    """
+    if attempt.assessment.archived_at is not None:
+        raise AssessmentClosedError("This assessment no longer accepts candidates.")
     invitation = session.get(Invitation, attempt.invitation_id)
     if invitation is not None and utcnow() >= invitation.expires_at:
         raise InvitationExpiredError(

@@ -1,7 +1,7 @@
 """Read-mostly lookups of the candidate hot path, cached per process.
 
-A token always names the same attempt and an assessment's questions never change once it is
-created (versions are pinned), so both are safe to cache without invalidation.
+A token always names the same attempt and an attempt's form never changes once it is drawn
+(at invitation, versions pinned), so both are safe to cache without invalidation.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.attempts.responses import QuestionSpec
 from app.errors import InvitationNotFoundError
-from app.models import AssessmentItem, Attempt, Invitation, QuestionVersion
+from app.models import Attempt, AttemptItem, Invitation, QuestionVersion
 from app.organizations.service import hash_secret
 
 _MAX_CACHED = 10_000
@@ -66,15 +66,15 @@ def attempt_ref(session: Session, token: str) -> AttemptRef:
     return ref
 
 
-def question_specs(session: Session, assessment_id: uuid.UUID) -> dict[str, QuestionSpec]:
-    """Map each question id of the assessment to what validating a response needs."""
-    specs = _specs.get(assessment_id)
+def question_specs(session: Session, attempt_id: uuid.UUID) -> dict[str, QuestionSpec]:
+    """Map each question id of the attempt's form to what validating a response needs."""
+    specs = _specs.get(attempt_id)
     if specs is None:
         rows = session.execute(
             select(QuestionVersion.question_id, QuestionVersion.kind, QuestionVersion.content)
-            .join(AssessmentItem, AssessmentItem.question_version_id == QuestionVersion.id)
-            .where(AssessmentItem.assessment_id == assessment_id)
+            .join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
+            .where(AttemptItem.attempt_id == attempt_id)
         )
         specs = {r.question_id: QuestionSpec.from_content(*r) for r in rows}
-        _specs.put(assessment_id, specs)
+        _specs.put(attempt_id, specs)
     return specs

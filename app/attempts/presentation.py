@@ -13,7 +13,9 @@ from app.models import QuestionVersion
 _CODING_FIELDS = ("title", "statement", "starter", "functions")
 
 
-def candidate_question(question: QuestionVersion, attempt_seed: int) -> dict[str, Any]:
+def candidate_question(
+    question: QuestionVersion, attempt_seed: int, shuffle_choices: bool = True
+) -> dict[str, Any]:
     """Render one question for the candidate, with this attempt's numbers when parameterized."""
     view: dict[str, Any] = {
         "id": question.question_id,
@@ -34,6 +36,6 @@ def candidate_question(question: QuestionVersion, attempt_seed: int) -> dict[str
     if choices is not None:
         # Shown in this attempt's own order, so the written position of the key tells nothing.
         texts = {c["id"]: c["text"] for c in choices}
-        order = choice_order(attempt_seed, question.question_id, list(texts))
+        order = choice_order(attempt_seed, question.question_id, list(texts), shuffle_choices)
         view["choices"] = [{"id": choice_id, "text": texts[choice_id]} for choice_id in order]
     return view

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, select, tuple_
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.assessments import service as assessments
 from app.attempts import flags, history, integrity, lifecycle, lookups
@@ -20,8 +20,8 @@ from app.models import (
     Answer,
     AnswerRevision,
     Assessment,
-    AssessmentItem,
     Attempt,
+    AttemptItem,
     AttemptStatus,
     Score,
 )
@@ -112,7 +112,6 @@ def code_history(
     return history.code_history(
         session,
         attempt_id=attempt.id,
-        assessment_id=attempt.assessment_id,
         question_id=question_id,
     )
 
@@ -168,9 +167,8 @@ def _attempt_for_token(session: Session, token: str) -> Attempt:
         select(Attempt)
         .where(Attempt.id == ref.attempt_id)
         .options(
-            joinedload(Attempt.assessment)
-            .selectinload(Assessment.items)
-            .joinedload(AssessmentItem.question)
+            joinedload(Attempt.assessment),
+            selectinload(Attempt.items).joinedload(AttemptItem.question),
         )
     )
     if attempt is None:
@@ -179,7 +177,8 @@ def _attempt_for_token(session: Session, token: str) -> Attempt:
 
 
 def _started_view(session: Session, attempt: Attempt) -> CandidateView:
-    questions = [candidate_question(i.question, attempt.seed) for i in attempt.assessment.items]
+    shuffle = attempt.assessment.shuffle_choices
+    questions = [candidate_question(i.question, attempt.seed, shuffle) for i in attempt.items]
     answers = {
         qid: {"response": a.response, "revision": a.revision}
         for qid, a in answers_of(session, attempt.id).items()

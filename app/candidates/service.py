@@ -10,8 +10,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.assessments import forms
 from app.assessments import service as assessments
 from app.db import utcnow
+from app.errors import AssessmentArchivedError
 from app.models import Attempt, AttemptStatus, Candidate, Invitation
 from app.organizations.service import hash_secret
 
@@ -39,6 +41,8 @@ def invite(
     assessment = assessments.get_assessment(
         session, organization_id=organization_id, assessment_id=assessment_id
     )
+    if assessment.archived_at is not None:
+        raise AssessmentArchivedError("An archived assessment takes no new invitations.")
     candidate = _get_or_create_candidate(
         session, organization_id=organization_id, email=email, name=name
     )
@@ -60,6 +64,8 @@ def invite(
         status=AttemptStatus.INVITED,
     )
     session.add(attempt)
+    session.flush()
+    forms.assign_form(session, attempt, assessment)
     session.commit()
     return NewInvitation(invitation, attempt, token)
 

@@ -87,7 +87,7 @@ def _open_assessments(session: Session, org: uuid.UUID, limit: int) -> list[Open
             count(AttemptStatus.SUBMITTED),
         )
         .outerjoin(Attempt, Attempt.assessment_id == Assessment.id)
-        .where(Assessment.organization_id == org)
+        .where(Assessment.organization_id == org, Assessment.archived_at.is_(None))
         .group_by(Assessment.id, Assessment.title, Assessment.time_limit_minutes)
         .order_by(Assessment.created_at.desc())
         .limit(limit)

@@ -16,8 +16,8 @@ from app.db import utcnow
 from app.errors import DomainError, NotFoundError, QuestionNotFoundError
 from app.grading.practice import PracticeTask
 from app.models import (
-    AssessmentItem,
     Attempt,
+    AttemptItem,
     QuestionVersion,
     Submission,
     SubmissionPurpose,
@@ -178,9 +178,9 @@ def _check_not_busy(
 def _coding_question(session: Session, attempt: Attempt, question_id: str) -> QuestionVersion:
     question = session.scalar(
         select(QuestionVersion)
-        .join(AssessmentItem, AssessmentItem.question_version_id == QuestionVersion.id)
+        .join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
         .where(
-            AssessmentItem.assessment_id == attempt.assessment_id,
+            AttemptItem.attempt_id == attempt.id,
             QuestionVersion.question_id == question_id,
         )
     )

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Answer,
-    AssessmentItem,
     Attempt,
+    AttemptItem,
     QuestionVersion,
     Submission,
     SubmissionPurpose,
@@ -23,14 +23,12 @@ def add_final_submissions(session: Session, attempt: Attempt) -> list[Submission
     """Queue the saved code of every coding question for final grading (not committed here)."""
     rows = session.execute(
         select(QuestionVersion, Answer)
-        .join(AssessmentItem, AssessmentItem.question_version_id == QuestionVersion.id)
+        .join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
         .join(
             Answer,
             (Answer.attempt_id == attempt.id) & (Answer.question_id == QuestionVersion.question_id),
         )
-        .where(
-            AssessmentItem.assessment_id == attempt.assessment_id, QuestionVersion.kind == "coding"
-        )
+        .where(AttemptItem.attempt_id == attempt.id, QuestionVersion.kind == "coding")
     ).all()
     submissions = [
         Submission(

@@ -7,11 +7,12 @@ from app.models.account import (
     PasswordToken,
     Role,
 )
-from app.models.assessment import Assessment, AssessmentItem
+from app.models.assessment import Assessment, AssessmentItem, AssessmentPool
 from app.models.attempt import (
     Answer,
     AnswerRevision,
     Attempt,
+    AttemptItem,
     AttemptStatus,
     QuestionFlag,
     Score,
@@ -32,7 +33,9 @@ __all__ = [
     "ApiKey",
     "Assessment",
     "AssessmentItem",
+    "AssessmentPool",
     "Attempt",
+    "AttemptItem",
     "AttemptStatus",
     "Candidate",
     "IdempotencyRecord",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, UTCDateTime, utcnow
 from app.models.assessment import Assessment
 from app.models.candidate import Candidate
+from app.models.question import QuestionVersion
 
 
 class AttemptStatus(StrEnum):
@@ -45,6 +46,19 @@ class Attempt(Base):
     assessment: Mapped[Assessment] = relationship()
     candidate: Mapped[Candidate] = relationship()
     score: Mapped[Score | None] = relationship(back_populates="attempt")
+    items: Mapped[list[AttemptItem]] = relationship(order_by="AttemptItem.position")
+
+
+class AttemptItem(Base):
+    """One question of this attempt's form, drawn at invitation and never changed after."""
+
+    __tablename__ = "attempt_item"
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    question_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("question_version.id"))
+
+    question: Mapped[QuestionVersion] = relationship()
 
 
 class Answer(Base):

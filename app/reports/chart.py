@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import lru_cache
 from typing import Any
 
 import matplotlib
@@ -89,7 +90,13 @@ def profile_svg(skills: list[SkillStanding], *, width: float = WIDE) -> str:
     return out.getvalue()
 
 
-def svg_data_url(svg: str) -> str:
-    """The SVG as a data: URL, for an <img>: the page's strict CSP forbids the inline styles
-    an inline <svg> from matplotlib carries, and an image is its own document."""
+@lru_cache(maxsize=256)
+def profile_data_url(skills: tuple[SkillStanding, ...], width: float = WIDE) -> str:
+    """The chart as a data: URL for an <img>, kept per distinct profile (drawing one costs
+    50-300 ms, and a profile changes only when an attempt of the assessment finishes).
+
+    An image rather than inline <svg>: the page's strict CSP forbids the inline styles
+    matplotlib's SVG carries, and an image is a document of its own.
+    """
+    svg = profile_svg(list(skills), width=width)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

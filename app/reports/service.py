@@ -19,8 +19,8 @@ from app.bank.schemas import NumericItem, QuestionKind
 from app.models import (
     AnswerRevision,
     Assessment,
-    AssessmentItem,
     Attempt,
+    AttemptItem,
     QuestionVersion,
     Submission,
     SubmissionPurpose,
@@ -90,14 +90,12 @@ def candidate_report(
     answers = {qid: a.response for qid, a in attempts.answers_of(session, attempt.id).items()}
     finals = _final_submissions(session, attempt.id)
     questions = []
-    for number, item in enumerate(_items(session, assessment.id), start=1):
+    for number, item in enumerate(_items(session, attempt.id), start=1):
         question = item.question
         qid = question.question_id
         args = (number, question, attempt, results.get(qid), answers.get(qid))
         if question.kind == QuestionKind.CODING:
-            revisions = history.code_history(
-                session, attempt_id=attempt.id, assessment_id=assessment.id, question_id=qid
-            )
+            revisions = history.code_history(session, attempt_id=attempt.id, question_id=qid)
             step = (steps or {}).get(qid, 1)
             questions.append(_coding(*args, finals.get(qid), revisions, step))
         else:
@@ -125,18 +123,19 @@ def code_replay(
     )
     attempt = attempts.get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
     starter = ""
-    for item in _items(session, attempt.assessment_id):
+    for item in _items(session, attempt.id):
         if item.question.question_id == question_id:
             starter = str(item.question.content.get("starter") or "")
     return replay_step(revisions, step, starter=starter)
 
 
-def _items(session: Session, assessment_id: uuid.UUID) -> list[AssessmentItem]:
+def _items(session: Session, attempt_id: uuid.UUID) -> list[AttemptItem]:
+    """The attempt's own form (pools drew it per candidate), in the order the candidate saw."""
     return list(
         session.scalars(
-            select(AssessmentItem)
-            .where(AssessmentItem.assessment_id == assessment_id)
-            .order_by(AssessmentItem.position)
+            select(AttemptItem)
+            .where(AttemptItem.attempt_id == attempt_id)
+            .order_by(AttemptItem.position)
         )
     )
 

@@ -12,7 +12,7 @@ from app.bank.choices import choice_order
 from app.bank.items import parse_item
 from app.bank.schemas import QuestionKind
 from app.db import utcnow
-from app.models import Answer, AssessmentItem, Attempt, Score
+from app.models import Answer, Attempt, AttemptItem, Score
 from app.scoring import rules
 from app.skills import Skill
 
@@ -46,16 +46,17 @@ def score_attempt(
 ) -> Score:
     """Compute and store the attempt's score from its saved answers (and graded coding work)."""
     items = session.scalars(
-        select(AssessmentItem)
-        .where(AssessmentItem.assessment_id == attempt.assessment_id)
-        .order_by(AssessmentItem.position)
+        select(AttemptItem)
+        .where(AttemptItem.attempt_id == attempt.id)
+        .order_by(AttemptItem.position)
     ).all()
+    shuffle, coding = attempt.assessment.shuffle_choices, coding or {}
     answers = {
         a.question_id: a.response
         for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
     }
     results = [
-        _score_item(item, answers.get(item.question.question_id), attempt.seed, coding or {})
+        _score_item(item, answers.get(item.question.question_id), attempt.seed, shuffle, coding)
         for item in items
     ]
     per_skill = _per_skill(results)
@@ -76,9 +77,10 @@ def score_attempt(
 
 
 def _score_item(
-    item: AssessmentItem,
+    item: AttemptItem,
     response: dict[str, Any] | None,
     seed: int,
+    shuffle_choices: bool,
     coding: dict[str, CodingResult],
 ) -> QuestionResult:
     question = item.question
@@ -94,7 +96,8 @@ def _score_item(
         status = _status(fraction, response)
         choices = question.content.get("choices")
         if choices is not None:
-            order = choice_order(seed, question.question_id, [c["id"] for c in choices])
+            ids = [c["id"] for c in choices]
+            order = choice_order(seed, question.question_id, ids, shuffle_choices)
     return QuestionResult(
         question_id=question.question_id,
         kind=question.kind,

@@ -71,7 +71,7 @@ class EndPage:
 def overview(view: CandidateView) -> Overview:
     """The landing page's summary of the assessment."""
     assessment = view.attempt.assessment
-    questions = [item.question for item in assessment.items]
+    questions = [item.question for item in view.attempt.items]
     skills = {s for q in questions for s in q.skills}
     coding = sum(1 for q in questions if q.kind == "coding")
     return Overview(

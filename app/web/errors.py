@@ -19,6 +19,11 @@ _ADVICE = {
         "This invitation has expired",
         "Contact the person who invited you: they can send you a new invitation.",
     ),
+    "assessment-closed": (
+        "This assessment is closed",
+        "The organization no longer accepts candidates for it, so it cannot be started. If you "
+        "think this is a mistake, contact the person who invited you.",
+    ),
     "attempt-submitted": (
         "This test was already submitted",
         "Your answers were recorded. There is nothing more to do.",

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from app.models import IntegrityEvent
-from app.reports.chart import NARROW, WIDE, profile_svg, skill_label, svg_data_url
+from app.reports.chart import NARROW, WIDE, profile_data_url, skill_label
 from app.reports.cohort import SkillStanding
 from app.reports.service import Report
 
@@ -52,7 +52,7 @@ def report_context(report: Report) -> dict[str, Any]:
 
 
 def _chart(skills: list[SkillStanding], width: float) -> str | None:
-    return svg_data_url(profile_svg(skills, width=width)) if skills else None
+    return profile_data_url(tuple(skills), width) if skills else None
 
 
 def _row(event: IntegrityEvent, started: datetime | None, numbers: dict[str, int]) -> TimelineRow:

@@ -1,5 +1,5 @@
-"""Host-side isolation layers: probing, slots (uids and cgroups), seccomp, the bwrap command,
-limits, and the numpy-only runtime the child sees.
+"""Host-side isolation layers: probing, slots (uids and cgroups), a zygote's two-uid user
+namespace, seccomp, the bwrap command, limits, and the numpy-only runtime the child sees.
 """
 
 from sandbox.isolation.capabilities import (

@@ -6,6 +6,11 @@
 
 Launching bwrap as root would make the sandbox's uid map to host uid 0 for file-permission
 checks (measured: a root-only 0600 file became readable), hence the drop before bwrap.
+
+A fresh sandbox lets bwrap create its user namespace (the slot uid alone, ``--disable-userns``).
+A zygote's sandbox joins the two-uid namespace of isolation/userns.py instead (``--userns``),
+and its pid 1 keeps the few capabilities, valid in that namespace only, that it needs to fork
+children as the job uid and clean up after them (ZYGOTE_CAPS); each child drops them all.
 """
 
 from __future__ import annotations
@@ -34,15 +39,62 @@ def _venv_home(rt: Runtime) -> Path:
     raise SandboxError(f"{rt.venv}/pyvenv.cfg names no home")
 
 
-def bwrap_argv(rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool) -> list[str]:
-    """The bwrap command line (without the program to run)."""
+# What a zygote keeps, in its own user namespace only (nothing of the host maps to uid 0 there,
+# and host files belong to unmapped ids, so none of these reaches them): switching a child to
+# the job uid (SETUID, SETGID, and SETPCAP for the child to empty its bounding set), killing
+# the job's processes after it (KILL), and emptying /tmp whatever modes the job left (DAC_OVERRIDE,
+# FOWNER).
+ZYGOTE_CAPS = (
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_SETPCAP",
+    "CAP_KILL",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+)
+
+
+def _namespaces(userns: int | None) -> list[str]:
+    if userns is None:
+        return ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    # --unshare-all would ask for a user namespace too; the joined one refuses new ones.
+    caps = [arg for cap in ZYGOTE_CAPS for arg in ("--cap-add", cap)]
+    return [
+        "--userns",
+        str(userns),
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--assert-userns-disabled",
+        "--cap-drop",
+        "ALL",
+        *caps,
+    ]
+
+
+def _parent_dirs(mount_points: list[str]) -> list[str]:
+    """Create the directories above the bind mounts as 0755 (bwrap 0.8 makes them 0700, owned
+    by the zygote's uid, and a job of the other uid could not reach the interpreter)."""
+    parents: list[str] = []
+    for point in mount_points:
+        for parent in reversed(Path(point).parents):
+            if str(parent) != "/" and str(parent) not in parents:
+                parents.append(str(parent))
+    return [arg for parent in parents for arg in ("--perms", "0755", "--dir", parent)]
+
+
+def bwrap_argv(
+    rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool, userns: int | None = None
+) -> list[str]:
+    """The bwrap command line (without the program to run); ``userns``: the fd of a two-uid
+    user namespace to join (a zygote's), else bwrap makes a one-uid namespace."""
     prefix = str(_venv_home(rt))
     ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
     argv = [
         "bwrap",
-        "--unshare-all",
-        "--unshare-user",
-        "--disable-userns",
+        *_namespaces(userns),
         "--uid",
         str(uid),
         "--gid",
@@ -51,8 +103,6 @@ def bwrap_argv(rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool) ->
         "sandbox",
         "--die-with-parent",
         "--new-session",
-        "--cap-drop",
-        "ALL",
         "--clearenv",
         "--setenv",
         "PATH",
@@ -75,6 +125,7 @@ def bwrap_argv(rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool) ->
         "--setenv",
         "PYTHONDONTWRITEBYTECODE",
         "1",
+        *_parent_dirs(["/usr/lib", "/usr/lib64", prefix, SANDBOX_VENV, SANDBOX_CHILD]),
         "--ro-bind",
         "/usr/lib",
         "/usr/lib",
@@ -104,6 +155,8 @@ def bwrap_argv(rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool) ->
         "/proc",
         "--dev",
         "/dev",
+        # The zygote's uid owns /tmp; sticky and world-writable, so a job uid may use it too.
+        *(["--perms", "1777"] if userns is not None else []),
         "--size",
         str(TMP_BYTES),
         "--tmpfs",
@@ -142,10 +195,16 @@ exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
 
 
 def launch_argv(
-    rt: Runtime, slot: SlotResources, seccomp: int | None, program: list[str], *, as_pid_1: bool
+    rt: Runtime,
+    slot: SlotResources,
+    seccomp: int | None,
+    program: list[str],
+    *,
+    as_pid_1: bool,
+    userns: int | None = None,
 ) -> list[str]:
     """The full host command that starts ``program`` inside a fresh sandbox of the slot."""
-    inner = [*bwrap_argv(rt, slot.uid, seccomp, as_pid_1=as_pid_1), *program]
+    inner = [*bwrap_argv(rt, slot.uid, seccomp, as_pid_1=as_pid_1, userns=userns), *program]
     if not slot.caps.present.get("uid_drop"):
         return inner
     procs = [str(p) for p in slot.procs_files()]

@@ -149,6 +149,12 @@ EXTRA: dict[str, str] = {
     **dict.fromkeys(
         ("getpriority", "sched_getaffinity"), "the zygote's after-job check of its own state"
     ),
+    # Without a capability (a job drops them all before its code runs) these can only set ids
+    # the process already has: a job cannot take the zygote's uid back with them.
+    **dict.fromkeys(
+        ("setresuid", "setresgid", "capset"),
+        "a zygote's child switching to the job uid and dropping its capabilities",
+    ),
 }
 # Allowed only with the arguments below (seccomp_program), never unconditionally.
 CONDITIONAL = frozenset({"clone", "clone3", "ioctl", "prlimit64"})

@@ -1,9 +1,12 @@
-"""Sandbox slots: a dedicated non-root uid (held with a lock file) and its cgroups.
+"""Sandbox slots: two dedicated non-root uids (held with a lock file) and their cgroups.
 
 One *slot* is one concurrent sandbox: a uid no other process on the host uses (the lock under
-/run/chainrule-judge keeps several worktrees and services apart), a set of cgroups (v1 memory
-incl. memsw, pids, cpu quota of one core, cpuacct; v2 for ``cgroup.kill``), and helpers to kill
-and reap everything that ran in it.
+/run/chainrule-judge keeps several worktrees and services apart) and its *job uid* (the slot uid
++ MAX_SLOT_UIDS, equally unused), a set of cgroups (v1 memory incl. memsw, pids, cpu quota of
+one core, cpuacct; v2 for ``cgroup.kill``), and helpers to kill and reap everything that ran in
+it. A pooled slot's zygote runs as the slot uid and every job it forks as the job uid, so a job
+can neither signal, trace nor re-limit its zygote (isolation/userns.py); a fresh sandbox runs
+as the slot uid alone.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ from sandbox.isolation.limits import Limits
 LOCK_DIR = Path("/run/chainrule-judge")
 UID_BASE = 61000  # slot uids: UID_BASE .. UID_BASE + MAX_SLOT_UIDS - 1, no passwd entry needed
 MAX_SLOT_UIDS = 256
+# a slot's job uid: UID_BASE + MAX_SLOT_UIDS .. UID_BASE + 2 * MAX_SLOT_UIDS - 1
+
+
+def job_uid_for(uid: int) -> int:
+    """The uid the jobs of the slot with uid ``uid`` run as (never the zygote's)."""
+    return uid + MAX_SLOT_UIDS
 
 
 def _write(path: Path, value: str) -> None:
@@ -56,6 +65,11 @@ class SlotResources:
     # The limits last written to the cgroups: a warm slot's jobs mostly repeat them, and a
     # memory.limit_in_bytes write costs about a millisecond, so only changes are written.
     _written: tuple[int, int, int] | None = None
+
+    @property
+    def job_uid(self) -> int:
+        """The uid a pooled zygote's children run as."""
+        return job_uid_for(self.uid)
 
     @property
     def name(self) -> str:
@@ -208,8 +222,9 @@ def reap(pids: list[int], timeout: float = 5.0) -> None:
             time.sleep(0.002)
 
 
-def reap_orphans(uid: int) -> None:
-    """Reap zombie children of this process that ran as ``uid`` (adopted sandbox processes)."""
+def reap_orphans(*uids: int) -> None:
+    """Reap zombie children of this process that ran as one of ``uids`` (adopted sandbox
+    processes)."""
     me = os.getpid()
     for pid in _all_pids():
         try:
@@ -217,7 +232,7 @@ def reap_orphans(uid: int) -> None:
                 fields = fh.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == me and _proc_uid(pid) == uid:
+        if int(fields[1]) == me and _proc_uid(pid) in uids:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
 
@@ -257,8 +272,8 @@ def acquire_slot(caps: Capabilities) -> SlotResources:
         except BlockingIOError:
             os.close(fd)
             continue
-        if any(_proc_uid(pid) == uid for pid in _all_pids()):
-            # Someone else runs as this uid (not through us): never share it.
+        if any(_proc_uid(pid) in (uid, job_uid_for(uid)) for pid in _all_pids()):
+            # Someone else runs as one of these uids (not through us): never share them.
             os.close(fd)
             continue
         slot = SlotResources(uid=uid, lock_fd=fd, caps=caps)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sandbox.errors import SandboxError
-from sandbox.isolation import bwrap, seccomp, slots
+from sandbox.isolation import bwrap, seccomp, slots, userns
 from sandbox.isolation.capabilities import Capabilities
 from sandbox.isolation.limits import Limits
 from sandbox.isolation.runtime import Runtime
@@ -31,7 +31,8 @@ START_TIMEOUT = 20.0
 
 _ZYGOTE_BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); from sandbox.child.zygote import serve; "
-    "serve(*(int(a) for a in sys.argv[2:6]), sandboxed=sys.argv[6] == 'sandboxed')"
+    "serve(*(int(a) for a in sys.argv[2:6]), sandboxed=sys.argv[6] == 'sandboxed', "
+    "job_uid=int(sys.argv[7]))"
 )
 
 
@@ -97,8 +98,12 @@ class Zygote:
         extra_fds: tuple[int, ...] = (),
         env: dict[str, str] | None = None,
         cwd: str | None = None,
+        job_uid: int = -1,
     ):
-        """Start a zygote: ``wrap`` turns its command into the launch command (bwrap's)."""
+        """Start a zygote: ``wrap`` turns its command into the launch command (bwrap's).
+
+        ``job_uid`` (>= 0): the uid every forked child switches to before it reads its job.
+        """
         self.slot = slot
         self.jobs = 0
         ctl_r, ctl_w = os.pipe()
@@ -119,6 +124,7 @@ class Zygote:
             str(job_r),
             str(result_w),
             "sandboxed" if slot is not None else "unsandboxed",
+            str(job_uid),
         ]
         argv = program if wrap is None else wrap(program)
         child_fds = [ctl_r, status_w, job_r, result_w, *extra_fds]
@@ -210,20 +216,33 @@ class Zygote:
             if self.slot is not None:
                 # The zygote is adopted by us (subreaper) only once bwrap is gone.
                 slots.reap(victims)
-                slots.reap_orphans(self.slot.uid)
+                slots.reap_orphans(self.slot.uid, self.slot.job_uid)
             self.pipes.close()
 
 
 def sandboxed_zygote(rt: Runtime, slot: slots.SlotResources, caps: Capabilities) -> Zygote:
-    """A zygote as pid 1 of a fresh bwrap sandbox of the slot (every isolation layer)."""
+    """A zygote as pid 1 of a fresh bwrap sandbox of the slot (every isolation layer).
+
+    With root (the uid_drop layer) the zygote runs as the slot uid in a user namespace that
+    also maps the slot's job uid, and its children run as the job uid; without, both share
+    bwrap's one uid (a weaker sandbox, reported by the capability probe).
+    """
+    two_uids = bool(caps.present.get("uid_drop"))
     sec = seccomp.seccomp_fd() if caps.present.get("seccomp") else None
-    # The zygote closes our copy of the seccomp fd once bwrap has it.
+    try:
+        ns = userns.two_uid_userns(slot.uid, slot.job_uid) if two_uids else None
+    except BaseException:
+        if sec is not None:
+            os.close(sec)
+        raise
+    # Zygote() owns these fds from here: it closes our copies once the launcher has them.
     return Zygote(
         python=f"{bwrap.SANDBOX_VENV}/bin/python",
         child_dir=bwrap.SANDBOX_CHILD,
         slot=slot,
-        wrap=lambda program: bwrap.launch_argv(rt, slot, sec, program, as_pid_1=True),
-        extra_fds=() if sec is None else (sec,),
+        wrap=lambda program: bwrap.launch_argv(rt, slot, sec, program, as_pid_1=True, userns=ns),
+        extra_fds=tuple(fd for fd in (sec, ns) if fd is not None),
+        job_uid=slot.job_uid if two_uids else -1,
     )
 
 

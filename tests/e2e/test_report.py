@@ -22,6 +22,7 @@ from tests.e2e.browser import (
     screenshot,
 )
 from tests.reports.pdfs import pdf_pages_as_png, pdf_text
+from tests.reports.world import XSS_CODE, XSS_NAME
 
 AFFINE = REPO_ROOT / "question_bank" / "coding" / "affine"
 REFERENCE = (AFFINE / "reference.py").read_text()
@@ -53,17 +54,21 @@ def _take_in_the_browser(page: Page, url: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, your test is submitted")
 
 
-def _take_by_api(api: httpx.Client, server: Server, assessment_id: str) -> None:
-    """A second candidate, so the chart has a cohort: the starter code and no concept answer."""
+def _take_by_api(api: httpx.Client, server: Server, assessment_id: str) -> str:
+    """A second candidate, so the chart has a cohort: the starter code and no concept answer,
+    a name and a comment that would run as markup if the report were not escaping them."""
     invited = api.post(
         f"/assessments/{assessment_id}/invitations",
-        json={"candidate": {"email": "bo@example.com", "name": "Bo Second"}},
+        json={"candidate": {"email": "bo@example.com", "name": XSS_NAME}},
     ).json()
     take = f"{server.base}/api/v1/take/{invited['token']}"
     assert httpx.post(f"{take}/start").status_code == 200
-    saved = httpx.put(f"{take}/answers/affine", json={"response": {"source": STARTER}})
+    saved = httpx.put(
+        f"{take}/answers/affine", json={"response": {"source": f"# {XSS_CODE}\n{STARTER}"}}
+    )
     assert saved.status_code == 200, saved.text
     assert httpx.post(f"{take}/submit").status_code == 200
+    return str(invited["attempt_id"])
 
 
 def _graded(api: httpx.Client, attempt_id: str) -> dict[str, object]:
@@ -106,7 +111,7 @@ def test_recruiter_reads_a_report_steps_the_replay_and_downloads_the_pdf(
         _take_in_the_browser(candidate.new_page(), f"{server.base}/take/{invited['token']}")
     finally:
         candidate.close()
-    _take_by_api(api, server, assessment["id"])
+    hostile = _take_by_api(api, server, assessment["id"])
     result = _graded(api, invited["attempt_id"])
     assert result["standing"]["cohort_size"] >= 1  # type: ignore[index]
 
@@ -161,4 +166,16 @@ def test_recruiter_reads_a_report_steps_the_replay_and_downloads_the_pdf(
     assert "def affine_backward" in text
     pages = pdf_pages_as_png(pdf, SCREENSHOTS / "report-pdf")
     assert pages, "pdftoppm wrote no page"
+
+    # The other candidate's name and code are text: no dialog, no image request for `src=x`.
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    page.on("request", lambda r: loaded.append(r.url) if r.url.endswith("/x") else None)
+    dialogs: list[str] = []
+    loaded: list[str] = []
+    page.goto(f"{server.base}/attempts/{hostile}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(XSS_NAME)
+    expect(page.get_by_role("region", name="Code of question 2")).to_contain_text(XSS_CODE)
+    expect(page.get_by_role("button", name="Next revision")).to_be_visible()
+    assert dialogs == []
+    assert loaded == []
     api.close()

@@ -3,6 +3,7 @@ by the real scoring service: what a report reads, without running a test in a br
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -35,7 +36,7 @@ class Taken:
     """What the candidate did: a choice, the code's revisions, the graded share, events."""
 
     name: str = "Ada Candidate"
-    email: str = "ada@example.com"
+    email: str | None = None  # None keeps the e-mail it was invited with
     choice: str | None = "a"
     revisions: list[str] = field(default_factory=lambda: ["def f(x):\n    return x\n"])
     fraction: float = 1.0
@@ -45,17 +46,17 @@ class Taken:
 
 def report_assessment(session: Session, organization: Organization) -> Assessment:
     """One choice question (chain rule) and one coding task (backward pass)."""
-    choice = make_question(
-        session, single_choice(f"pick-{organization.id.hex[:6]}", "chain_rule", answer="a")
-    )
-    code = make_question(session, coding(f"code-{organization.id.hex[:6]}", "backward_pass"))
+    tag = uuid.uuid4().hex[:8]  # question ids are global: one set per assessment
+    choice = make_question(session, single_choice(f"pick-{tag}", "chain_rule", answer="a"))
+    code = make_question(session, coding(f"code-{tag}", "backward_pass"))
     return make_assessment(session, organization, [choice, code])
 
 
 def finish_attempt(session: Session, attempt: Attempt, taken: Taken) -> Attempt:
     """Save the answers and code history, record a graded final run and events, then score."""
     start = utcnow() - timedelta(minutes=20)
-    attempt.candidate.name, attempt.candidate.email = taken.name, taken.email
+    attempt.candidate.name = taken.name
+    attempt.candidate.email = taken.email or attempt.candidate.email
     attempt.candidate_name = taken.name
     attempt.status, attempt.started_at = AttemptStatus.SUBMITTED, start
     attempt.deadline, attempt.submitted_at = (

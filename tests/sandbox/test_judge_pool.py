@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sandbox.isolation import slots
 from sandbox.runners import Limits, PooledRunner, Termination
 from sandbox.wire import Job
 
@@ -40,13 +41,14 @@ def pooled() -> Iterator[PooledRunner]:
 
 
 def _slot_processes(uid: int) -> dict[int, int]:
-    """pid -> parent pid of every host process running as the slot's uid."""
+    """pid -> parent pid of every host process running as the slot's uid or its job uid."""
+    uids = (uid, slots.job_uid_for(uid))
     found = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            if os.stat(f"/proc/{name}").st_uid != uid:
+            if os.stat(f"/proc/{name}").st_uid not in uids:
                 continue
             with open(f"/proc/{name}/stat", "rb") as fh:
                 found[int(name)] = int(fh.read().rsplit(b")", 1)[1].split()[1])

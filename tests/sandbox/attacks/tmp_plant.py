@@ -27,7 +27,7 @@ def _try(label, fn):
 def affine_forward(x, w, b):
     with open("/tmp/planted-by-previous-candidate", "w") as fh:
         fh.write("hello")
-    os.chmod("/tmp", 0o755)
+    _try("chmod /tmp", lambda: os.chmod("/tmp", 0o755))  # the zygote's uid owns /tmp
     os.makedirs("/tmp/locked/deeper", exist_ok=True)
     os.chmod("/tmp/locked", 0)
     print("BLOCKED planted")
