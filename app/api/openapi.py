@@ -81,7 +81,7 @@ def install(app: FastAPI, rules: Sequence[Rule]) -> None:
                     description=app.description,
                     routes=app.routes,
                 ),
-                [problems_are_problem_json, input_problems, *rules],
+                [problems_are_problem_json, input_problems, preconditions, *rules],
             )
         return app.openapi_schema
 
@@ -123,3 +123,17 @@ def input_problems(_path: str, _method: str, operation: dict[str, Any]) -> None:
     if "requestBody" in operation:
         add_problem(operation, 400, "malformed-request")
         add_problem(operation, 413, "body-too-large")
+
+
+def preconditions(_path: str, method: str, operation: dict[str, Any]) -> None:
+    """An update that takes `If-Match` may answer 412, and says the new ETag when it succeeds."""
+    headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
+    if method not in {"put", "patch", "delete"} or "if-match" not in headers:
+        return
+    add_problem(operation, 412, "precondition-failed")
+    for status, response in operation.get("responses", {}).items():
+        if status.startswith("2"):
+            response.setdefault("headers", {})["ETag"] = {
+                "description": "The resource's new version: send it as `If-Match` next time",
+                "schema": {"type": "string"},
+            }

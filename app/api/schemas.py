@@ -94,25 +94,23 @@ class AssessmentCreate(_In):
             raise ValueError("`time_limit_minutes` is required without a template")
         return self
 
-    # The rule above, in the schema: either question ids with a time limit, or a template.
+    # The rule above, in the schema: a template (its time limit is the default), or a time
+    # limit with question ids or pools.
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "oneOf": [
+            "anyOf": [
+                {"required": ["template"], "properties": {"template": {"type": "string"}}},
                 {
-                    "required": ["question_ids", "time_limit_minutes"],
-                    "properties": {
-                        "question_ids": {"type": "array"},
-                        "time_limit_minutes": {"type": "integer"},
-                        "template": {"type": "null"},
-                    },
-                },
-                {
-                    "required": ["template"],
-                    "properties": {
-                        "template": {"type": "string"},
-                        "question_ids": {"type": "null"},
-                    },
+                    "required": ["time_limit_minutes"],
+                    "properties": {"time_limit_minutes": {"type": "integer"}},
+                    "anyOf": [
+                        {
+                            "required": ["question_ids"],
+                            "properties": {"question_ids": {"type": "array"}},
+                        },
+                        {"required": ["pools"], "properties": {"pools": {"minItems": 1}}},
+                    ],
                 },
             ],
             "examples": [

@@ -82,6 +82,30 @@ def test_every_post_documents_idempotency(path: str, method: str, op: dict[str, 
     assert "idempotency-key-in-use" in op["responses"]["409"]["description"]
 
 
+# Updates that cannot lose another's change without If-Match, and why.
+NO_LOST_UPDATE = {
+    ("put", "/api/v1/take/{token}/answers/{question_id}"): "base_revision in the body",
+    ("put", "/api/v1/take/{token}/flags/{question_id}"): "sets a value; no read-modify-write",
+    ("delete", "/api/v1/api-keys/{api_key_id}"): "revoking is the same however often",
+}
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=_ids())
+def test_every_update_guards_against_lost_updates(
+    path: str, method: str, op: dict[str, Any]
+) -> None:
+    """A PUT/PATCH/DELETE added later takes If-Match (and documents 412), or says why not."""
+    if method not in {"put", "patch", "delete"}:
+        return
+    headers = {p["name"].lower() for p in op.get("parameters", []) if p["in"] == "header"}
+    if (method, path) in NO_LOST_UPDATE:
+        return
+    assert "if-match" in headers, f"{method.upper()} {path} takes no If-Match"
+    assert "precondition-failed" in op["responses"]["412"]["description"]
+    ok = next(r for s, r in op["responses"].items() if s.startswith("2"))
+    assert "ETag" in ok["headers"]
+
+
 def test_the_invitation_400_is_documented_and_served(client: TestClient, session: Session) -> None:
     op = DOC["paths"]["/api/v1/assessments/{assessment_id}/invitations"]["post"]
     assert "malformed-request" in op["responses"]["400"]["description"]
@@ -103,7 +127,8 @@ def test_the_invitation_400_is_documented_and_served(client: TestClient, session
         ({"title": "t", "template": "ml-engineer", "time_limit_minutes": 30}, True),
         ({"title": "t", "question_ids": ["oa-q"]}, False),  # the time limit comes with the ids
         ({"title": "t", "question_ids": ["oa-q"], "time_limit_minutes": None}, False),
-        ({"title": "t", "question_ids": ["oa-q"], "template": "x", "time_limit_minutes": 5}, False),
+        ({"title": "t", "question_ids": ["oa-q"], "template": "x", "time_limit_minutes": 5}, True),
+        ({"title": "t", "pools": [], "time_limit_minutes": 5}, False),
         ({"title": "t", "template": None, "question_ids": None}, False),
         ({"title": "t"}, False),
     ],
