@@ -147,3 +147,28 @@ def test_the_time_limit_rule_is_in_the_schema_as_served(
         "/api/v1/assessments", json=body, headers={"Authorization": f"Bearer {org.api_key}"}
     )
     assert (response.status_code != 422) is valid, response.text
+
+
+# Lists returned whole, and why that stays small.
+BOUNDED_LISTS = {
+    "/api/v1/attempts/{attempt_id}/questions/{question_id}/history": "the latest 200 revisions",
+}
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = DOC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=_ids())
+def test_every_list_pages_with_a_cursor(path: str, method: str, op: dict[str, Any]) -> None:
+    """A collection added later pages like the others (`cursor`, `limit`, `next_cursor`)."""
+    ok = op["responses"].get("200", {}).get("content", {}).get("application/json")
+    if method != "get" or ok is None or path in BOUNDED_LISTS:
+        return
+    body = _resolve(ok["schema"])
+    if body.get("type") == "array" or "items" in body.get("properties", {}):
+        params = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+        assert {"cursor", "limit"} <= params, f"{path} lists without a cursor"
+        assert "next_cursor" in body["properties"]
