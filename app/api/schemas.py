@@ -35,7 +35,11 @@ Email = Annotated[
 
 
 class _In(BaseModel):
-    """Every request body: unknown fields refused, and no text a database cannot store."""
+    """Every request body: unknown fields refused, and no text a database cannot store.
+
+    Booleans and integers are StrictBool/StrictInt: the schema says boolean, so `0` is not
+    false and `"5"` is not 5 (tests/api/test_request_types.py holds every body to it).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -79,12 +83,12 @@ class AssessmentCreate(_In):
     )
     time_limit_minutes: TimeLimit | None = None
     pass_mark_percent: Percent | None = None
-    candidates_see_results: bool = Field(
+    candidates_see_results: StrictBool = Field(
         default=False,
         description="Show candidates their score on the end page once everything is graded.",
     )
-    shuffle_questions: bool = False
-    shuffle_choices: bool = True
+    shuffle_questions: StrictBool = False
+    shuffle_choices: StrictBool = True
 
     @model_validator(mode="after")
     def _says_what_to_ask(self) -> AssessmentCreate:
@@ -167,7 +171,7 @@ class InvitationRead(BaseModel):
 
 class AnswerPut(_In):
     response: dict[str, Any]
-    base_revision: Annotated[int, Field(ge=0, le=MAX_REVISION)] | None = Field(
+    base_revision: Annotated[StrictInt, Field(ge=0, le=MAX_REVISION)] | None = Field(
         default=None,
         description="The revision this edit started from; a newer stored one gives 409.",
     )

@@ -99,11 +99,12 @@ schema = schemathesis.openapi.from_asgi(
             "generation": {"max-examples": MAX_EXAMPLES},
             "seed": 20261203,
             # Schema-valid data may still break a rule the schema cannot hold, since it depends
-            # on stored data (this question's kind and choices, the server's clock): the API
-            # answers those 400 or 422 by contract (DESIGN.md), so both count as accepted here.
+            # on stored data (this question's kind and choices, the server's clock, the current
+            # ETag): the API answers those 400, 412 or 422 by contract (DESIGN.md), so they
+            # count as accepted here.
             "checks": {
                 "positive_data_acceptance": {
-                    "expected-statuses": ["2xx", "3xx", 400, 401, 403, 404, 409, 422, 429]
+                    "expected-statuses": ["2xx", "3xx", 400, 401, 403, 404, 409, 412, 422, 429]
                 }
             },
         }
