@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from app.bank.loader import BankError, load_concepts
 from app.bank.report import build_report, render_report
@@ -26,6 +25,9 @@ from app.organizations import service as organizations
 from app.settings import REPO_ROOT, Settings, get_settings
 from app.skills import Skill
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -37,12 +39,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def alembic_config(settings: Settings) -> Config:
+    from alembic.config import Config  # imported when used: `chainrule worker` starts faster
+
     config = Config(str(REPO_ROOT / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", settings.database_url)
     return config
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic import command
+
     command.upgrade(alembic_config(settings), args.revision)
     print(f"database at revision {args.revision}")
     return 0
@@ -54,11 +60,26 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from app.main import create_app
 
     if not args.no_setup:
+        from alembic import command
+
         command.upgrade(alembic_config(settings), "head")
         if _bank_sync(settings, args) != 0:
             return 1
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from app.grading.worker_process import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return run_worker(settings, threads=args.threads)
+
+
+def _worker_health(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.grading.worker_process import worker_health
+
+    return worker_health(settings)
 
 
 def _create_org(settings: Settings, args: argparse.Namespace) -> int:
@@ -268,6 +289,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-setup", action="store_true", help="skip migrations and bank sync")
     serve.set_defaults(handler=_serve)
+
+    worker = sub.add_parser("worker", help="grade submissions from the broker (BROKER_URL)")
+    worker.add_argument("--threads", type=int, default=None, help="default: JUDGE_SLOTS")
+    worker.set_defaults(handler=_worker)
+    sub.add_parser(
+        "worker-health", help="exit 0 when a grading worker of this host beats (health checks)"
+    ).set_defaults(handler=_worker_health)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")

@@ -18,6 +18,7 @@ from app.accounts.errors import SignInRequiredError
 from app.accounts.sessions import SignedIn
 from app.api.problems import is_api_path
 from app.api.rate_limits import KeyRateLimiter
+from app.candidates.links import InvitationLinks
 from app.errors import UnauthorizedError
 from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
@@ -61,7 +62,12 @@ def get_practice(request: Request) -> PracticeTask:
     return practice
 
 
+def get_invitation_links(request: Request) -> InvitationLinks:
+    return InvitationLinks.from_settings(request.app.state.settings)
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+LinksDep = Annotated[InvitationLinks, Depends(get_invitation_links)]
 PracticeDep = Annotated[PracticeTask, Depends(get_practice)]
 GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -59,6 +59,10 @@ class InvitationExpiredError(DomainError):
     status, code, title = 403, "invitation-expired", "This invitation has expired"
 
 
+class InvitationRevokedError(DomainError):
+    status, code, title = 410, "invitation-revoked", "This invitation was withdrawn"
+
+
 class AttemptNotStartedError(DomainError):
     status, code, title = 409, "attempt-not-started", "The attempt has not been started"
 

@@ -9,7 +9,6 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import log_redaction
@@ -18,6 +17,7 @@ from app.api import (
     assessments,
     attempts,
     idempotency,
+    invitations,
     openapi,
     problems,
     questions,
@@ -30,6 +30,7 @@ from app.api.rate_limits import KeyRateLimiter
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.grading.practice import load_practice
 from app.grading.queue import start_grading
+from app.health import readiness_checks
 from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
-        grading = start_grading(settings, app.state.sessionmaker)
+        grading = start_grading(settings, app.state.sessionmaker, on_send_failure=lambda: None)
+        app.state.grading = grading
         app.state.grading_queue = grading.queue
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
@@ -80,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
-    for module in (questions, assessments, attempts, take, api_keys):
+    for module in (questions, assessments, invitations, attempts, take, api_keys):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
@@ -95,17 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", tags=["health"])
     def readyz() -> JSONResponse:
-        """Readiness: the database answers and the judge has a sandbox to grade in."""
-        checks: dict[str, str] = {}
-        try:
-            with app.state.read_sessionmaker() as session:
-                session.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:  # any failure means not ready; report it, don't raise
-            checks["database"] = f"error: {type(exc).__name__}"
-        checks["judge"] = getattr(app.state, "judge_status", "not started")
+        """Readiness: the database answers, and the broker and the judge can take work."""
+        checks = readiness_checks(app.state)
         # A judge running degraded (explicitly allowed) still grades; one without a sandbox
-        # cannot, so the process is not ready.
+        # cannot, so the process is not ready. A broker or workers that are down do not make
+        # the API unready: answers still save and submissions wait in the database.
         ready = checks["database"] == "ok" and not checks["judge"].startswith("unavailable")
         return JSONResponse(
             {"status": "ready" if ready else "not-ready", "checks": checks},

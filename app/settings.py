@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     # Grading threads; unset, one per judge slot. Fewer leaves slots idle (JUDGE_SLOTS=8 still
     # graded two at a time); more only queue inside the runner with their lease running.
     grading_workers: int | None = None
+    # Workers (issue 13): a heartbeat every few seconds; one silent for worker_dead_seconds is
+    # dead and its leases are released at once; a submission queued longer than
+    # grading_resend_seconds is sent to the broker again (a restart may have lost it); a worker
+    # told to stop finishes its jobs for up to worker_grace_seconds, then releases them.
+    worker_heartbeat_seconds: float = 2.0
+    worker_dead_seconds: float = 10.0
+    grading_resend_seconds: float = 30.0
+    worker_grace_seconds: float = 30.0
     # Public-check runs (practice included) per attempt in a sliding window; more gets 429.
     run_limit: int = 10
     run_limit_window_seconds: int = 300

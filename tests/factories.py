@@ -14,6 +14,7 @@ from app.accounts.passwords import hash_password
 from app.accounts.service import find_account
 from app.bank.loader import content_version
 from app.candidates import service as candidates
+from app.candidates.links import InvitationLinks
 from app.candidates.service import NewInvitation
 from app.deps import SESSION_COOKIE
 from app.models import (
@@ -26,6 +27,7 @@ from app.models import (
     Role,
 )
 from app.organizations.service import NewOrganization, add_api_key
+from app.settings import Settings
 
 _counter = itertools.count(1)
 
@@ -117,6 +119,8 @@ def make_invitation(
         email=f"cand{next(_counter)}@example.com",
         name="Ada Candidate",
         valid_days=valid_days,
+        links=InvitationLinks.from_settings(Settings()),
+        send_email=False,
     )
 
 

@@ -28,10 +28,8 @@ from app.assessments.service import (
 from app.attempts import service as attempts
 from app.attempts.export import results_csv
 from app.bank.templates import role_templates
-from app.candidates import service as candidates
 from app.deps import SessionDep, SettingsDep, allowed
 from app.errors import (
-    AssessmentArchivedError,
     AssessmentNotFoundError,
     InvalidCursorError,
     InvalidRequestError,
@@ -181,43 +179,6 @@ def archive_assessment(
         editing.archive_assessment(
             session, organization_id=principal.organization_id, assessment_id=assessment_id
         )
-    )
-
-
-@router.post(
-    "/{assessment_id}/invitations",
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(
-        UnauthorizedError,
-        ForbiddenError,
-        AssessmentNotFoundError,
-        AssessmentArchivedError,
-        PoolUnavailableError,
-        InvalidRequestError,
-    ),
-)
-def create_invitation(
-    assessment_id: uuid.UUID,
-    body: schemas.InvitationCreate,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: Annotated[Principal, allowed(Action.INVITATION_WRITE)],
-) -> schemas.InvitationRead:
-    """Invite a candidate; the token is shown only in this response."""
-    new = candidates.invite(
-        session,
-        organization_id=principal.organization_id,
-        assessment_id=assessment_id,
-        email=body.candidate.email,
-        name=body.candidate.name,
-        valid_days=settings.invitation_valid_days,
-    )
-    return schemas.InvitationRead(
-        invitation_id=new.invitation.id,
-        attempt_id=new.attempt.id,
-        token=new.token,
-        url=f"{settings.public_base_url.rstrip('/')}/take/{new.token}",
-        expires_at=new.invitation.expires_at,
     )
 
 

@@ -150,25 +150,6 @@ class CandidateIn(_In):
     name: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class InvitationCreate(_In):
-    candidate: CandidateIn
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"candidate": {"email": "ada@example.com", "name": "Ada Lovelace"}}]
-        },
-    )
-
-
-class InvitationRead(BaseModel):
-    invitation_id: uuid.UUID
-    attempt_id: uuid.UUID
-    token: str
-    url: str
-    expires_at: datetime
-
-
 class AnswerPut(_In):
     response: dict[str, Any]
     base_revision: Annotated[StrictInt, Field(ge=0, le=MAX_REVISION)] | None = Field(
@@ -231,6 +212,9 @@ class TakeRead(BaseModel):
     questions: list[dict[str, Any]] | None
     answers: dict[str, SavedResponse]
     flagged: list[str] = Field(description="Question ids flagged for review")
+    extra_minutes: int = Field(
+        description="Extra time granted to this candidate (an accommodation), added to the limit"
+    )
     result: TakeResult | None = Field(
         description="After the end, when the assessment shows it and everything is graded"
     )

@@ -21,6 +21,7 @@ from app.errors import (
     InvalidResponseError,
     InvitationExpiredError,
     InvitationNotFoundError,
+    InvitationRevokedError,
     MalformedRequestError,
     QuestionNotFoundError,
     RevisionConflictError,
@@ -36,13 +37,21 @@ from app.grading.runs import (
 
 router = APIRouter(prefix="/take/{token}", tags=["take"])
 
-_STATE_PROBLEMS = (AttemptExpiredError, AttemptSubmittedError, InvitationNotFoundError)
+_STATE_PROBLEMS = (
+    AttemptExpiredError,
+    AttemptSubmittedError,
+    InvitationNotFoundError,
+    InvitationRevokedError,
+)
 
 
 @router.get(
     "",
     responses=problem_responses(
-        InvitationNotFoundError, InvitationExpiredError, AssessmentClosedError
+        InvitationNotFoundError,
+        InvitationExpiredError,
+        InvitationRevokedError,
+        AssessmentClosedError,
     ),
 )
 def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
@@ -161,7 +170,7 @@ def run_public_checks(
         source=body.source,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 
@@ -200,7 +209,7 @@ def run_practice(
         practice=practice,
         limit=RunLimit.from_settings(settings),
     )
-    queue.enqueue(submission.id)
+    queue.enqueue(submission.id, final=False)
     return views.run(submission)
 
 

@@ -131,6 +131,7 @@ def take(view: CandidateView) -> schemas.TakeRead:
         questions=view.questions,
         answers={k: schemas.SavedResponse(**v) for k, v in view.answers.items()},
         flagged=view.flagged,
+        extra_minutes=a.invitation.extra_minutes,
         result=take_result(view.result) if view.result is not None else None,
     )
 

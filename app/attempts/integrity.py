@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from app.attempts import lookups
+from app.attempts import lifecycle, lookups
 from app.db import utcnow
 from app.errors import (
     AttemptExpiredError,
@@ -138,6 +138,7 @@ def _check_batch(events: Sequence[NewEvent], question_ids: set[str], now: dateti
 
 
 def _check_open(attempt: Attempt, now: datetime) -> None:
+    lifecycle.ensure_not_revoked(attempt)
     if attempt.status == AttemptStatus.INVITED:
         raise AttemptNotStartedError("Events are recorded once the assessment is started.")
     ended = attempt.submitted_at if attempt.status != AttemptStatus.STARTED else attempt.deadline

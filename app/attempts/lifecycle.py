@@ -16,9 +16,10 @@ from app.errors import (
     AttemptNotStartedError,
     AttemptSubmittedError,
     InvitationExpiredError,
+    InvitationRevokedError,
 )
 from app.grading import submissions as final_submissions
-from app.models import Attempt, AttemptStatus, Invitation
+from app.models import Attempt, AttemptStatus
 from app.scoring import service as scoring
 
 
@@ -66,8 +67,17 @@ def close(
     return [s.id for s in submissions]
 
 
+def ensure_not_revoked(attempt: Attempt) -> None:
+    """Raise InvitationRevokedError when the recruiter withdrew the attempt's invitation."""
+    if attempt.invitation.revoked_at is not None:
+        raise InvitationRevokedError(
+            "The person who invited you withdrew this invitation; the link no longer works."
+        )
+
+
 def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
     """Raise the problem that explains why this attempt takes no more answers, if any."""
+    ensure_not_revoked(attempt)
     if close_if_expired(session, attempt, now) or attempt.status == AttemptStatus.EXPIRED:
         raise AttemptExpiredError(
             "The time limit has passed; your saved answers were submitted for grading."
@@ -78,16 +88,17 @@ def ensure_writable(session: Session, attempt: Attempt, now: datetime) -> None:
         raise AttemptNotStartedError("Start the assessment before answering.")
 
 
-def ensure_invitation_valid(session: Session, attempt: Attempt) -> None:
+def ensure_invitation_valid(attempt: Attempt) -> None:
     """Raise the problem that keeps a not yet started attempt from starting, if any.
 
-    An archived assessment is closed to new starts; an attempt already started keeps running to
-    its deadline (archiving never cuts a candidate off mid-test), so only this check sees it.
+    A withdrawn invitation never works again. An archived assessment is closed to new starts;
+    an attempt already started keeps running to its deadline (archiving never cuts a candidate
+    off mid-test), so only this check sees it.
     """
+    ensure_not_revoked(attempt)
     if attempt.assessment.archived_at is not None:
         raise AssessmentClosedError("This assessment no longer accepts candidates.")
-    invitation = session.get(Invitation, attempt.invitation_id)
-    if invitation is not None and utcnow() >= invitation.expires_at:
+    if utcnow() >= attempt.invitation.expires_at:
         raise InvitationExpiredError(
             "This invitation has expired; ask the recruiter for a new one."
         )
@@ -96,7 +107,7 @@ def ensure_invitation_valid(session: Session, attempt: Attempt) -> None:
 def ensure_practice_open(session: Session, attempt: Attempt, now: datetime) -> None:
     """Practice is open before the start (while the invitation is valid) and during the test."""
     if attempt.status == AttemptStatus.INVITED:
-        ensure_invitation_valid(session, attempt)
+        ensure_invitation_valid(attempt)
     else:
         ensure_writable(session, attempt, now)
 

@@ -40,9 +40,10 @@ class CandidateView:
 def overview(session: Session, *, token: str) -> CandidateView:
     """What the candidate sees on opening the link; questions and saved answers once started."""
     attempt = _attempt_for_token(session, token)
+    lifecycle.ensure_not_revoked(attempt)
     lifecycle.close_if_expired(session, attempt)
     if attempt.status == AttemptStatus.INVITED:
-        lifecycle.ensure_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(attempt)
         return CandidateView(attempt, None, {})
     return _started_view(session, attempt)
 
@@ -51,8 +52,10 @@ def start(session: Session, *, token: str) -> CandidateView:
     """Start the clock (once; starting again returns the same deadline)."""
     attempt = _attempt_for_token(session, token)
     if attempt.status == AttemptStatus.INVITED:
-        lifecycle.ensure_invitation_valid(session, attempt)
+        lifecycle.ensure_invitation_valid(attempt)
         now = utcnow()
+        # The candidate's accommodation (extra time) lengthens their own clock only.
+        minutes = attempt.assessment.time_limit_minutes + attempt.invitation.extra_minutes
         # Starting twice at once keeps the first clock: the second request loses the race.
         lifecycle.transition(
             session,
@@ -60,7 +63,7 @@ def start(session: Session, *, token: str) -> CandidateView:
             old=AttemptStatus.INVITED,
             status=AttemptStatus.STARTED,
             started_at=now,
-            deadline=now + timedelta(minutes=attempt.assessment.time_limit_minutes),
+            deadline=now + timedelta(minutes=minutes),
         )
         session.commit()
     else:
@@ -77,7 +80,7 @@ def submit(session: Session, *, token: str, queue: GradingQueue) -> Attempt:
         raise AttemptSubmittedError("This attempt was just submitted by another request.")
     session.commit()
     for submission_id in submission_ids:
-        queue.enqueue(submission_id)
+        queue.enqueue(submission_id, final=True)
     return attempt
 
 
@@ -167,6 +170,7 @@ def _attempt_for_token(session: Session, token: str) -> Attempt:
         select(Attempt)
         .where(Attempt.id == ref.attempt_id)
         .options(
+            joinedload(Attempt.invitation),
             joinedload(Attempt.assessment),
             selectinload(Attempt.items).joinedload(AttemptItem.question),
         )

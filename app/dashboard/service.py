@@ -159,6 +159,7 @@ def _expiring(session: Session, org: uuid.UUID, limit: int) -> list[Attention]:
         .where(
             Assessment.organization_id == org,
             Attempt.status == AttemptStatus.INVITED,
+            Invitation.revoked_at.is_(None),
             Invitation.expires_at > now,
             Invitation.expires_at <= now + EXPIRING_WITHIN,
         )

@@ -1,99 +1,40 @@
-"""The grading queue: a bounded in-process pool (embedded default) behind one small seam.
+"""How this process reaches the grading queue, chosen by settings (DESIGN.md §9).
 
-The queue carries only submission ids; the database is the source of truth, so a periodic
-sweep re-sends what a restart lost and what a dead worker leased. The scaled mode puts Dramatiq
-behind the same `GradingQueue` protocol.
+- Embedded default (no BROKER_URL): Dramatiq's in-process broker, and a grading worker on
+  threads of this process.
+- Scaled (BROKER_URL): this process only sends ids to Redis; `chainrule worker` processes grade.
+
+The queue carries only submission ids, sent after the submission is committed; the database is
+the source of truth and the workers' watchdog re-sends whatever a broker lost.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.grading import service as grading
+from app.grading.broker import DramatiqQueue, GradingActors, broker_status, make_broker
 from app.grading.judge import build_runner, describe_isolation
-from app.grading.practice import PracticeTask, load_practice
+from app.grading.practice import load_practice
 from app.grading.service import SessionScope
+from app.grading.workers import GradingWorker, Timing
 from app.settings import Settings
-from sandbox import Runner, SandboxError
+from sandbox import SandboxError
 
 log = logging.getLogger(__name__)
 
 
 class GradingQueue(Protocol):
-    def enqueue(self, submission_id: uuid.UUID) -> None: ...
-
-
-class LocalGradingPool:
-    """Grade on `workers` threads of this process, each calling the shared sandbox runner."""
-
-    def __init__(
-        self,
-        session_factory: SessionScope,
-        runner: Runner,
-        *,
-        workers: int,
-        practice: PracticeTask | None = None,
-        sweep_seconds: float = 5.0,
-    ) -> None:
-        self._session_factory = session_factory
-        self._runner = runner
-        self._practice = practice
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
-        self._inflight: set[uuid.UUID] = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._sweeper = threading.Thread(
-            target=self._sweep_forever, args=(sweep_seconds,), name="grading-sweep", daemon=True
-        )
-        self._sweeper.start()
-
-    def enqueue(self, submission_id: uuid.UUID) -> None:
-        with self._lock:
-            if submission_id in self._inflight:
-                return  # already waiting in this process; the sweep must not pile up copies
-            self._inflight.add(submission_id)
-        self._executor.submit(self._grade, submission_id)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
-
-    def _grade(self, submission_id: uuid.UUID) -> None:
-        try:
-            again = grading.grade_submission(
-                self._session_factory, self._runner, submission_id, practice=self._practice
-            )
-        except Exception:  # the pool's boundary (a database error): the sweep retries the lease
-            log.exception("grading submission %s failed", submission_id)
-            return
-        finally:
-            with self._lock:
-                self._inflight.discard(submission_id)
-        if again and not self._stop.is_set():
-            self.enqueue(submission_id)
-
-    def _sweep_forever(self, every: float) -> None:
-        while not self._stop.wait(every):
-            try:
-                with self._session_factory() as session:
-                    ids = grading.pending_submission_ids(session)
-            except Exception:  # a database hiccup must not kill the sweeper thread
-                log.exception("grading sweep failed")
-                continue
-            for submission_id in ids:
-                self.enqueue(submission_id)
+    def enqueue(self, submission_id: uuid.UUID, *, final: bool) -> None: ...
 
 
 class HeldQueue:
     """Used when no sandbox could be built: submissions wait in the database, never run unsafely."""
 
-    def enqueue(self, submission_id: uuid.UUID) -> None:
+    def enqueue(self, submission_id: uuid.UUID, *, final: bool) -> None:  # noqa: ARG002
         log.error("no sandbox available; submission %s stays queued", submission_id)
 
 
@@ -101,25 +42,43 @@ class HeldQueue:
 class Grading:
     queue: GradingQueue
     status: str  # "ok", or why the judge is unavailable (shown by /readyz)
+    broker: Callable[[], str]  # the broker's state, for /readyz
     close: Callable[[], None]
+    embedded: bool  # this process grades (no BROKER_URL)
 
 
-def start_grading(settings: Settings, session_factory: SessionScope) -> Grading:
-    """Build the sandbox runner and the grading pool of this process."""
+def start_grading(
+    settings: Settings, session_factory: SessionScope, on_send_failure: Callable[[], None]
+) -> Grading:
+    """The API process's side: send to Redis, or (embedded) grade here as well."""
+    if settings.broker_url:
+        broker = make_broker(settings)
+        queue = DramatiqQueue(GradingActors(broker, handle=None), on_send_failure)
+        return Grading(queue, "workers", lambda: broker_status(broker), broker.close, False)
     try:
         runner = build_runner(settings)
     except SandboxError as exc:
         log.error("the judge cannot start, coding answers will wait: %s", exc)
-        return Grading(HeldQueue(), f"unavailable: {exc}", lambda: None)
-    pool = LocalGradingPool(
+        return Grading(
+            HeldQueue(), f"unavailable: {exc}", lambda: "ok (in-process)", lambda: None, True
+        )
+    broker = make_broker(settings)
+    worker = GradingWorker(
+        broker,
         session_factory,
         runner,
-        workers=settings.grading_threads,
+        threads=settings.grading_threads,
+        timing=Timing.from_settings(settings),
         practice=load_practice(settings),
+        on_send_failure=on_send_failure,
     )
+    worker.start()
 
     def close() -> None:
-        pool.close()
+        worker.stop(settings.worker_grace_seconds)
+        broker.close()
         runner.close()
 
-    return Grading(pool, describe_isolation(settings), close)
+    return Grading(
+        worker.queue, describe_isolation(settings), lambda: broker_status(broker), close, True
+    )

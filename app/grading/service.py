@@ -42,8 +42,6 @@ LEASE = timedelta(minutes=2)
 # Tries before a submission is left to a human as grading_failed: whatever failed (the sandbox,
 # a bug in the judge, a worker that died mid-grading), the sweep must not re-claim it forever.
 MAX_TRIES = 3
-# A queued submission older than this was lost from an in-memory queue (a restart): re-send it.
-STALE_QUEUED = timedelta(seconds=10)
 
 # Opens a session for one short unit of work and closes it after (a sessionmaker does).
 SessionScope = Callable[[], AbstractContextManager[Session]]
@@ -77,10 +75,11 @@ def grade_submission(
     submission_id: uuid.UUID,
     *,
     practice: PracticeTask | None = None,
+    worker_id: uuid.UUID | None = None,
 ) -> bool:
     """Grade one submission if it can be claimed; True when it should be queued again."""
     with sessions() as session:
-        job = claim_job(session, submission_id)
+        job = claim_job(session, submission_id, worker_id=worker_id)
     if job is None:
         return False  # graded already, given up on, or another worker holds the lease
     outcome = run_job(job, runner, practice=practice)
@@ -88,8 +87,14 @@ def grade_submission(
         return record_outcome(session, job, outcome)
 
 
-def claim_job(session: Session, submission_id: uuid.UUID) -> GradingJob | None:
-    """Lease the submission and read what grading needs, in one transaction it commits."""
+def claim_job(
+    session: Session, submission_id: uuid.UUID, *, worker_id: uuid.UUID | None = None
+) -> GradingJob | None:
+    """Lease the submission and read what grading needs, in one transaction it commits.
+
+    `worker_id` names the claiming worker, so that its leases are released as soon as it is
+    found dead (app.grading.watchdog) rather than when they expire.
+    """
     now = utcnow()
     expired = (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_expires_at < now)
     # A lease that expired on the last try means the grading never finished (a worker died or
@@ -115,6 +120,7 @@ def claim_job(session: Session, submission_id: uuid.UUID) -> GradingJob | None:
             status=SubmissionStatus.RUNNING,
             tries=Submission.tries + 1,
             lease_expires_at=now + LEASE,
+            worker_id=worker_id,
         )
         .returning(Submission.tries)
     ).scalar()
@@ -215,23 +221,6 @@ def record_outcome(
         _rescore(session, job.attempt_id)
         session.commit()
     return retry
-
-
-def pending_submission_ids(session: Session) -> list[uuid.UUID]:
-    """Queued submissions that may have been lost, and running ones whose lease expired."""
-    now = utcnow()
-    return list(
-        session.scalars(
-            select(Submission.id).where(
-                or_(
-                    (Submission.status == SubmissionStatus.QUEUED)
-                    & (Submission.created_at < now - STALE_QUEUED),
-                    (Submission.status == SubmissionStatus.RUNNING)
-                    & (Submission.lease_expires_at < now),
-                )
-            )
-        )
-    )
 
 
 def _rescore(session: Session, attempt_id: uuid.UUID) -> None:

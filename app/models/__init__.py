@@ -19,6 +19,7 @@ from app.models.attempt import (
 )
 from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
+from app.models.grading_worker import GradingWorker
 from app.models.idempotency import IdempotencyRecord
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
@@ -38,6 +39,7 @@ __all__ = [
     "AttemptItem",
     "AttemptStatus",
     "Candidate",
+    "GradingWorker",
     "IdempotencyRecord",
     "IntegrityEvent",
     "Invitation",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 from app.models.assessment import Assessment
-from app.models.candidate import Candidate
+from app.models.candidate import Candidate, Invitation
 from app.models.question import QuestionVersion
 
 
@@ -45,6 +45,7 @@ class Attempt(Base):
 
     assessment: Mapped[Assessment] = relationship()
     candidate: Mapped[Candidate] = relationship()
+    invitation: Mapped[Invitation] = relationship()
     score: Mapped[Score | None] = relationship(back_populates="attempt")
     items: Mapped[list[AttemptItem]] = relationship(order_by="AttemptItem.position")
 

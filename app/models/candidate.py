@@ -33,3 +33,10 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Withdrawn by the recruiter: the link then shows the withdrawn page (410).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An accommodation: added to the assessment's time limit when this candidate starts.
+    extra_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last invitation e-mail and the last reminder put in the outbox, if any.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,6 +45,11 @@ class Submission(Base):
     status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)
     tries: Mapped[int] = mapped_column(default=0)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker holding the lease (grading_worker.id; no foreign key: a dead worker's row goes
+    # while its submissions stay), and when the id was last sent to the broker (the watchdog
+    # re-sends what waited too long: a broker restart, a crash between commit and send).
+    worker_id: Mapped[uuid.UUID | None]
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     verdict: Mapped[str | None] = mapped_column(String(16))
     score: Mapped[float | None]
     max_score: Mapped[float | None]

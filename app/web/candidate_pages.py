@@ -30,13 +30,14 @@ KIND_NAMES = {
 @dataclass(frozen=True)
 class Overview:
     title: str
-    time_limit_minutes: int
+    time_limit_minutes: int  # this candidate's: the assessment's limit plus their extra time
     question_count: int
     concept_count: int
     coding_count: int
     skills: list[str]
     status: str
     candidates_see_results: bool
+    extra_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def overview(view: CandidateView) -> Overview:
     coding = sum(1 for q in questions if q.kind == "coding")
     return Overview(
         title=assessment.title,
-        time_limit_minutes=assessment.time_limit_minutes,
+        time_limit_minutes=assessment.time_limit_minutes + view.attempt.invitation.extra_minutes,
+        extra_minutes=view.attempt.invitation.extra_minutes,
         question_count=len(questions),
         concept_count=len(questions) - coding,
         coding_count=coding,

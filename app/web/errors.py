@@ -19,6 +19,12 @@ _ADVICE = {
         "This invitation has expired",
         "Contact the person who invited you: they can send you a new invitation.",
     ),
+    "invitation-revoked": (
+        "This invitation was withdrawn",
+        "The person who invited you withdrew this invitation, so the test can no longer be "
+        "taken with this link. Anything you saved before was kept. If you think this is a "
+        "mistake, contact them.",
+    ),
     "assessment-closed": (
         "This assessment is closed",
         "The organization no longer accepts candidates for it, so it cannot be started. If you "

@@ -17,7 +17,10 @@ def test_ready_when_database_and_judge_are(settings: Settings, engine: Engine) -
         assert client.get("/healthz").json() == {"status": "ok"}
         ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "judge": "ok"}}
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "broker": "ok (in-process)", "judge": "ok"},
+    }
 
 
 def test_not_ready_without_a_sandbox_and_code_waits(

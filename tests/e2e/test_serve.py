@@ -92,7 +92,7 @@ def test_health_and_readiness_answer(server: tuple[str, dict[str, str]]) -> None
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{base}/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "judge": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok (in-process)", "judge": "ok"}
 
 
 def test_flow_through_rest_with_a_key_from_create_org(server: tuple[str, dict[str, str]]) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.attempts import service as attempts
 from app.bank.sync import sync_bank
 from app.db import Base, make_engine, make_sessionmaker, utcnow
-from app.grading import runs
+from app.grading import runs, watchdog
 from app.grading import service as grading
 from app.grading.tasks import coding_payloads
 from app.models import QuestionVersion, Score, Submission, SubmissionStatus
@@ -73,6 +73,12 @@ def _grade_until_settled(session: Session, runner: Runner, submission_id: uuid.U
     pytest.fail("the submission was still being retried after 10 gradings")
 
 
+def _due(session: Session) -> list[uuid.UUID]:
+    """What a watchdog would send to the broker now."""
+    resend = watchdog.due_for_sending(session, utcnow(), timedelta(seconds=30))
+    return [r.submission_id for r in resend]
+
+
 def test_unexpected_error_is_retried_then_grading_failed(session: Session) -> None:
     submission_id = _run(session, _started_attempt(session))
     runner = BrokenRunner()
@@ -99,15 +105,16 @@ def test_expired_lease_on_the_last_try_is_given_up_not_reclaimed(
             status=SubmissionStatus.RUNNING,
             tries=grading.MAX_TRIES,
             lease_expires_at=utcnow() - timedelta(seconds=1),
+            sent_at=utcnow() - timedelta(minutes=2),
         )
     )
-    assert submission_id in grading.pending_submission_ids(session)
+    assert submission_id in _due(session)
     assert not grading.grade_submission(lambda: nullcontext(session), judge, submission_id)
     submission = session.get(Submission, submission_id, populate_existing=True)
     assert submission is not None
     assert submission.status == SubmissionStatus.GRADING_FAILED
     assert submission.tries == grading.MAX_TRIES
-    assert submission_id not in grading.pending_submission_ids(session)
+    assert submission_id not in _due(session)
 
 
 def test_final_submission_given_up_shows_grading_failed_in_the_result(

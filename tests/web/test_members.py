@@ -187,6 +187,8 @@ def test_candidate_names_render_inert_on_the_dashboard(
     client: TestClient, session: Session
 ) -> None:
     from app.candidates import service as candidates
+    from app.candidates.links import InvitationLinks
+    from app.settings import Settings
     from tests.factories import make_assessment, make_question, single_choice
 
     org = make_org(session)
@@ -201,6 +203,7 @@ def test_candidate_names_render_inert_on_the_dashboard(
         email="x@example.com",
         name="<script>alert(1)</script>",
         valid_days=1,  # expiring soon: listed under "Needs attention"
+        links=InvitationLinks.from_settings(Settings()),
     )
     sign_in_as(client, session, member.account)
     page = client.get("/")

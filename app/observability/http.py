@@ -1,0 +1,81 @@
+"""Per-request metrics, request ids and the access log, as one pure ASGI middleware.
+
+The route label is the route's template (/api/v1/take/{token}/answers/{question_id}), never
+the path as requested: paths carry invitation tokens, and a label per token would also make
+the metrics grow without bound. A path that matched no route is `(unmatched)`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.observability.metrics import AUTOSAVES, REQUEST_SECONDS, REQUESTS
+
+log = structlog.get_logger("chainrule.http")
+
+AUTOSAVE_ROUTES = {("PUT", "/api/v1/take/{token}/answers/{question_id}")}
+# A request id a proxy sent is kept only if it looks like one (it is echoed and logged).
+_GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class ObservedRequests:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app raises before answering
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            method, route = scope["method"], _route_template(scope)
+            REQUESTS.labels(method, route, str(status)).inc()
+            REQUEST_SECONDS.labels(method, route).observe(seconds)
+            if (method, route) in AUTOSAVE_ROUTES:
+                AUTOSAVES.labels(str(status)).inc()
+            log.info(
+                "request", method=method, route=route, status=status, ms=round(seconds * 1000, 1)
+            )
+            structlog.contextvars.clear_contextvars()
+
+
+def _route_template(scope: Scope) -> str:
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return "(unmatched)"
+    prefix = scope.get("root_path", "")
+    return f"{prefix}{path}" if prefix and not path.startswith(prefix) else path
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            given = bytes(value).decode("latin-1")
+            if _GOOD_ID.match(given):
+                return given
+    return uuid.uuid4().hex

@@ -1,0 +1,376 @@
+"""A bounded load test of the scaled mode (issue 13): 2 API processes and 2 grading workers on
+127.0.0.1 over PostgreSQL and Redis, and simulated candidates.
+
+1. Saturation: CONCURRENCY clients save answers as fast as they can for SATURATE seconds, first
+   against the product's autosave (PUT /api/v1/take/{token}/answers/{question_id}, the two APIs
+   in turn), then against the floor (bench/floor_app.py: the same upsert on raw asyncpg with a
+   prepared statement, also two processes): throughput and the ratio.
+2. The scenario: CANDIDATES candidates save every few seconds, run the public checks now and
+   then, and all submit at once at a shared deadline; latencies per endpoint, the grading queue's
+   wait, the time from submit to graded, and the saves lost or duplicated (must be 0).
+
+    .venv/bin/python bench/load.py [--candidates 300] [--duration 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+from tests.e2e.servers import free_port
+from tests.e2e.stall import REFERENCE, api_client, create_orgs
+from tests.scaled.cluster import Cluster, Process, logs_dir, wait_for
+
+
+@dataclass
+class Seen:
+    """Latencies (seconds) and statuses per endpoint."""
+
+    took: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, what: str, seconds: float, ok: bool) -> None:
+        self.took[what].append(seconds)
+        if not ok:
+            self.failed[what] += 1
+
+    def table(self) -> str:
+        lines = [
+            f"  {'endpoint':28} {'n':>6} {'fail':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+        ]
+        for what, took in self.took.items():
+            lines.append(
+                f"  {what:28} {len(took):6} {self.failed[what]:5} {_pct(took, 50):8.1f}"
+                f" {_pct(took, 95):8.1f} {_pct(took, 99):8.1f}"
+            )
+        return "\n".join(lines)
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] * 1000 if ordered else 0.0
+
+
+@dataclass
+class Candidate:
+    token: str
+    attempt_id: str
+    concepts: list[dict[str, object]]
+    acked: dict[str, tuple[int, object]] = field(default_factory=dict)  # question: (n, last)
+
+    def ack(self, question_id: str, response: object) -> None:
+        n, _ = self.acked.get(question_id, (0, None))
+        self.acked[question_id] = (n + 1, response)
+
+
+async def timed(seen: Seen, what: str, call: object) -> httpx.Response | None:
+    started = time.perf_counter()
+    try:
+        response: httpx.Response = await call  # type: ignore[misc]
+    except httpx.HTTPError:
+        seen.add(what, time.perf_counter() - started, False)
+        return None
+    seen.add(what, time.perf_counter() - started, response.status_code < 400)
+    return response
+
+
+async def saturate(
+    client: httpx.AsyncClient, urls: list[tuple[str, dict[str, object]]], seconds: float
+) -> tuple[float, Seen]:
+    seen = Seen()
+    stop = time.monotonic() + seconds
+    done = 0
+
+    async def loop(i: int) -> None:
+        nonlocal done
+        url, make = urls[i % len(urls)]
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            response = await timed(seen, "save", client.put(url, json=make(n)))  # type: ignore[operator]
+            if response is not None and response.status_code == 200:
+                done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(loop(i) for i in range(len(urls))))
+    return done / (time.monotonic() - started), seen
+
+
+async def candidate_life(
+    client: httpx.AsyncClient,
+    bases: list[str],
+    c: Candidate,
+    args: argparse.Namespace,
+    deadline: float,
+    seen: Seen,
+    submitted: dict[str, float],
+) -> None:
+    rng = random.Random(c.token)
+    base = lambda: rng.choice(bases)  # noqa: E731
+    next_run = time.monotonic() + rng.uniform(0, args.run_every)
+    n = 0
+    while True:
+        await asyncio.sleep(args.save_every * rng.uniform(0.5, 1.5))
+        if time.monotonic() >= deadline:
+            break
+        n += 1
+        if n % 3 == 0:
+            qid, response = "affine", {"source": f"{REFERENCE}\n# edit {n}\n"}
+        else:
+            q = rng.choice(c.concepts)
+            qid = str(q["id"])
+            choices = q["choices"]  # type: ignore[index]
+            response = {"choice": rng.choice(choices)["id"]}  # type: ignore[index]
+        url = f"{base()}/api/v1/take/{c.token}/answers/{qid}"
+        saved = await timed(
+            seen, "PUT answer (autosave)", client.put(url, json={"response": response})
+        )
+        if saved is not None and saved.status_code == 200:
+            c.ack(qid, response)
+        if time.monotonic() >= next_run:
+            next_run = time.monotonic() + args.run_every
+            await public_run(client, base(), c, seen, deadline)
+    started = time.perf_counter()
+    done = await timed(seen, "POST submit", client.post(f"{base()}/api/v1/take/{c.token}/submit"))
+    if done is not None and done.status_code == 200:
+        submitted[c.attempt_id] = started
+
+
+async def public_run(
+    client: httpx.AsyncClient, base: str, c: Candidate, seen: Seen, deadline: float
+) -> None:
+    url = f"{base}/api/v1/take/{c.token}"
+    started = time.perf_counter()
+    run = await timed(
+        seen, "POST run", client.post(f"{url}/answers/affine/run", json={"source": REFERENCE})
+    )
+    if run is None or run.status_code != 202:
+        return
+    run_id = run.json()["run_id"]
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1)
+        polled = await timed(seen, "GET run (poll)", client.get(f"{url}/runs/{run_id}"))
+        if polled is not None and polled.json().get("status") in ("graded", "grading_failed"):
+            seen.add("run: request to result", time.perf_counter() - started, True)
+            return
+
+
+def setup(cluster: Cluster, n: int) -> list[Candidate]:
+    [key] = create_orgs(cluster.database_url, ["load"])
+    with api_client(cluster.bases[0], key) as api:
+        concepts = api.get("/questions", params={"kind": "single_choice"}).json()["items"][:4]
+        ids = ["affine", *(q["id"] for q in concepts)]
+        assessment = api.post(
+            "/assessments", json={"title": "Load", "question_ids": ids, "time_limit_minutes": 60}
+        ).json()
+        candidates = []
+        for i in range(n):
+            inv = api.post(
+                f"/assessments/{assessment['id']}/invitations",
+                json={"candidate": {"email": f"c{i}@load.test", "name": f"C{i}"}},
+            ).json()
+            started = httpx.post(
+                f"{cluster.bases[i % 2]}/api/v1/take/{inv['token']}/start", timeout=60
+            ).json()
+            qs = [q for q in started["questions"] if q["kind"] != "coding"]
+            candidates.append(Candidate(inv["token"], inv["attempt_id"], qs))
+    return candidates
+
+
+def start_floor(cluster: Cluster, processes: int) -> list[tuple[Process, str]]:
+    dsn = cluster.database_url.replace("postgresql+psycopg://", "postgresql://")
+    floors = []
+    for _ in range(processes):
+        port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.floor_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        env = {**os.environ, "FLOOR_DSN": dsn}
+        floors.append((Process("floor", command, env, cluster.logs), f"http://127.0.0.1:{port}"))
+    for process, base in floors:
+
+        def up(b: str = base, p: Process = process) -> bool:
+            assert p.alive(), p.output()
+            try:
+                httpx.get(b, timeout=1)
+                return True
+            except httpx.TransportError:
+                return False
+
+        wait_for("floor", up, timeout=60)
+    return floors
+
+
+def report_db(cluster: Cluster, candidates: list[Candidate]) -> None:
+    rows = cluster.rows(
+        "SELECT extract(epoch FROM (graded_at - created_at)),"
+        " extract(epoch FROM (lease_expires_at - interval '2 minutes' - created_at)), status"
+        " FROM submission WHERE purpose = 'final'"
+    )
+    graded = [float(r[0]) for r in rows if r[0] is not None]
+    waits = [float(r[1]) for r in rows if r[1] is not None]
+    print(
+        f"final submissions: {len(rows)}, graded {len(graded)}, "
+        f"not graded {sum(1 for r in rows if r[2] != 'graded')}"
+    )
+    print(
+        f"  submit -> graded  p50 {_pct(graded, 50) / 1000:.1f} s  p95 "
+        f"{_pct(graded, 95) / 1000:.1f} s  max {max(graded, default=0):.1f} s"
+    )
+    print(
+        f"  queue wait        p50 {_pct(waits, 50) / 1000:.1f} s  p95 "
+        f"{_pct(waits, 95) / 1000:.1f} s  max {max(waits, default=0):.1f} s"
+    )
+    stored = {
+        (str(a), q): (int(rev), resp)
+        for a, q, rev, resp in cluster.rows(
+            "SELECT attempt_id, question_id, revision, response FROM answer"
+        )
+    }
+    lost = duplicated = 0
+    for c in candidates:
+        for qid, (n, last) in c.acked.items():
+            rev, resp = stored.get((c.attempt_id, qid), (0, None))
+            if rev < n or resp != last:
+                lost += 1
+            elif rev > n:
+                duplicated += 1
+    print(
+        f"saves lost: {lost}, saves duplicated: {duplicated} "
+        f"(of {sum(n for c in candidates for n, _ in c.acked.values())} acknowledged)"
+    )
+
+
+async def run(args: argparse.Namespace, cluster: Cluster, candidates: list[Candidate]) -> None:
+    limits = httpx.Limits(max_connections=args.candidates + 50, max_keepalive_connections=400)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        # 1. Saturation: product vs floor, the same concept answers, the same concurrency.
+        pool = candidates[: args.concurrency]
+        product = [
+            (
+                f"{cluster.bases[i % 2]}/api/v1/take/{c.token}/answers/{c.concepts[0]['id']}",
+                lambda n, c=c: {"response": {"choice": c.concepts[0]["choices"][n % 2]["id"]}},
+            )  # type: ignore[index]
+            for i, c in enumerate(pool)
+        ]
+        floors = start_floor(cluster, 2)
+        floor = [
+            (
+                f"{floors[i % 2][1]}/floor/{c.attempt_id}/{c.concepts[1]['id']}",
+                lambda n, c=c: {"response": {"choice": c.concepts[1]["choices"][n % 2]["id"]}},
+            )  # type: ignore[index]
+            for i, c in enumerate(pool)
+        ]
+        await saturate(client, product[:8], 2)  # warm both
+        await saturate(client, floor[:8], 2)
+        product_rps, product_seen = await saturate(client, product, args.saturate)
+        floor_rps, floor_seen = await saturate(client, floor, args.saturate)
+        for process, _ in floors:
+            process.stop()
+        print(f"\n== saturation: {args.concurrency} clients, {args.saturate:.0f} s each")
+        for name, rps, run_seen in (
+            ("product autosave", product_rps, product_seen),
+            ("floor (asyncpg)", floor_rps, floor_seen),
+        ):
+            took = run_seen.took["save"]
+            print(
+                f"  {name:18} {rps:8.0f} saves/s   p50 {_pct(took, 50):.1f} ms"
+                f"  p99 {_pct(took, 99):.1f} ms  failed {run_seen.failed['save']}"
+            )
+        print(f"  product / floor   {product_rps / floor_rps:8.0%}")
+        for c in pool:  # the saturation saves are not part of the scenario's accounting
+            c.acked.clear()
+        cluster.execute("DELETE FROM answer_revision")
+        cluster.execute("DELETE FROM answer")
+
+        # 2. The scenario.
+        seen: Seen = Seen()
+        submitted: dict[str, float] = {}
+        deadline = time.monotonic() + args.duration
+        started = time.monotonic()
+        await asyncio.gather(
+            *(
+                candidate_life(client, cluster.bases, c, args, deadline, seen, submitted)
+                for c in candidates
+            )
+        )
+        requests = sum(len(v) for k, v in seen.took.items() if not k.startswith("run:"))
+        print(
+            f"\n== scenario: {len(candidates)} candidates, {args.duration:.0f} s, then all submit"
+        )
+        print(
+            f"  {requests} requests in {time.monotonic() - started:.0f} s "
+            f"({requests / (time.monotonic() - started):.0f} req/s)"
+        )
+        print(seen.table())
+    print(f"\n  waiting for {len(submitted)} final gradings...")
+    wait_for(
+        "every final submission graded",
+        lambda: (
+            cluster.scalar(
+                "SELECT count(*) FROM submission WHERE purpose = 'final' AND status NOT IN"
+                " ('graded', 'grading_failed')"
+            )
+            == 0
+        ),
+        timeout=args.grading_timeout,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--candidates", type=int, default=300)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--save-every", type=float, default=3)
+    parser.add_argument("--run-every", type=float, default=25)
+    parser.add_argument("--saturate", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--judge-slots", type=int, default=2)
+    parser.add_argument("--grading-timeout", type=float, default=900)
+    args = parser.parse_args()
+    cluster = Cluster(
+        logs_dir(),
+        {
+            "JUDGE_SLOTS": str(args.judge_slots),
+            "WORKER_HEARTBEAT_SECONDS": "2",
+            "WORKER_DEAD_SECONDS": "10",
+            "GRADING_RESEND_SECONDS": "30",
+            "RUN_LIMIT": "1000",
+        },
+    )
+    try:
+        cluster.start(apis=2, workers=2)
+        print(
+            f"cluster up: APIs {cluster.bases}, 2 workers x {args.judge_slots} slots; "
+            f"cores: {os.cpu_count()}, load {os.getloadavg()[0]:.1f}"
+        )
+        candidates = setup(cluster, args.candidates)
+        asyncio.run(run(args, cluster, candidates))
+        report_db(cluster, candidates)
+    finally:
+        cluster.stop()
+        subprocess.run(["true"], check=False)
+
+
+if __name__ == "__main__":
+    main()
