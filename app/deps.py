@@ -20,6 +20,7 @@ from app.api.problems import is_api_path
 from app.api.rate_limits import KeyRateLimiter
 from app.candidates.links import InvitationLinks
 from app.errors import UnauthorizedError
+from app.grading.check_queue import CheckQueue
 from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
 from app.models import WebSession
@@ -57,6 +58,11 @@ def get_grading_queue(request: Request) -> GradingQueue:
     return queue
 
 
+def get_check_queue(request: Request) -> CheckQueue:
+    queue: CheckQueue = request.app.state.check_queue
+    return queue
+
+
 def get_practice(request: Request) -> PracticeTask:
     practice: PracticeTask = request.app.state.practice
     return practice
@@ -70,6 +76,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 LinksDep = Annotated[InvitationLinks, Depends(get_invitation_links)]
 PracticeDep = Annotated[PracticeTask, Depends(get_practice)]
 GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
+CheckQueueDep = Annotated[CheckQueue, Depends(get_check_queue)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 _bearer = HTTPBearer(auto_error=False, description="An organization's API key")

@@ -36,6 +36,7 @@ from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
+from app.web import library as library_pages
 from app.web import members as member_pages
 from app.web import reports as report_pages
 from app.web import take as take_pages
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grading = start_grading(settings, app.state.sessionmaker, on_send_failure=lambda: None)
         app.state.grading = grading
         app.state.grading_queue = grading.queue
+        app.state.check_queue = grading.checks
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
         yield
@@ -86,7 +88,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(take_pages.router)
-    for pages in (auth_pages, dashboard_pages, member_pages, report_pages, api_key_pages):
+    for pages in (
+        auth_pages,
+        dashboard_pages,
+        member_pages,
+        library_pages,
+        report_pages,
+        api_key_pages,
+    ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

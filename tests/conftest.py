@@ -22,7 +22,7 @@ from app.grading.practice import load_practice
 from app.main import create_app
 from app.settings import Settings
 from sandbox import Runner
-from tests.queues import InlineQueue
+from tests.queues import InlineCheckQueue, InlineQueue
 
 
 @pytest.fixture(scope="session")
@@ -83,10 +83,18 @@ def queue(session: Session, judge: Runner, settings: Settings) -> InlineQueue:
 
 
 @pytest.fixture
-def app(settings: Settings, session: Session, queue: InlineQueue) -> FastAPI:
+def checks(session: Session, judge: Runner) -> InlineCheckQueue:
+    return InlineCheckQueue(session, judge)
+
+
+@pytest.fixture
+def app(
+    settings: Settings, session: Session, queue: InlineQueue, checks: InlineCheckQueue
+) -> FastAPI:
     app = create_app(settings)
     app.dependency_overrides[get_session] = lambda: session
     app.state.grading_queue = queue
+    app.state.check_queue = checks
     return app
 
 

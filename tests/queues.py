@@ -8,6 +8,7 @@ from contextlib import nullcontext
 from sqlalchemy.orm import Session
 
 from app.grading import service as grading
+from app.grading import task_checks
 from app.grading.practice import PracticeTask
 from sandbox import Runner
 
@@ -33,4 +34,19 @@ class InlineQueue:
         while grading.grade_submission(
             own_session, self.runner, submission_id, practice=self.practice
         ):
+            pass
+
+
+class InlineCheckQueue:
+    """Checks a custom coding task at once on the test's session (the judge runs for real)."""
+
+    def __init__(self, session: Session, runner: Runner) -> None:
+        self.session = session
+        self.runner = runner
+        self.sent: list[uuid.UUID] = []
+
+    def enqueue(self, validation_id: uuid.UUID) -> None:
+        self.sent.append(validation_id)
+        own_session = lambda: nullcontext(self.session)  # noqa: E731 (a one-line scope)
+        while task_checks.check_task(own_session, self.runner, validation_id):
             pass

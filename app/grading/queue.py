@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.grading.broker import DramatiqQueue, GradingActors, broker_status, make_broker
+from app.grading.check_queue import CheckQueue, HeldCheckQueue, LocalCheckPool, WorkerCheckQueue
 from app.grading.judge import build_runner, describe_isolation
 from app.grading.practice import load_practice
 from app.grading.service import SessionScope
@@ -45,6 +46,7 @@ class Grading:
     broker: Callable[[], str]  # the broker's state, for /readyz
     close: Callable[[], None]
     embedded: bool  # this process grades (no BROKER_URL)
+    checks: CheckQueue  # custom coding tasks waiting for the judge's check
 
 
 def start_grading(
@@ -54,13 +56,20 @@ def start_grading(
     if settings.broker_url:
         broker = make_broker(settings)
         queue = DramatiqQueue(GradingActors(broker, handle=None), on_send_failure)
-        return Grading(queue, "workers", lambda: broker_status(broker), broker.close, False)
+        return Grading(
+            queue, "workers", lambda: broker_status(broker), broker.close, False, WorkerCheckQueue()
+        )
     try:
         runner = build_runner(settings)
     except SandboxError as exc:
         log.error("the judge cannot start, coding answers will wait: %s", exc)
         return Grading(
-            HeldQueue(), f"unavailable: {exc}", lambda: "ok (in-process)", lambda: None, True
+            HeldQueue(),
+            f"unavailable: {exc}",
+            lambda: "ok (in-process)",
+            lambda: None,
+            True,
+            HeldCheckQueue(),
         )
     broker = make_broker(settings)
     worker = GradingWorker(
@@ -74,11 +83,19 @@ def start_grading(
     )
     worker.start()
 
+    checks = LocalCheckPool(session_factory, runner)
+
     def close() -> None:
+        checks.close()
         worker.stop(settings.worker_grace_seconds)
         broker.close()
         runner.close()
 
     return Grading(
-        worker.queue, describe_isolation(settings), lambda: broker_status(broker), close, True
+        worker.queue,
+        describe_isolation(settings),
+        lambda: broker_status(broker),
+        close,
+        True,
+        checks,
     )

@@ -51,20 +51,25 @@ def coding_payloads(coding_dir: Path) -> list[QuestionPayload]:
     return payloads
 
 
-def task_for(version_id: uuid.UUID, content: dict[str, Any]) -> TaskSpec:
-    """Rebuild the exact task version an assessment pinned, from its stored files (cached)."""
-    task = _cache.get(version_id)
-    if task is not None:
-        return task
+def load_from_files(task_id: str, files: dict[str, str]) -> TaskSpec:
+    """Write stored files as a task folder and load it as the judge would (no code runs)."""
     with tempfile.TemporaryDirectory(prefix="chainrule-task-") as tmp:
-        folder = Path(tmp) / content["id"]  # a task folder is named after its task
-        for name, text in content["files"].items():
+        folder = Path(tmp) / task_id  # a task folder is named after its task
+        for name, text in files.items():
             path = (folder / name).resolve()
             if folder.resolve() not in path.parents:
                 raise ValueError(f"stored task file escapes its folder: {name!r}")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        task = load_task(folder)
+        return load_task(folder)
+
+
+def task_for(version_id: uuid.UUID, content: dict[str, Any]) -> TaskSpec:
+    """Rebuild the exact task version an assessment pinned, from its stored files (cached)."""
+    task = _cache.get(version_id)
+    if task is not None:
+        return task
+    task = load_from_files(content["id"], content["files"])
     with _lock:
         if len(_cache) >= _MAX_CACHED:
             _cache.clear()

@@ -11,6 +11,7 @@ from types import FrameType
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.grading import watchdog
 from app.grading.broker import make_broker
+from app.grading.check_queue import LocalCheckPool
 from app.grading.judge import build_runner
 from app.grading.practice import load_practice
 from app.grading.workers import GradingWorker, Timing
@@ -34,8 +35,9 @@ def run_worker(settings: Settings, *, threads: int | None = None) -> int:
     except SandboxError as exc:
         log.error("chainrule worker: the judge cannot start: %s", exc)
         return 1
-    # One connection per grading thread, plus the keeper's: no thread waits on the pool.
-    engine = make_engine(settings.model_copy(update={"db_pool_size": threads + 2}))
+    # One connection per grading thread, plus the keeper's and the task checker's: no thread
+    # waits on the pool.
+    engine = make_engine(settings.model_copy(update={"db_pool_size": threads + 3}))
     broker = make_broker(settings)
     worker = GradingWorker(
         broker,
@@ -45,6 +47,8 @@ def run_worker(settings: Settings, *, threads: int | None = None) -> int:
         timing=Timing.from_settings(settings),
         practice=load_practice(settings),
     )
+    # Custom coding tasks the API processes queued (they have no sandbox) are checked here.
+    checks = LocalCheckPool(make_sessionmaker(engine), runner, sweep_seconds=2, claim_fresh=True)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -58,6 +62,7 @@ def run_worker(settings: Settings, *, threads: int | None = None) -> int:
         stop.wait()
         worker.stop(settings.worker_grace_seconds)
     finally:
+        checks.close()
         broker.close()
         runner.close()
         engine.dispose()

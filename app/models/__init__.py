@@ -23,7 +23,7 @@ from app.models.grading_worker import GradingWorker
 from app.models.idempotency import IdempotencyRecord
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
-from app.models.question import QuestionVersion
+from app.models.question import QuestionValidation, QuestionVersion, ValidationStatus
 from app.models.submission import Submission, SubmissionPurpose, SubmissionStatus
 from app.models.web_session import SignInFailure, WebSession
 
@@ -49,6 +49,7 @@ __all__ = [
     "OutboxEmail",
     "PasswordToken",
     "QuestionFlag",
+    "QuestionValidation",
     "QuestionVersion",
     "Role",
     "Score",
@@ -56,5 +57,6 @@ __all__ = [
     "Submission",
     "SubmissionPurpose",
     "SubmissionStatus",
+    "ValidationStatus",
     "WebSession",
 ]

@@ -91,37 +91,34 @@ def overview(view: CandidateView) -> Overview:
 
 def question_panels(view: CandidateView) -> list[QuestionPanel]:
     """Every question of a started attempt, its text rendered from Markdown."""
-    panels = []
-    for number, q in enumerate(view.questions or [], start=1):
-        kind = q["kind"]
-        if kind == "coding":
-            panels.append(
-                QuestionPanel(
-                    id=q["id"],
-                    number=number,
-                    kind=kind,
-                    kind_name=KIND_NAMES[kind],
-                    points=q["points"],
-                    title=q.get("title") or q["prompt"],
-                    prompt_html=render_markdown(q.get("statement") or "", heading_shift=1),
-                    functions=list(q.get("functions") or []),
-                )
-            )
-            continue
-        panels.append(
-            QuestionPanel(
-                id=q["id"],
-                number=number,
-                kind=kind,
-                kind_name=KIND_NAMES.get(kind, kind),
-                points=q["points"],
-                title=_short(q["prompt"]),
-                prompt_html=render_markdown(q["prompt"]),
-                choices=[Choice(c["id"], render_inline(c["text"])) for c in q.get("choices", [])],
-                unit=q.get("unit"),
-            )
+    return [question_panel(q, number) for number, q in enumerate(view.questions or [], start=1)]
+
+
+def question_panel(q: dict[str, Any], number: int) -> QuestionPanel:
+    """One question as the candidate sees it (the test page, and the library's preview)."""
+    kind = q["kind"]
+    if kind == "coding":
+        return QuestionPanel(
+            id=q["id"],
+            number=number,
+            kind=kind,
+            kind_name=KIND_NAMES[kind],
+            points=q["points"],
+            title=q.get("title") or q["prompt"],
+            prompt_html=render_markdown(q.get("statement") or "", heading_shift=1),
+            functions=list(q.get("functions") or []),
         )
-    return panels
+    return QuestionPanel(
+        id=q["id"],
+        number=number,
+        kind=kind,
+        kind_name=KIND_NAMES.get(kind, kind),
+        points=q["points"],
+        title=_short(q["prompt"]),
+        prompt_html=render_markdown(q["prompt"]),
+        choices=[Choice(c["id"], render_inline(c["text"])) for c in q.get("choices", [])],
+        unit=q.get("unit"),
+    )
 
 
 def end_page(view: CandidateView) -> EndPage:

@@ -25,6 +25,9 @@ NOTICES = {
     "switched": "Organization switched.",
     "password-set": "Your password is set. Welcome!",
     "joined": "You joined the organization.",
+    "created": "Question created.",
+    "saved": "Saved as a new version; assessments that use the question keep theirs.",
+    "archived": "Question archived: it leaves the library and new assessments.",
 }
 
 

@@ -4,7 +4,7 @@ Keys scoped by role name (viewer, recruiter) take the scope of the same column o
 permission table (read, write); admin keys stay admin.
 
 Revision ID: 7d3e5f2a1c90
-Revises: df078674d980
+Revises: f1c8f1502f34
 Create Date: 2026-12-03 13:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d3e5f2a1c90"
-down_revision: str | None = "df078674d980"
+down_revision: str | None = "f1c8f1502f34"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

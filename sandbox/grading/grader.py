@@ -29,11 +29,18 @@ def grade(
     seed: int,
     hidden: bool,
     limits: Limits | None = None,
+    self_check: bool = True,
 ) -> GradeReport:
-    """Grade `source` on the task's public cases (and hidden ones when `hidden`)."""
+    """Grade `source` on the task's public cases (and hidden ones when `hidden`).
+
+    `self_check=False` grades against a reference that failed its own numerical check (see
+    `prepare`): only to show an author what is wrong with a reference, never to score.
+    """
     started = time.perf_counter()
     limits = limits or Limits()
-    prepared = prepare(task, runner=runner, seed=seed, hidden=hidden, limits=limits)
+    prepared = prepare(
+        task, runner=runner, seed=seed, hidden=hidden, limits=limits, self_check=self_check
+    )
     plan = prepared.candidate
     job = Job(source=task.program(source), arrays=plan.arrays, plan=plan.steps)
     outcome = runner.run(job, limits)

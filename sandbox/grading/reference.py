@@ -29,6 +29,9 @@ MAX_REDRAWS = 8
 # The timing case's distance to a kink must exceed this: far above round-off (a candidate
 # computing in another order must land on the same side), far below a typical gap at 10^4 entries.
 TIMING_KINK_MARGIN = 1e-9
+_REFERENCE_LIMITS = frozenset(
+    {Termination.TIMEOUT, Termination.MEMORY_LIMIT, Termination.OUTPUT_LIMIT}
+)
 
 
 class ReferenceFailedError(TaskError, SandboxError):
@@ -64,11 +67,24 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def prepare(task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: Limits) -> Prepared:
-    """Run the reference on the attempt's cases (cached), redrawing cases that sit on a kink."""
+def prepare(
+    task: TaskSpec,
+    *,
+    runner: Runner,
+    seed: int,
+    hidden: bool,
+    limits: Limits,
+    self_check: bool = True,
+) -> Prepared:
+    """Run the reference on the attempt's cases (cached), redrawing cases that sit on a kink.
+
+    Without `self_check` (diagnosing a reference an author wrote), the first draw is kept even
+    when the reference fails its own numerical check, so grading the reference against it
+    reports which gradient is wrong; such a result is never cached.
+    """
     key = (task.id, task.version, seed, hidden)
     with _cache_lock:
-        if key in _cache:
+        if self_check and key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
     cases = build_cases(task, seed=seed, hidden=hidden)
@@ -78,6 +94,8 @@ def prepare(task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: 
         outcome = runner.run(job, limits)
         result = _clean(task, outcome)
         probes, owners = _probe_table(task, cases, result)
+        if not self_check:
+            break
         kinked = _near_kinks(task, cases, result) | _failing_self_check(task, probes, owners)
         if not kinked:
             break
@@ -97,6 +115,8 @@ def prepare(task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: 
         allowances=_allowances(task, cases, result),
         reference_cpu_seconds=outcome.cpu_seconds,
     )
+    if not self_check:
+        return prepared
     with _cache_lock:
         _cache[key] = prepared
         while len(_cache) > CACHE_ENTRIES:
@@ -107,6 +127,17 @@ def prepare(task: TaskSpec, *, runner: Runner, seed: int, hidden: bool, limits: 
 def _clean(task: TaskSpec, outcome: RunOutcome) -> Result:
     """The reference's result, if it ran cleanly; else the task or the sandbox failed."""
     result = outcome.result
+    if outcome.termination in _REFERENCE_LIMITS:
+        # The reference's own code hit a limit: a defect of the task, like any failure below.
+        raise ReferenceFailedError(
+            f"{task.id}: the reference hit a limit of the sandbox ({outcome.termination.value})"
+        )
+    if outcome.termination is Termination.EXITED and result is not None and result.module_error:
+        err = result.module_error
+        raise ReferenceFailedError(
+            f"{task.id}: the reference could not be loaded ({result.status}): "
+            f"{err.type}: {err.message}"
+        )
     if outcome.termination is not Termination.EXITED or result is None or result.status != "ok":
         detail = result.module_error if result is not None else outcome.protocol_error
         raise SandboxError(
@@ -144,6 +175,12 @@ def _probe_table(
         for unit in task.units:
             k = Keys(case.name, unit.id)
             for wrt in (*unit.wrt, *unit.params):
+                grad, direction = result.outputs[k.grad(wrt)], case.directions[(unit.id, wrt)][0]
+                if np.size(grad) != np.size(direction):
+                    raise ReferenceFailedError(
+                        f"{task.id}: the reference's gradient d{wrt} ({unit.id}, case "
+                        f"{case.name}) has shape {np.shape(grad)}, its input {np.shape(direction)}"
+                    )
                 levels = [_levels(case, unit, result, wrt, i) for i in range(task.probes)]
                 entries.append(
                     (result.outputs[k.grad(wrt)], case.directions[(unit.id, wrt)], levels)

@@ -19,6 +19,7 @@ namespace is not mapped: no process inside is ever its root, and no exec gains c
 from __future__ import annotations
 
 import os
+import selectors
 import subprocess
 import sys
 
@@ -70,16 +71,14 @@ def two_uid_userns(zygote_uid: int, job_uid: int) -> int:
     assert helper.stdin is not None
     assert helper.stdout is not None
     try:
-        if helper.stdout.readline() != b"U\n":
-            raise SandboxError(f"user namespace helper failed: {_tail(helper)}")
+        _expect(helper, b"U\n")
         mapping = f"{zygote_uid} {zygote_uid} 1\n{job_uid} {job_uid} 1\n"
         _write(f"/proc/{helper.pid}/setgroups", "deny")
         _write(f"/proc/{helper.pid}/uid_map", mapping)
         _write(f"/proc/{helper.pid}/gid_map", mapping)
         helper.stdin.write(b"\n")
         helper.stdin.flush()
-        if helper.stdout.readline() != b"L\n":
-            raise SandboxError(f"user namespace helper failed: {_tail(helper)}")
+        _expect(helper, b"L\n")
         fd = os.open(f"/proc/{helper.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
     except OSError as exc:
         raise SandboxError(f"cannot set up the slot's user namespace: {exc}") from exc
@@ -92,7 +91,15 @@ def two_uid_userns(zygote_uid: int, job_uid: int) -> int:
     return fd
 
 
-def _tail(helper: subprocess.Popen[bytes]) -> str:
+def _expect(helper: subprocess.Popen[bytes], line: bytes) -> None:
+    """Wait for the helper's next line (each comes in one write); fail with its stderr."""
+    assert helper.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(helper.stdout, selectors.EVENT_READ)
+        ready = sel.select(START_TIMEOUT)
+    if ready and helper.stdout.readline() == line:
+        return
     helper.kill()
     assert helper.stderr is not None
-    return helper.stderr.read()[-500:].decode("utf-8", "replace")
+    tail = helper.stderr.read()[-500:].decode("utf-8", "replace")
+    raise SandboxError(f"user namespace helper failed ({'no answer' if not ready else tail})")

@@ -106,6 +106,8 @@ class Zygote:
         """
         self.slot = slot
         self.jobs = 0
+        # Every pid a kill of the slot's cgroup hit: destroy() reaps them once they are ours.
+        self.killed: list[int] = []
         ctl_r, ctl_w = os.pipe()
         status_r, status_w = os.pipe()
         job_r, job_w = os.pipe()
@@ -199,23 +201,30 @@ class Zygote:
             raise SandboxError("zygote is gone") from exc
         self.jobs += 1
 
+    def kill_slot(self) -> None:
+        """Kill every process of the slot (this zygote included) and remember their pids."""
+        assert self.slot is not None
+        self.killed += self.slot.kill_all()
+
     def alive(self) -> bool:
         """True while the sandbox process runs."""
         return self.proc.poll() is None
 
     def destroy(self) -> None:
         """Kill the slot's processes, reap the launcher and close the pipes."""
-        victims: list[int] = []
         try:
             if self.slot is not None:
-                victims = self.slot.kill_all()
+                self.kill_slot()
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             if self.slot is not None:
                 # The zygote is adopted by us (subreaper) only once bwrap is gone.
-                slots.reap(victims)
+                # A kill during the job (a timeout) hit the zygote already: its pid comes from
+                # that kill, or the zygote, still exiting (a pid 1 waits for its namespace to
+                # empty), became a zombie nobody reaped.
+                slots.reap(self.killed)
                 slots.reap_orphans(self.slot.uid, self.slot.job_uid)
             self.pipes.close()
 
@@ -265,7 +274,7 @@ def run_on(z: Zygote, job_bytes: bytes, limits: Limits) -> tuple[RunOutcome, boo
         nonlocal killed
         killed = True
         if slot is not None:
-            slot.kill_all()
+            z.kill_slot()
         else:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(z.proc.pid, signal.SIGKILL)

@@ -88,6 +88,8 @@ NO_LOST_UPDATE = {
     ("put", "/api/v1/take/{token}/flags/{question_id}"): "sets a value; no read-modify-write",
     ("delete", "/api/v1/api-keys/{api_key_id}"): "revoking is the same however often",
     ("put", "/api/v1/invitations/{candidate_invitation_id}/extra-time"): "sets an absolute value",
+    # A draft replaced whole; two editors at once: the last one wins (library; reported).
+    ("put", "/api/v1/questions/{question_id}"): "to decide",
 }
 
 

@@ -141,8 +141,14 @@ def test_forged_timings_fall_back_to_the_parents_cpu_measure(
     assert timing.status is CheckStatus.FAILED, timing
     assert "whole run's CPU time" in timing.message
     assert all(p == 0 for p in _gradient_points(report))
+    # Without the finite difference, a zero clock is only unusual; a clock that claims more
+    # CPU than the run used is a forgery, and alone costs the gradient credit.
     honest = _grade(softmax, forge + softmax.reference, runner)
-    assert (honest.verdict, honest.score) == (Verdict.PASSED, softmax.points)
+    if forge == FORGE_ZERO:
+        assert (honest.verdict, honest.score) == (Verdict.PASSED, softmax.points)
+    else:
+        assert "changed how it is timed" in _timing(honest).message
+        assert all(p == 0 for p in _gradient_points(honest))
 
 
 def test_a_layer_with_forged_timings_is_flagged_too(
@@ -172,7 +178,12 @@ def relu_backward(dout, cache):
     report = _grade(relu, fd_relu, runner)
     timing = _timing(report)
     assert timing.status is CheckStatus.FAILED, timing
+    # Caught by the forgery itself, whatever the machine's speed: the parent's CPU measure
+    # alone leaves an untimed allowance that a cheap layer's finite differences may fit in.
+    assert "changed how it is timed" in timing.message
     assert all(p == 0 for p in _gradient_points(report))
+    honest = _grade(relu, FORGE_HUGE + relu.reference, runner)
+    assert honest.score < relu.points  # the forgery alone costs the gradient credit
 
 
 def test_fast_and_wrong_at_the_timing_size_voids_the_gradient_credit(

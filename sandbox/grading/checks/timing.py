@@ -98,6 +98,14 @@ def timing(
     ref_heavy = min(t.heavy for t in reference)
     ratio = heavy / max(ref_heavy, 1e-9)
     details |= {"reference_seconds": ref_heavy, "reference_ratio": ratio}
+    if not clock.trusted:
+        # No honest run reports more CPU than it used: the code rewrote its own clock. What the
+        # parent measured cannot clear it either, since a cheap layer's finite differences fit
+        # within the untimed allowance on a fast machine.
+        problems.append(
+            "the timings reported from inside the sandbox add up to more CPU time than the "
+            "whole run used, so the code changed how it is timed"
+        )
     if heavy > REFERENCE_TIMING_RATIO * ref_heavy + TIMING_FLOOR_SECONDS:
         problems.append(
             f"{heavy_name} took {ratio:.0f}x the CPU time of the reference solution at a large "
