@@ -16,7 +16,12 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SIZES, Org, Server
 
 if os.environ.get("TEST_DATABASE_URL"):
-    collect_ignore_glob = ["test_candidate_*.py", "test_workspace.py", "test_report.py"]
+    collect_ignore_glob = [
+        "test_candidate_*.py",
+        "test_workspace.py",
+        "test_report.py",
+        "test_recruiter_journey.py",
+    ]
 
 
 @pytest.fixture(scope="session")
