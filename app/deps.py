@@ -18,12 +18,14 @@ from app.accounts import sessions
 from app.accounts.errors import SignInRequiredError
 from app.accounts.sessions import SignedIn
 from app.api.problems import is_api_path
+from app.api.rate_limits import KeyRateLimiter
 from app.candidates.links import InvitationLinks
 from app.errors import UnauthorizedError
 from app.grading.check_queue import CheckQueue
 from app.grading.practice import PracticeTask
 from app.grading.queue import GradingQueue
 from app.models import WebSession
+from app.organizations import api_keys
 from app.organizations import service as organizations
 from app.settings import Settings
 
@@ -154,6 +156,9 @@ class Permission:
             if api_key is None:
                 raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
             key = organizations.authenticate_key(session, api_key=api_key)
+            limiter: KeyRateLimiter = request.app.state.rate_limiter
+            limiter.take(key.api_key_id)
+            api_keys.note_use(session, api_key_id=key.api_key_id, last_used_at=key.last_used_at)
             principal = Principal.api_key(
                 organization_id=key.organization_id, api_key_id=key.api_key_id, scope=key.scope
             )

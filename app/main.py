@@ -11,17 +11,24 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import log_redaction
 from app.api import (
+    api_keys,
     assessments,
     attempts,
     greenhouse,
+    idempotency,
     invitations,
+    openapi,
     problems,
     questions,
+    rate_limits,
     take,
     webhooks,
 )
 from app.api.guards import RequestGuard
+from app.api.idempotency import IdempotencyGuard
+from app.api.rate_limits import KeyRateLimiter
 from app.attempts.expiry import expire_due
 from app.background import Periodic
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
@@ -30,6 +37,7 @@ from app.grading.queue import GradingQueue, start_grading
 from app.health import readiness_checks
 from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
+from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
 from app.web import library as library_pages
@@ -44,6 +52,7 @@ from app.webhooks.outbound import outbound_client
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    log_redaction.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,16 +89,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.
     app.state.practice = load_practice(settings)
     render_problem = problems.install(app, html_page=workspace_error_page)
+    idempotency.install(app)  # inside RequestGuard: an oversized body is refused first
+    app.state.rate_limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
+    openapi.install(app, [idempotency.openapi_rule, rate_limits.openapi_rule])
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
-    api = APIRouter(prefix="/api/v1")
-    for module in (questions, assessments, invitations, attempts, take, webhooks):
+    api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
+    for module in (questions, assessments, invitations, attempts, take, api_keys, webhooks):
         api.include_router(module.router)
     api.include_router(greenhouse.errors_router)
     app.include_router(api)
     app.include_router(greenhouse.router)
     app.include_router(take_pages.router)
-    for pages in (auth_pages, dashboard_pages, member_pages, library_pages, report_pages):
+    for pages in (
+        auth_pages,
+        dashboard_pages,
+        member_pages,
+        library_pages,
+        report_pages,
+        api_key_pages,
+    ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Request bodies past this are refused (413) while they stream, before authentication.
     # A 64 KiB answer of code escaped as JSON stays well under it.
     max_body_bytes: int = 1024 * 1024
+    # Requests a minute per API key, in each API process (app.api.rate_limits); past it 429.
+    api_rate_limit_per_minute: int = 600
     # Recruiters' browser sessions, and the failed sign-ins tolerated per e-mail and per client
     # address within the window before a wait is imposed.
     session_hours: int = 12

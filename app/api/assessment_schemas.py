@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from app.api.text import check_storable
 from app.skills import Skill
 
-Percent = Annotated[int, Field(ge=0, le=100)]
-TimeLimit = Annotated[int, Field(ge=1, le=600)]
+Percent = Annotated[StrictInt, Field(ge=0, le=100)]
+TimeLimit = Annotated[StrictInt, Field(ge=1, le=600)]
 
 
 class _In(BaseModel):
@@ -31,8 +31,8 @@ class PoolIn(_In):
 
     kind: Literal["concept", "coding"] = "concept"
     skill: Skill
-    difficulty: Annotated[int, Field(ge=1, le=3)]
-    count: Annotated[int, Field(ge=1, le=50)]
+    difficulty: Annotated[StrictInt, Field(ge=1, le=3)]
+    count: Annotated[StrictInt, Field(ge=1, le=50)]
 
 
 class PoolRead(BaseModel):
@@ -48,9 +48,9 @@ class AssessmentPatch(_In):
     title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     time_limit_minutes: TimeLimit | None = None
     pass_mark_percent: Percent | None = None
-    candidates_see_results: bool | None = None
-    shuffle_questions: bool | None = None
-    shuffle_choices: bool | None = None
+    candidates_see_results: StrictBool | None = None
+    shuffle_questions: StrictBool | None = None
+    shuffle_choices: StrictBool | None = None
 
     def changes(self) -> dict[str, object]:
         """The fields sent; a null only where it means something (clearing the pass mark)."""

@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from app.api.schemas import CandidateIn, CandidateRead, _In
 from app.candidates.service import MAX_EXTRA_MINUTES, MAX_VALID_DAYS
 
-ExtraMinutes = Annotated[int, Field(ge=0, le=MAX_EXTRA_MINUTES)]
+ExtraMinutes = Annotated[StrictInt, Field(ge=0, le=MAX_EXTRA_MINUTES)]
 
 
 class InvitationCreate(_In):
@@ -19,10 +19,10 @@ class InvitationCreate(_In):
     extra_minutes: ExtraMinutes = Field(
         default=0, description="Extra time for this candidate (an accommodation), in minutes"
     )
-    valid_days: Annotated[int, Field(ge=1, le=MAX_VALID_DAYS)] | None = Field(
+    valid_days: Annotated[StrictInt, Field(ge=1, le=MAX_VALID_DAYS)] | None = Field(
         default=None, description="How long the link works; the server's default when absent"
     )
-    send_email: bool = Field(
+    send_email: StrictBool = Field(
         default=True,
         description="E-mail the link to the candidate (through the outbox); false when your "
         "own tool sends it",

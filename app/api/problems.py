@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -79,7 +79,10 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> HtmlErro
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         problem = _FrameworkError(exc.status_code, code, str(exc.detail))
-        problem.headers.update(exc.headers or {})  # 405 carries `Allow`
+        problem.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            # The router names only the first route of the path; list every method it has.
+            problem.headers["Allow"] = allowed_methods(request)
         return respond(request, problem)
 
     @app.exception_handler(Exception)
@@ -90,6 +93,25 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> HtmlErro
         return respond(request, problem)
 
     return respond
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the app serves at the request's path (for a 405's `Allow`)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in _flat(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _flat(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):  # an included router (FastAPI >= 0.16x)
+            yield from route.effective_route_contexts()
+        else:
+            yield route
 
 
 class _FrameworkError(DomainError):

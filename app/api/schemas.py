@@ -35,7 +35,11 @@ Email = Annotated[
 
 
 class _In(BaseModel):
-    """Every request body: unknown fields refused, and no text a database cannot store."""
+    """Every request body: unknown fields refused, and no text a database cannot store.
+
+    Booleans and integers are StrictBool/StrictInt: the schema says boolean, so `0` is not
+    false and `"5"` is not 5 (tests/api/test_request_types.py holds every body to it).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -44,6 +48,10 @@ class _In(BaseModel):
     def _storable_text(cls, data: Any) -> Any:
         check_storable(data)
         return data
+
+
+# The public name of the request-body base, for schema modules beside this one.
+RequestBody = _In
 
 
 class AssessmentQuestion(BaseModel):
@@ -75,12 +83,12 @@ class AssessmentCreate(_In):
     )
     time_limit_minutes: TimeLimit | None = None
     pass_mark_percent: Percent | None = None
-    candidates_see_results: bool = Field(
+    candidates_see_results: StrictBool = Field(
         default=False,
         description="Show candidates their score on the end page once everything is graded.",
     )
-    shuffle_questions: bool = False
-    shuffle_choices: bool = True
+    shuffle_questions: StrictBool = False
+    shuffle_choices: StrictBool = True
 
     @model_validator(mode="after")
     def _says_what_to_ask(self) -> AssessmentCreate:
@@ -89,6 +97,36 @@ class AssessmentCreate(_In):
         if self.template is None and self.time_limit_minutes is None:
             raise ValueError("`time_limit_minutes` is required without a template")
         return self
+
+    # The rule above, in the schema: a template (its time limit is the default), or a time
+    # limit with question ids or pools.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["template"], "properties": {"template": {"type": "string"}}},
+                {
+                    "required": ["time_limit_minutes"],
+                    "properties": {"time_limit_minutes": {"type": "integer"}},
+                    "anyOf": [
+                        {
+                            "required": ["question_ids"],
+                            "properties": {"question_ids": {"type": "array"}},
+                        },
+                        {"required": ["pools"], "properties": {"pools": {"minItems": 1}}},
+                    ],
+                },
+            ],
+            "examples": [
+                {
+                    "title": "Backprop screen",
+                    "question_ids": ["affine"],
+                    "time_limit_minutes": 45,
+                },
+                {"title": "ML engineer, first round", "template": "ml-engineer"},
+            ],
+        },
+    )
 
 
 class AssessmentRead(BuilderFields):
@@ -114,9 +152,20 @@ class CandidateIn(_In):
 
 class AnswerPut(_In):
     response: dict[str, Any]
-    base_revision: Annotated[int, Field(ge=0, le=MAX_REVISION)] | None = Field(
+    base_revision: Annotated[StrictInt, Field(ge=0, le=MAX_REVISION)] | None = Field(
         default=None,
         description="The revision this edit started from; a newer stored one gives 409.",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"response": {"choice": "b"}, "base_revision": 3},
+                {"response": {"value": 0.25}},
+                {"response": {"source": "def affine_forward(x, w, b):\n    ..."}},
+            ]
+        },
     )
 
 
@@ -238,6 +287,8 @@ class IntegrityRead(BaseModel):
 class FlagPut(_In):
     flagged: StrictBool
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"flagged": True}]})
+
 
 class FlagRead(BaseModel):
     question_id: str
@@ -246,6 +297,13 @@ class FlagRead(BaseModel):
 
 class RunCreate(_In):
     source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"source": "def scale(x, a):\n    return a * x, (x, a)\n"}]
+        },
+    )
 
 
 class PracticeRead(BaseModel):

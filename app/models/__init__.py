@@ -21,6 +21,7 @@ from app.models.candidate import Candidate, Invitation
 from app.models.email import OutboxEmail
 from app.models.grading_worker import GradingWorker
 from app.models.greenhouse import GreenhouseOrder, IntegrationError
+from app.models.idempotency import IdempotencyRecord
 from app.models.integrity import IntegrityEvent
 from app.models.organization import ApiKey, Organization
 from app.models.question import QuestionValidation, QuestionVersion, ValidationStatus
@@ -49,6 +50,7 @@ __all__ = [
     "DeliveryStatus",
     "GradingWorker",
     "GreenhouseOrder",
+    "IdempotencyRecord",
     "IntegrationError",
     "IntegrityEvent",
     "Invitation",

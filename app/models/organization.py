@@ -33,8 +33,10 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # What the key may do, named like a role (app.access.policy); keys made before scopes
-    # existed could do everything, so they are admin-scoped.
+    # read | write | admin (app.access.policy.KEY_SCOPES); keys made before scopes existed
+    # could do everything, so they are admin-scoped.
     scope: Mapped[str] = mapped_column(String(32), default="admin", server_default="admin")
+    # Updated at most once a minute per key (app.organizations.api_keys), not on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship(back_populates="api_keys")

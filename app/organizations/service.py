@@ -7,6 +7,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ class KeyIdentity:
     organization_id: uuid.UUID
     api_key_id: uuid.UUID
     scope: str
+    last_used_at: datetime | None = None
 
 
 def hash_secret(secret: str) -> str:
@@ -65,22 +67,36 @@ def authenticate_key(session: Session, *, api_key: str) -> KeyIdentity:
     """Return who a live API key is (organization, key, scope), or raise UnauthorizedError."""
     digest = hash_secret(api_key)
     row = session.execute(
-        select(ApiKey.id, ApiKey.organization_id, ApiKey.key_hash, ApiKey.scope).where(
-            ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
-        )
+        select(
+            ApiKey.id, ApiKey.organization_id, ApiKey.key_hash, ApiKey.scope, ApiKey.last_used_at
+        ).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
     ).first()
     # compare_digest keeps the final comparison constant-time even though the lookup is indexed.
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise UnauthorizedError("The API key is unknown or revoked.")
-    return KeyIdentity(row.organization_id, row.id, row.scope)
+    return KeyIdentity(row.organization_id, row.id, row.scope, row.last_used_at)
 
 
-def add_api_key(session: Session, *, organization_id: uuid.UUID, name: str) -> str:
+def add_api_key(
+    session: Session, *, organization_id: uuid.UUID, name: str, scope: str = "admin"
+) -> str:
     """Add a key to the session (flushed, not committed) and return it."""
+    return mint_api_key(session, organization_id=organization_id, name=name, scope=scope)[1]
+
+
+def mint_api_key(
+    session: Session, *, organization_id: uuid.UUID, name: str, scope: str
+) -> tuple[ApiKey, str]:
+    """Add a key to the session (flushed, not committed): its row and its secret."""
     prefix = f"{KEY_PREFIX}_{secrets.token_hex(4)}"
-    key = f"{prefix}_{secrets.token_urlsafe(32)}"
-    session.add(
-        ApiKey(organization_id=organization_id, name=name, prefix=prefix, key_hash=hash_secret(key))
+    secret = f"{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        organization_id=organization_id,
+        name=name,
+        prefix=prefix,
+        key_hash=hash_secret(secret),
+        scope=scope,
     )
+    session.add(key)
     session.flush()
-    return key
+    return key, secret

@@ -21,6 +21,7 @@ NOTICES = {
     "role-changed": "Role changed.",
     "removed": "Member removed.",
     "revoked": "Invitation withdrawn.",
+    "key-revoked": "API key revoked.",
     "switched": "Organization switched.",
     "password-set": "Your password is set. Welcome!",
     "joined": "You joined the organization.",

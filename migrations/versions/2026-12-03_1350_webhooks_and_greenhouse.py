@@ -3,7 +3,7 @@
 Attempts get graded_at, set once when their score is final, so attempt.graded is sent once.
 
 Revision ID: 9da669a394b5
-Revises: f1c8f1502f34
+Revises: 9a4f6c2e8b13
 Create Date: 2026-12-03 12:40:17.899322
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9da669a394b5"
-down_revision: str | None = "f1c8f1502f34"
+down_revision: str | None = "9a4f6c2e8b13"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

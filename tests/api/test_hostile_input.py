@@ -241,6 +241,13 @@ def test_reinviting_an_email_under_another_name_keeps_earlier_results(
 
 
 def test_wrong_method_is_405_with_allow(client: TestClient, world: dict[str, Any]) -> None:
-    response = client.delete(f"/api/v1/assessments/{world['assessment'].id}", headers=world["auth"])
+    response = client.delete(f"/api/v1/attempts/{world['attempt_id']}", headers=world["auth"])
     assert_problem(response, 405, "method-not-allowed")
     assert response.headers["allow"] == "GET"
+
+
+def test_405_allow_lists_every_method_of_the_path(client: TestClient) -> None:
+    # GET and POST are two routes of one path: `Allow` names both.
+    response = client.put("/api/v1/assessments")
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET, POST"

@@ -2,8 +2,10 @@
 
 Each module here defines `BODIES` (route name -> request kwargs, `{name}` filled from the
 organization's ids) and may define `FORM_TARGETS` (route name -> ids that travel in the form
-rather than the path) and `seed(session, organization, ids)`, which adds the rows its routes
-address and their ids to `ids`. A module per area keeps parallel work out of one shared dict.
+rather than the path), `PAGE_STATUS` (page writes that answer with a page, not a redirect, and
+that page's status: a secret shown once must never sit in a redirect's URL) and
+`seed(session, organization, ids)`, which adds the rows its routes address and their ids to
+`ids`. A module per area keeps parallel work out of one shared dict.
 """
 
 from __future__ import annotations
@@ -40,4 +42,5 @@ def _merged(attribute: str) -> dict[str, Any]:
 
 BODIES: dict[str, dict[str, Any]] = _merged("BODIES")
 FORM_TARGETS: dict[str, set[str]] = _merged("FORM_TARGETS")
+PAGE_STATUS: dict[str, int] = _merged("PAGE_STATUS")
 SEEDS: list[Seed] = [m.seed for m in _modules() if hasattr(m, "seed")]

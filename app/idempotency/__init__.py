@@ -1,0 +1,1 @@
+"""Idempotent POSTs: claim a key, store the first response, replay it to retries."""
