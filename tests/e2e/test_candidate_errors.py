@@ -60,6 +60,18 @@ def test_bad_links_get_readable_pages_with_their_status(
     assert again.headers["content-type"].startswith("text/html")
     assert "This test was already submitted" in again.text()
 
+    # A withdrawn invitation, and an assessment closed before the candidate started.
+    withdrawn = org.invite(assessment)
+    revoked = org.api.post(f"/invitations/{withdrawn.invitation_id}/revoke")
+    assert revoked.status_code == 200, revoked.text
+    expect_error_page(page, withdrawn.url, 410, "This invitation was withdrawn")
+    closing = org.assessment(["affine"], minutes=30)
+    unstarted = org.invite(closing)
+    archived = org.api.post(f"/assessments/{closing}/archive")
+    assert archived.status_code == 200, archived.text
+    expect_error_page(page, unstarted.url, 410, "This assessment is closed")
+    check_accessibility(page, "the closed assessment's page")
+
 
 def test_an_answer_over_the_size_limit_is_refused_and_the_last_save_kept(
     server: Server, org: Org, context: BrowserContext
