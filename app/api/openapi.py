@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api.problems import is_api_path
+
 PROBLEM = "application/problem+json"
 _REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -92,7 +94,7 @@ def complete(document: dict[str, Any], rules: Sequence[Rule]) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     for path, item in document.get("paths", {}).items():
-        if not path.startswith("/api/"):
+        if not is_api_path(path):  # the Greenhouse partner API (/integrations/) too
             continue
         for method, operation in item.items():
             if method in {"get", "put", "post", "patch", "delete"}:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.api.text import check_storable
 from app.webhooks.events import WebhookEventType
@@ -39,7 +39,7 @@ class WebhookEndpointUpdate(_In):
     url: Url | None = None
     event_types: EventTypes | None = None
     description: Annotated[str, Field(max_length=200)] | None = None
-    enabled: bool | None = Field(
+    enabled: StrictBool | None = Field(
         default=None, description="true re-enables an endpoint disabled after a 410 Gone."
     )
 

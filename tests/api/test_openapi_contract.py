@@ -88,6 +88,9 @@ NO_LOST_UPDATE = {
     ("put", "/api/v1/take/{token}/flags/{question_id}"): "sets a value; no read-modify-write",
     ("delete", "/api/v1/api-keys/{api_key_id}"): "revoking is the same however often",
     ("put", "/api/v1/invitations/{candidate_invitation_id}/extra-time"): "sets an absolute value",
+    # Sets only the fields it is sent, each to the value sent: no read-modify-write.
+    ("patch", "/api/v1/webhook-endpoints/{endpoint_id}"): "sets the fields sent",
+    ("delete", "/api/v1/webhook-endpoints/{endpoint_id}"): "deleting is the same however often",
     # A draft replaced whole; two editors at once: the last one wins (library; reported).
     ("put", "/api/v1/questions/{question_id}"): "to decide",
 }
