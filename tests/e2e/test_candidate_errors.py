@@ -49,6 +49,8 @@ def test_bad_links_get_readable_pages_with_their_status(
     submitted = org.invite(assessment)
     page.goto(submitted.url)
     page.get_by_role("button", name="Start the test").click()
+    # The page's script runs the clock and opens the dialog: wait until it is running.
+    expect(page.get_by_role("timer")).to_contain_text(re.compile(r"\d\d:\d\d"))
     page.get_by_role("button", name="Submit test").click()
     page.get_by_role("dialog").get_by_role("button", name="Submit test").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, your test is submitted")
