@@ -17,36 +17,6 @@ from tests import factories
 from tests.problems import assert_problem
 
 
-@pytest.fixture
-def world(session: Session) -> dict[str, Any]:
-    org = factories.make_org(session)
-    questions = [
-        factories.make_question(session, factories.single_choice("bi-single", "forward_pass")),
-        factories.make_question(
-            session,
-            {
-                "id": "bi-num",
-                "kind": "numeric",
-                "skills": ["chain_rule"],
-                "difficulty": 1,
-                "prompt": "2+2?",
-                "explanation": "4",
-                "answer": 4.0,
-                "tolerance": {"abs": 0.1},
-            },
-        ),
-    ]
-    assessment = factories.make_assessment(session, org.organization, questions)
-    invitation = factories.make_invitation(session, org.organization, assessment)
-    return {
-        "org": org,
-        "assessment": assessment,
-        "token": invitation.token,
-        "attempt_id": invitation.attempt.id,
-        "auth": {"Authorization": f"Bearer {org.api_key}"},
-    }
-
-
 def _count(session: Session, model: type) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
 

@@ -13,37 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Answer, Candidate
-from tests import factories
 from tests.problems import assert_problem
-
-
-@pytest.fixture
-def world(session: Session) -> dict[str, Any]:
-    org = factories.make_org(session)
-    questions = [
-        factories.make_question(session, factories.single_choice("hi-single", "forward_pass")),
-        factories.make_question(
-            session,
-            {
-                "id": "hi-num",
-                "kind": "numeric",
-                "skills": ["chain_rule"],
-                "difficulty": 1,
-                "prompt": "2+2?",
-                "explanation": "4",
-                "answer": 4.0,
-                "tolerance": {"abs": 0.1},
-            },
-        ),
-    ]
-    assessment = factories.make_assessment(session, org.organization, questions)
-    invitation = factories.make_invitation(session, org.organization, assessment)
-    return {
-        "assessment": assessment,
-        "token": invitation.token,
-        "attempt_id": invitation.attempt.id,
-        "auth": {"Authorization": f"Bearer {org.api_key}"},
-    }
 
 
 def _raw_json(client: TestClient, method: str, url: str, raw: bytes, **kw: Any) -> Any:
@@ -57,7 +27,7 @@ def test_numeric_answer_past_float_range_is_422(
     token = world["token"]
     client.post(f"/api/v1/take/{token}/start")
     raw = b'{"response": {"value": 1' + b"0" * 400 + b"}}"  # 10**400, an int JSON allows
-    response = _raw_json(client, "PUT", f"/api/v1/take/{token}/answers/hi-num", raw)
+    response = _raw_json(client, "PUT", f"/api/v1/take/{token}/answers/bi-num", raw)
     assert_problem(response, 422, "invalid-response")
     assert session.scalars(select(Answer)).all() == []
 
@@ -69,7 +39,7 @@ def test_base_revision_out_of_range_is_422(
     token = world["token"]
     client.post(f"/api/v1/take/{token}/start")
     response = client.put(
-        f"/api/v1/take/{token}/answers/hi-single",
+        f"/api/v1/take/{token}/answers/bi-single",
         json={"response": {"choice": "a"}, "base_revision": base},
     )
     assert_problem(response, 422, "invalid-request")
