@@ -7,7 +7,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import Session
 
 from app.errors import InvalidCursorError
 
@@ -74,3 +77,17 @@ def time_page(rows: list[R], size: int) -> Page[R]:
     if len(rows) <= size:
         return Page(items, None)
     return Page(items, encode_cursor(items[-1].created_at.isoformat(), str(items[-1].id)))
+
+
+def oldest_first(
+    session: Session, query: Select[R], model: type[R], cursor: str | None, limit: int
+) -> Page[R]:
+    """Run `query` as one page ordered by (created_at, id), resuming after `cursor`."""
+    size = page_size(limit)
+    columns: Any = model  # on the mapped class these are columns, not the rows' values
+    key = (columns.created_at, columns.id)
+    query = query.order_by(*key).limit(size + 1)
+    after = decode_time_cursor(cursor)
+    if after is not None:
+        query = query.where(tuple_(*key) > after)
+    return time_page(list(session.scalars(query)), size)

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.assessments import service as assessments
@@ -20,7 +20,7 @@ from app.candidates import service as candidates
 from app.candidates.links import InvitationLinks
 from app.errors import AssessmentNotFoundError, NotFoundError
 from app.models import Assessment, AttemptStatus, GreenhouseOrder, IntegrationError
-from app.pagination import Page, decode_time_cursor, page_size, time_page
+from app.pagination import Page, oldest_first
 from app.webhooks.endpoints import check_url
 
 log = logging.getLogger(__name__)
@@ -165,17 +165,8 @@ def list_errors(
     session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[IntegrationError]:
     """The errors integrations reported for this organization, oldest first."""
-    after = decode_time_cursor(cursor)
-    size = page_size(limit)
-    query = (
-        select(IntegrationError)
-        .where(IntegrationError.organization_id == organization_id)
-        .order_by(IntegrationError.created_at, IntegrationError.id)
-        .limit(size + 1)
-    )
-    if after is not None:
-        query = query.where(tuple_(IntegrationError.created_at, IntegrationError.id) > after)
-    return time_page(list(session.scalars(query)), size)
+    query = select(IntegrationError).where(IntegrationError.organization_id == organization_id)
+    return oldest_first(session, query, IntegrationError, cursor, limit)
 
 
 def _order(

@@ -8,12 +8,12 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from app.pagination import Page, decode_time_cursor, page_size, time_page
+from app.pagination import Page, oldest_first
 from app.webhooks.errors import (
     InvalidWebhookUrlError,
     WebhookDeliveryNotFoundError,
@@ -78,17 +78,8 @@ def list_endpoints(
     session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[WebhookEndpoint]:
     """The organization's endpoints, oldest first."""
-    after = decode_time_cursor(cursor)
-    size = page_size(limit)
-    query = (
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.organization_id == organization_id)
-        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
-        .limit(size + 1)
-    )
-    if after is not None:
-        query = query.where(tuple_(WebhookEndpoint.created_at, WebhookEndpoint.id) > after)
-    return time_page(list(session.scalars(query)), size)
+    query = select(WebhookEndpoint).where(WebhookEndpoint.organization_id == organization_id)
+    return oldest_first(session, query, WebhookEndpoint, cursor, limit)
 
 
 def get_endpoint(
@@ -150,18 +141,12 @@ def list_deliveries(
 ) -> Page[WebhookDelivery]:
     """An endpoint's deliveries with each try's outcome, oldest first."""
     get_endpoint(session, organization_id=organization_id, endpoint_id=endpoint_id)
-    after = decode_time_cursor(cursor)
-    size = page_size(limit)
     query = (
         select(WebhookDelivery)
         .where(WebhookDelivery.endpoint_id == endpoint_id)
         .options(selectinload(WebhookDelivery.attempts), selectinload(WebhookDelivery.event))
-        .order_by(WebhookDelivery.created_at, WebhookDelivery.id)
-        .limit(size + 1)
     )
-    if after is not None:
-        query = query.where(tuple_(WebhookDelivery.created_at, WebhookDelivery.id) > after)
-    return time_page(list(session.scalars(query)), size)
+    return oldest_first(session, query, WebhookDelivery, cursor, limit)
 
 
 def redeliver(
