@@ -43,6 +43,8 @@ def alembic_config(settings: Settings) -> Config:
 
     config = Config(str(REPO_ROOT / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", settings.database_url)
+    # Migrations that seal or open stored secrets need the key the service uses.
+    config.attributes["secret_key"] = settings.secret_key.get_secret_value()
     return config
 
 
@@ -51,6 +53,28 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
     command.upgrade(alembic_config(settings), args.revision)
     print(f"database at revision {args.revision}")
+    return 0
+
+
+def _reseal(settings: Settings, _args: argparse.Namespace) -> int:
+    from app.resealing import reseal_all
+    from app.sealing import Sealer, UnsealError
+
+    if settings.previous_secret_key is None:
+        print("set PREVIOUS_SECRET_KEY to the key the secrets were sealed with", file=sys.stderr)
+        return 2
+    old = Sealer(settings.previous_secret_key.get_secret_value())
+    new = Sealer(settings.secret_key.get_secret_value())
+    engine = make_engine(settings)
+    try:
+        with make_sessionmaker(engine)() as session:
+            changed = reseal_all(session, old=old, new=new)
+    except UnsealError as exc:
+        print(f"nothing changed: a stored secret opens with neither key ({exc})", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"re-sealed {changed} stored secrets under the new SECRET_KEY")
     return 0
 
 
@@ -300,6 +324,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(handler=_migrate)
+
+    sub.add_parser(
+        "reseal", help="after changing SECRET_KEY: seal stored secrets again (PREVIOUS_SECRET_KEY)"
+    ).set_defaults(handler=_reseal)
 
     org = sub.add_parser(
         "create-org",

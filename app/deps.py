@@ -27,11 +27,15 @@ from app.grading.queue import GradingQueue
 from app.models import WebSession
 from app.organizations import api_keys
 from app.organizations import service as organizations
+from app.sealing import Sealer
 from app.settings import Settings
 
 SESSION_COOKIE = "chainrule_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+# ATS partner APIs authenticate with HTTP Basic (the API key as user name, no password).
+PARTNER_PATHS = ("/integrations/",)
+BASIC_CHALLENGE = 'Basic realm="Chainrule partner API", charset="UTF-8"'
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Safe methods only read (HTTP semantics), so their sessions never wait on a writer; the one
 # write a read may need (closing an attempt past its deadline) upgrades through begin_write().
@@ -73,12 +77,18 @@ def get_invitation_links(request: Request) -> InvitationLinks:
     return InvitationLinks.from_settings(request.app.state.settings)
 
 
+def get_sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.sealer
+    return sealer
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 LinksDep = Annotated[InvitationLinks, Depends(get_invitation_links)]
 PracticeDep = Annotated[PracticeTask, Depends(get_practice)]
 GradingQueueDep = Annotated[GradingQueue, Depends(get_grading_queue)]
 CheckQueueDep = Annotated[CheckQueue, Depends(get_check_queue)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SealerDep = Annotated[Sealer, Depends(get_sealer)]
 
 _bearer = HTTPBearer(auto_error=False, description="An organization's API key")
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -153,9 +163,19 @@ class Permission:
     ) -> Principal:
         if is_api_path(request.url.path):
             api_key = request_api_key(request, credentials)
-            if api_key is None:
-                raise UnauthorizedError("Send the API key as `Authorization: Bearer <key>`.")
-            key = organizations.authenticate_key(session, api_key=api_key)
+            partner = request.url.path.startswith(PARTNER_PATHS)
+            try:
+                if api_key is None:
+                    raise UnauthorizedError(
+                        "Send the API key as the HTTP Basic user name."
+                        if partner
+                        else "Send the API key as `Authorization: Bearer <key>`."
+                    )
+                key = organizations.authenticate_key(session, api_key=api_key)
+            except UnauthorizedError as error:
+                if partner:  # Greenhouse speaks Basic: a Bearer challenge would tell it nothing
+                    error.headers["WWW-Authenticate"] = BASIC_CHALLENGE
+                raise
             limiter: KeyRateLimiter = request.app.state.rate_limiter
             limiter.take(key.api_key_id)
             api_keys.note_use(session, api_key_id=key.api_key_id, last_used_at=key.last_used_at)

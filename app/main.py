@@ -36,6 +36,7 @@ from app.grading.practice import load_practice
 from app.grading.queue import GradingQueue, start_grading
 from app.health import readiness_checks
 from app.mail.sender import OutboxSender, SmtpTarget
+from app.sealing import Sealer
 from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
@@ -69,7 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
         background = _start_background(
-            settings, app.state.sessionmaker, app.state.read_sessionmaker, grading.queue
+            settings,
+            app.state.sessionmaker,
+            app.state.read_sessionmaker,
+            grading.queue,
+            app.state.sealer,
         )
         yield
         for loop in background:
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.sealer = Sealer(settings.secret_key.get_secret_value())
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.
     app.state.practice = load_practice(settings)
     render_problem = problems.install(app, html_page=workspace_error_page)
@@ -138,12 +144,19 @@ def _start_background(
     sessions: sessionmaker[Session],
     reads: sessionmaker[Session],
     queue: GradingQueue,
+    sealer: Sealer,
 ) -> list[Periodic]:
     """Expire attempts at their deadline, and send webhooks and ATS callbacks as they fall due."""
     client = outbound_client(allow_private=settings.webhook_allow_private_targets)
+
+    def outbound() -> int:
+        return send_outbound(
+            sessions, client, sealer=sealer, reads=reads, workers=settings.outbound_workers
+        )
+
     return [
         Periodic("attempt-expiry", lambda: expire_due(sessions, queue, reads=reads)).start(),
-        Periodic("outbound", lambda: send_outbound(sessions, client, reads=reads)).start(),
+        Periodic("outbound", outbound).start(),
     ]
 
 

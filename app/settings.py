@@ -18,9 +18,14 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'chainrule.db'}"
     broker_url: str | None = None
     secret_key: SecretStr = SecretStr("dev-only-change-me")
+    # Only for `chainrule reseal` after a rotation: the SECRET_KEY stored secrets were sealed with.
+    previous_secret_key: SecretStr | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     smtp_url: str | None = None
     webhook_allow_private_targets: bool = False
+    # Webhook deliveries and ATS callbacks sent at once by each process (one at a time per
+    # webhook endpoint).
+    outbound_workers: int = 8
     bank_dir: Path = REPO_ROOT / "question_bank"
     # A sync `yield` session dependency deadlocks unless the threadpool is larger than the
     # database pool plus overflow (CONVENTIONS §11), so both are sized here, together.

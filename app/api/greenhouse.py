@@ -15,7 +15,15 @@ from app.access.principal import ForbiddenError, Principal
 from app.api import greenhouse_schemas as schemas
 from app.api.problems import problem_responses
 from app.candidates.errors import InvalidCandidateError
-from app.deps import BearerDep, LinksDep, SessionDep, SettingsDep, allowed, request_api_key
+from app.deps import (
+    BearerDep,
+    LinksDep,
+    SealerDep,
+    SessionDep,
+    SettingsDep,
+    allowed,
+    request_api_key,
+)
 from app.errors import (
     AssessmentArchivedError,
     AssessmentNotFoundError,
@@ -25,6 +33,7 @@ from app.errors import (
 )
 from app.integrations import greenhouse
 from app.integrations.greenhouse import PartnerInterviewNotFoundError
+from app.sealing import CALLBACK_KEY
 from app.webhooks.errors import InvalidWebhookUrlError
 
 router = APIRouter(prefix="/integrations/greenhouse", tags=["greenhouse"])
@@ -67,6 +76,7 @@ def send_test(
     principal: Annotated[Principal, allowed(Action.INVITATION_WRITE)],
     api_key: Annotated[str, Depends(_api_key)],
     links: LinksDep,
+    sealer: SealerDep,
 ) -> schemas.SendTestResult:
     """Invite the candidate and e-mail them the link; returns this test instance's id."""
     order = greenhouse.send_test(
@@ -80,7 +90,7 @@ def send_test(
             email=body.candidate.email,
         ),
         callback_url=body.url,
-        callback_key=api_key,
+        callback_key=sealer.seal(api_key, purpose=CALLBACK_KEY),
         sent_by=body.sent_by,
         greenhouse_profile_url=body.candidate.greenhouse_profile_url,
         valid_days=settings.invitation_valid_days,

@@ -11,7 +11,7 @@ from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import webhook_schemas as schemas
 from app.api.problems import problem_responses
-from app.deps import SessionDep, SettingsDep, allowed
+from app.deps import SealerDep, SessionDep, SettingsDep, allowed
 from app.errors import InvalidCursorError, InvalidRequestError, UnauthorizedError
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from app.webhooks import endpoints
@@ -74,20 +74,20 @@ def create_webhook_endpoint(
     body: schemas.WebhookEndpointCreate,
     session: SessionDep,
     settings: SettingsDep,
+    sealer: SealerDep,
     principal: Manager,
 ) -> schemas.WebhookEndpointCreated:
     """Add an endpoint; its signing secret is shown only in this response."""
-    endpoint = endpoints.create_endpoint(
+    new = endpoints.create_endpoint(
         session,
         organization_id=principal.organization_id,
         url=body.url,
         event_types=body.event_types,
         description=body.description,
         allow_private=settings.webhook_allow_private_targets,
+        sealer=sealer,
     )
-    return schemas.WebhookEndpointCreated(
-        **_endpoint(endpoint).model_dump(), secret=endpoint.secret
-    )
+    return schemas.WebhookEndpointCreated(**_endpoint(new.endpoint).model_dump(), secret=new.secret)
 
 
 @router.get("", responses=problem_responses(UnauthorizedError, ForbiddenError, InvalidCursorError))

@@ -1,6 +1,7 @@
 """Tell Greenhouse a test is complete: a bodyless PATCH to its callback url, retried like webhooks.
 
 Greenhouse answers by calling test_status, so the PATCH carries nothing but the API key.
+The PATCHes go out a few at a time and are leased like webhook deliveries.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.models import GreenhouseOrder
+from app.sealing import CALLBACK_KEY, Sealer, UnsealError
 from app.webhooks import backoff
-from app.webhooks.delivery import CLAIM_FOR, Clock
+from app.webhooks.delivery import CLAIM_FOR, WORKERS, Clock
+from app.webhooks.dispatch import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -28,57 +31,75 @@ class _Callback:
     order_id: uuid.UUID
     tries: int
     url: str
-    key: str
+    sealed_key: str
 
 
 def send_completions(
     sessions: sessionmaker[Session],
     client: httpx.Client,
     *,
+    sealer: Sealer,
     clock: Clock = utcnow,
     rng: random.Random | None = None,
+    workers: int = WORKERS,
 ) -> int:
-    """PATCH every completion that is due once; return how many requests were made."""
-    made = 0
-    while (job := _claim_next(sessions, clock())) is not None:
-        error = _patch(client, job)
+    """PATCH every completion that is due once; return how many were tried."""
+
+    def claim(free: int, _running: list[_Callback]) -> list[_Callback]:
+        return _claim(sessions, clock(), free)
+
+    def patch(job: _Callback) -> str | None:
+        try:
+            key = sealer.unseal(job.sealed_key, purpose=CALLBACK_KEY)
+        except UnsealError as exc:
+            return f"Cannot authenticate: {exc}"
+        try:
+            response = client.patch(job.url, auth=(key, ""))
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a URL httpx refuses
+            return f"{type(exc).__name__}: {exc}"[:500]
+        return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+
+    def record(job: _Callback, error: str | None) -> None:
         _record(sessions, job, error, clock(), rng)
-        made += 1
-    return made
+
+    return dispatch(claim, patch, record, workers=workers)
 
 
-def _patch(client: httpx.Client, job: _Callback) -> str | None:
-    try:
-        response = client.patch(job.url, auth=(job.key, ""))
-    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a URL httpx refuses too
-        return f"{type(exc).__name__}: {exc}"[:500]
-    return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-
-
-def _claim_next(sessions: sessionmaker[Session], now: datetime) -> _Callback | None:
+def _claim(sessions: sessionmaker[Session], now: datetime, limit: int) -> list[_Callback]:
     with sessions() as session:
-        order = session.scalar(
+        orders = session.scalars(
             select(GreenhouseOrder)
             .where(
                 GreenhouseOrder.callback_done_at.is_(None),
                 GreenhouseOrder.callback_next_attempt_at <= now,
             )
             .order_by(GreenhouseOrder.callback_next_attempt_at)
-            .limit(1)
-        )
-        if order is None:
-            return None
-        job = _Callback(order.id, order.callback_tries + 1, order.callback_url, order.callback_key)
-        claimed = session.execute(
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # see app.webhooks.delivery._claim
+        ).all()
+        jobs = {
+            o.id: _Callback(o.id, o.callback_tries + 1, o.callback_url, o.callback_key)
+            for o in orders
+        }
+        if not jobs:
+            session.rollback()
+            return []
+        leased = session.scalars(
             update(GreenhouseOrder)
             .where(
-                GreenhouseOrder.id == order.id,
-                GreenhouseOrder.callback_next_attempt_at == order.callback_next_attempt_at,
+                GreenhouseOrder.id.in_(jobs),
+                GreenhouseOrder.callback_done_at.is_(None),
+                GreenhouseOrder.callback_next_attempt_at <= now,
             )
-            .values(callback_next_attempt_at=now + CLAIM_FOR, callback_tries=job.tries)
-        ).rowcount  # type: ignore[attr-defined]
+            .values(
+                callback_next_attempt_at=now + CLAIM_FOR,
+                callback_tries=GreenhouseOrder.callback_tries + 1,
+            )
+            .returning(GreenhouseOrder.id)
+            .execution_options(synchronize_session=False)
+        ).all()
         session.commit()
-        return job if claimed else _claim_next(sessions, now)
+        return [jobs[i] for i in leased]
 
 
 def _record(

@@ -6,12 +6,14 @@ remembers where Greenhouse wants the completion PATCH.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.assessments import service as assessments
@@ -70,7 +72,14 @@ def send_test(
     links: InvitationLinks,
     allow_private: bool,
 ) -> GreenhouseOrder:
-    """Invite the candidate, e-mail the link and remember the callback; one transaction."""
+    """Invite the candidate, e-mail the link and remember the callback; one transaction.
+
+    Greenhouse retries send_test without an Idempotency-Key: a retry (same test, e-mail and
+    profile url) gets the first order back and creates nothing, even while the first runs.
+    """
+    key = request_key(partner_test_id, candidate.email, greenhouse_profile_url)
+    if (first := _order_for_request(session, organization_id, key)) is not None:
+        return first
     try:
         assessment_id = uuid.UUID(partner_test_id)
     except ValueError as exc:
@@ -79,26 +88,52 @@ def send_test(
     assessment = assessments.get_assessment(
         session, organization_id=organization_id, assessment_id=assessment_id
     )
-    # The same invitation (and e-mail with the link) as any other, in this transaction.
-    new = candidates.add_invitation(
-        session,
-        assessment=assessment,
-        details=candidates.CandidateDetails(candidate.email, candidate.display_name),
-        valid_days=valid_days,
-        links=links,
-        send_email=True,
-    )
-    order = GreenhouseOrder(
-        organization_id=organization_id,
-        attempt_id=new.attempt.id,
-        callback_url=callback_url,
-        callback_key=callback_key,
-        sent_by=sent_by,
-        greenhouse_profile_url=greenhouse_profile_url,
-    )
-    session.add(order)
-    session.commit()
+    try:
+        # The same invitation (and e-mail with the link) as any other, in this transaction.
+        new = candidates.add_invitation(
+            session,
+            assessment=assessment,
+            details=candidates.CandidateDetails(candidate.email, candidate.display_name),
+            valid_days=valid_days,
+            links=links,
+            send_email=True,
+        )
+        order = GreenhouseOrder(
+            organization_id=organization_id,
+            attempt_id=new.attempt.id,
+            request_key=key,
+            callback_url=callback_url,
+            callback_key=callback_key,
+            sent_by=sent_by,
+            greenhouse_profile_url=greenhouse_profile_url,
+        )
+        session.add(order)
+        session.commit()
+    except IntegrityError:
+        # A retry running at the same time committed first (PostgreSQL made this one wait on
+        # the unique key): everything here is rolled back, e-mail included; answer with its order.
+        session.rollback()
+        if (first := _order_for_request(session, organization_id, key)) is None:
+            raise
+        return first
     return order
+
+
+def request_key(partner_test_id: str, email: str, greenhouse_profile_url: str | None) -> str:
+    """What identifies one send_test among Greenhouse's retries."""
+    parts = (partner_test_id.strip().lower(), email.strip().lower(), greenhouse_profile_url or "")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _order_for_request(
+    session: Session, organization_id: uuid.UUID, key: str
+) -> GreenhouseOrder | None:
+    return session.scalar(
+        select(GreenhouseOrder).where(
+            GreenhouseOrder.organization_id == organization_id,
+            GreenhouseOrder.request_key == key,
+        )
+    )
 
 
 def test_status(

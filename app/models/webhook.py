@@ -20,8 +20,8 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(String(200), default="")
-    # Kept as given (whsec_ + base64): signing needs the secret itself, not a hash of it.
-    secret: Mapped[str] = mapped_column(String(100))
+    # Signing needs the secret itself, not a hash of it: kept sealed (app.sealing).
+    secret: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the receiver answered 410 Gone (or an admin disabled it); nothing is sent then.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,7 +1,9 @@
-"""Send due webhook deliveries: claim one, sign and POST it, log the try, schedule the next.
+"""Send due webhook deliveries: lease a batch, sign and POST each, log the try, schedule the next.
 
 One pass (`deliver_due`) is what the background loop repeats and what tests call; the clock is
-a parameter so tests move time instead of waiting out the backoff.
+a parameter so tests move time instead of waiting out the backoff. Requests go out a few at a
+time (app.webhooks.dispatch), but one at a time to each endpoint, in the order they fell due:
+a slow receiver holds up only itself, and a receiver sees its events in order.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import logging
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook
 
@@ -29,10 +32,14 @@ from app.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from app.sealing import WEBHOOK_SECRET, Sealer, UnsealError
 from app.webhooks import backoff
+from app.webhooks.dispatch import dispatch
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)  # longer than a request can take (outbound.TIMEOUT)
+PER_ENDPOINT = 1  # requests in flight to one endpoint, in one process
+WORKERS = 8
 Clock = Callable[[], datetime]
 
 
@@ -42,7 +49,7 @@ class _Job:
     endpoint_id: uuid.UUID
     tries: int  # including this one
     url: str
-    secret: str
+    sealed_secret: str
     event_id: str
     payload: dict[str, Any]
 
@@ -63,16 +70,27 @@ def deliver_due(
     sessions: sessionmaker[Session],
     client: httpx.Client,
     *,
+    sealer: Sealer,
     clock: Clock = utcnow,
     rng: random.Random | None = None,
+    workers: int = WORKERS,
 ) -> int:
-    """Try every delivery that is due once; return how many requests were made."""
-    made = 0
-    while (job := _claim_next(sessions, clock())) is not None:
-        outcome = send(client, job.url, job.secret, job.event_id, job.payload)
+    """Try every delivery that is due once, `workers` at a time; return how many were tried."""
+
+    def claim(free: int, running: list[_Job]) -> list[_Job]:
+        return _claim(sessions, clock(), free, Counter(j.endpoint_id for j in running))
+
+    def send_one(job: _Job) -> Outcome:
+        try:
+            secret = sealer.unseal(job.sealed_secret, purpose=WEBHOOK_SECRET)
+        except UnsealError as exc:  # nothing is sent unsigned; retried like a failed request
+            return Outcome(None, f"Cannot sign: {exc}", 0)
+        return send(client, job.url, secret, job.event_id, job.payload)
+
+    def record(job: _Job, outcome: Outcome) -> None:
         _record(sessions, job, outcome, clock(), rng)
-        made += 1
-    return made
+
+    return dispatch(claim, send_one, record, workers=workers)
 
 
 def signed_request(
@@ -106,45 +124,74 @@ def send(
     return Outcome(response.status_code, error, elapsed, retry_after)
 
 
-def _claim_next(sessions: sessionmaker[Session], now: datetime) -> _Job | None:
+def _claim(
+    sessions: sessionmaker[Session], now: datetime, limit: int, busy: Counter[uuid.UUID]
+) -> list[_Job]:
+    """Lease the oldest due delivery of up to `limit` endpoints that have none in flight."""
+    due = (
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+    )
     with sessions() as session:
-        row = session.execute(
+        # Per endpoint, not overall: a backlog at one endpoint must not hide the others.
+        first_due = (
+            select(
+                WebhookDelivery.endpoint_id,
+                func.min(WebhookDelivery.next_attempt_at).label("first_due"),
+            )
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(
+                *due,
+                WebhookEndpoint.disabled_at.is_(None),
+                WebhookDelivery.endpoint_id.not_in([e for e, n in busy.items() if n]),
+            )
+            .group_by(WebhookDelivery.endpoint_id)
+            .order_by("first_due")
+            .limit(limit)
+            .subquery()
+        )
+        rows = session.execute(
             select(WebhookDelivery, WebhookEndpoint, WebhookEvent)
+            .join(
+                first_due,
+                (first_due.c.endpoint_id == WebhookDelivery.endpoint_id)
+                & (first_due.c.first_due == WebhookDelivery.next_attempt_at),
+            )
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-                WebhookEndpoint.disabled_at.is_(None),
+            .where(*due)
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
+            # PostgreSQL: rows another process is leasing right now are skipped, not waited
+            # for; SQLite has no row locks, its write transaction (BEGIN IMMEDIATE) serializes.
+            .with_for_update(of=WebhookDelivery, skip_locked=True)
+        ).all()
+        chosen: dict[uuid.UUID, _Job] = {}
+        for delivery, endpoint, event in rows:
+            if busy[endpoint.id] >= PER_ENDPOINT:
+                continue  # two of its deliveries fell due at the same instant: one now
+            busy[endpoint.id] += 1
+            chosen[delivery.id] = _Job(
+                delivery.id,
+                endpoint.id,
+                delivery.tries + 1,
+                endpoint.url,
+                endpoint.secret,
+                event.id,
+                event.payload,
             )
-            .order_by(WebhookDelivery.next_attempt_at)
-            .limit(1)
-        ).first()
-        if row is None:
-            return None
-        delivery, endpoint, event = row
-        tries = delivery.tries + 1  # read before the UPDATE below synchronizes the object
-        # A compare-and-set on next_attempt_at: only one process (or thread) wins the row.
-        claimed = session.execute(
+        if not chosen:
+            session.rollback()
+            return []
+        # Still due as read: a process that does not lock (or a lease taken meanwhile) loses.
+        leased = session.scalars(
             update(WebhookDelivery)
-            .where(
-                WebhookDelivery.id == delivery.id,
-                WebhookDelivery.next_attempt_at == delivery.next_attempt_at,
-            )
+            .where(WebhookDelivery.id.in_(chosen), *due)
             .values(next_attempt_at=now + CLAIM_FOR, tries=WebhookDelivery.tries + 1)
-        ).rowcount  # type: ignore[attr-defined]
+            .returning(WebhookDelivery.id)
+            .execution_options(synchronize_session=False)
+        ).all()
         session.commit()
-        if not claimed:
-            return _claim_next(sessions, now)
-        return _Job(
-            delivery.id,
-            endpoint.id,
-            tries,
-            endpoint.url,
-            endpoint.secret,
-            event.id,
-            event.payload,
-        )
+        return [chosen[i] for i in leased]
 
 
 def _record(

@@ -6,6 +6,7 @@ import base64
 import ipaddress
 import secrets
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.db import utcnow
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from app.pagination import Page, oldest_first
+from app.sealing import WEBHOOK_SECRET, Sealer
 from app.webhooks.errors import (
     InvalidWebhookUrlError,
     WebhookDeliveryNotFoundError,
@@ -52,6 +54,12 @@ def check_url(url: str, *, allow_private: bool) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class NewEndpoint:
+    endpoint: WebhookEndpoint
+    secret: str  # in the clear, to show once; the row holds it sealed
+
+
 def create_endpoint(
     session: Session,
     *,
@@ -60,18 +68,20 @@ def create_endpoint(
     event_types: list[WebhookEventType],
     description: str,
     allow_private: bool,
-) -> WebhookEndpoint:
-    """Add an endpoint with a new signing secret (returned on the row, shown once by the API)."""
+    sealer: Sealer,
+) -> NewEndpoint:
+    """Add an endpoint with a new signing secret, kept sealed (the caller shows it once)."""
+    secret = new_secret()
     endpoint = WebhookEndpoint(
         organization_id=organization_id,
         url=check_url(url, allow_private=allow_private),
         event_types=sorted({t.value for t in event_types}),
         description=description,
-        secret=new_secret(),
+        secret=sealer.seal(secret, purpose=WEBHOOK_SECRET),
     )
     session.add(endpoint)
     session.commit()
-    return endpoint
+    return NewEndpoint(endpoint, secret)
 
 
 def list_endpoints(

@@ -12,16 +12,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import utcnow
 from app.integrations.completion import send_completions
 from app.models import DeliveryStatus, GreenhouseOrder, WebhookDelivery
-from app.webhooks.delivery import Clock, deliver_due
+from app.sealing import Sealer
+from app.webhooks.delivery import WORKERS, Clock, deliver_due
 
 
 def send_outbound(
     sessions: sessionmaker[Session],
     client: httpx.Client,
     *,
+    sealer: Sealer,
     clock: Clock = utcnow,
     rng: random.Random | None = None,
     reads: sessionmaker[Session] | None = None,
+    workers: int = WORKERS,
 ) -> int:
     """Make every outbound request that is due; return how many were made.
 
@@ -30,8 +33,10 @@ def send_outbound(
     """
     if reads is not None and not anything_due(reads, clock()):
         return 0
-    made = deliver_due(sessions, client, clock=clock, rng=rng)
-    return made + send_completions(sessions, client, clock=clock, rng=rng)
+    made = deliver_due(sessions, client, sealer=sealer, clock=clock, rng=rng, workers=workers)
+    return made + send_completions(
+        sessions, client, sealer=sealer, clock=clock, rng=rng, workers=workers
+    )
 
 
 def anything_due(reads: sessionmaker[Session], now: datetime) -> bool:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.mail.sender import SmtpTarget, send_due
-from app.models import Assessment, GreenhouseOrder, OutboxEmail
+from app.models import Assessment, Attempt, GreenhouseOrder, OutboxEmail
+from app.sealing import Sealer
 from app.webhooks import backoff
 from app.webhooks.loop import send_outbound
 from tests import factories
@@ -54,6 +55,7 @@ def _key(org: Org) -> str:
 
 
 def test_greenhouse_sends_a_test_and_hears_when_it_is_complete(
+    sealer: Sealer,
     api: TestClient,
     org: Org,
     connection: Connection,
@@ -97,12 +99,12 @@ def test_greenhouse_sends_a_test_and_hears_when_it_is_complete(
         token = match.group(1)
 
         # Nothing to tell Greenhouse yet (the read-only look finds nothing due).
-        assert send_outbound(sessions, outbound, reads=sessions) == 0
+        assert send_outbound(sessions, outbound, sealer=sealer, reads=sessions) == 0
         api.post(f"/api/v1/take/{token}/start")
         api.put(f"/api/v1/take/{token}/answers/hooks-one", json={"response": {"choice": "a"}})
         assert api.post(f"/api/v1/take/{token}/submit").status_code == 200
-        assert send_outbound(sessions, outbound, reads=sessions) == 1
-        assert send_outbound(sessions, outbound, reads=sessions) == 0
+        assert send_outbound(sessions, outbound, sealer=sealer, reads=sessions) == 1
+        assert send_outbound(sessions, outbound, sealer=sealer, reads=sessions) == 0
 
     (patch,) = greenhouse.requests
     assert (patch.method, patch.path) == ("PATCH", CALLBACK_PATH)
@@ -154,6 +156,7 @@ class FakeClock:
 
 
 def test_the_completion_patch_is_retried_with_backoff(
+    sealer: Sealer,
     api: TestClient,
     org: Org,
     session: Session,
@@ -177,7 +180,7 @@ def test_the_completion_patch_is_retried_with_backoff(
 
         clock = FakeClock()
         for tries in (1, 2):
-            assert send_outbound(sessions, outbound, clock=clock) == 1
+            assert send_outbound(sessions, outbound, sealer=sealer, clock=clock) == 1
             session.expire_all()
             order = session.scalars(select(GreenhouseOrder)).one()
             assert order.callback_done_at is None
@@ -187,9 +190,9 @@ def test_the_completion_patch_is_retried_with_backoff(
             wait = order.callback_next_attempt_at - clock.now
             base = backoff.RETRY_DELAYS[tries - 1]
             assert base * 0.8 <= wait <= base * 1.2
-            assert send_outbound(sessions, outbound, clock=clock) == 0  # not due yet
+            assert send_outbound(sessions, outbound, sealer=sealer, clock=clock) == 0  # not due yet
             clock.now = order.callback_next_attempt_at
-        assert send_outbound(sessions, outbound, clock=clock) == 1
+        assert send_outbound(sessions, outbound, sealer=sealer, clock=clock) == 1
     session.expire_all()
     order = session.scalars(select(GreenhouseOrder)).one()
     assert order.callback_done_at is not None
@@ -240,3 +243,36 @@ def test_an_archived_assessment_is_no_test_for_greenhouse(
     assert sent.status_code == 409
     assert sent.json()["type"] == "/problems/assessment-archived"
     assert session.scalars(select(GreenhouseOrder)).all() == []
+
+
+def test_a_retried_send_test_returns_the_first_order_and_invites_once(
+    api: TestClient, org: Org, session: Session
+) -> None:
+    gh = _basic(_key(org))
+    body = _send_test_body(org.assessment_id, "https://app.greenhouse.io/x")
+    first = api.post("/integrations/greenhouse/send_test", json=body, headers=gh)
+    assert first.status_code == 200, first.text
+    # Greenhouse retries with no Idempotency-Key; the e-mail's case may differ.
+    body["candidate"]["email"] = "Grace@Example.com"  # type: ignore[index]
+    retry = api.post("/integrations/greenhouse/send_test", json=body, headers=gh)
+    assert retry.status_code == 200, retry.text
+    assert retry.json() == first.json()
+    assert len(session.scalars(select(GreenhouseOrder)).all()) == 1
+    assert len(session.scalars(select(Attempt)).all()) == 1
+    assert len(session.scalars(select(OutboxEmail)).all()) == 1
+
+    # Another application of the same person (another profile) is another test.
+    body["candidate"]["greenhouse_profile_url"] = "https://app.greenhouse.io/people/9"  # type: ignore[index]
+    other = api.post("/integrations/greenhouse/send_test", json=body, headers=gh)
+    assert other.json()["partner_interview_id"] != first.json()["partner_interview_id"]
+    assert len(session.scalars(select(GreenhouseOrder)).all()) == 2
+
+
+def test_a_greenhouse_401_challenges_with_basic(api: TestClient, org: Org) -> None:
+    for headers in ({}, _basic("cr_nope_nope"), {"Authorization": "Bearer cr_nope_nope"}):
+        refused = api.get("/integrations/greenhouse/list_tests", headers=headers)
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.headers["www-authenticate"].startswith('Basic realm="')
+    # The REST API keeps its Bearer challenge.
+    assert api.get("/api/v1/assessments").headers["www-authenticate"] == "Bearer"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.deps import get_session
 from app.main import create_app
+from app.sealing import Sealer
 from app.settings import Settings
 from app.webhooks.outbound import outbound_client
 from tests import factories
@@ -44,6 +45,12 @@ def sessions(connection: Connection) -> sessionmaker[Session]:
     return sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
+
+
+@pytest.fixture
+def sealer(settings: Settings) -> Sealer:
+    """Opens what the app seals: the same SECRET_KEY."""
+    return Sealer(settings.secret_key.get_secret_value())
 
 
 @pytest.fixture

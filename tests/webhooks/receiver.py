@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +31,7 @@ class Receiver:
     script: list[int] = field(default_factory=list)  # status codes to answer, in order
     extra_headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hold: Callable[[], object] | None = None  # runs before answering (a gate, a signal)
     secret: str | None = None
     requests: list[Received] = field(default_factory=list)
     processed: dict[str, Any] = field(default_factory=dict)  # webhook-id -> verified payload
@@ -39,6 +40,8 @@ class Receiver:
         self.requests.append(request)
         if self.delay:
             time.sleep(self.delay)
+        if self.hold is not None:
+            self.hold()
         status = self.script.pop(0) if self.script else 200
         if 200 <= status < 300 and self.secret is not None:
             # Verify before processing; a bad signature raises and fails the test.

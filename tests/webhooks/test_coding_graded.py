@@ -15,6 +15,7 @@ from app.bank.sync import sync_bank
 from app.grading import service as grading
 from app.grading.tasks import coding_payloads
 from app.models import QuestionVersion
+from app.sealing import Sealer
 from app.settings import REPO_ROOT
 from app.webhooks.delivery import deliver_due
 from sandbox import Runner
@@ -36,6 +37,7 @@ class HeldQueue:
 
 
 def test_graded_goes_out_after_the_judge_and_only_once(
+    sealer: Sealer,
     api: TestClient,
     loopback_app: FastAPI,
     session: Session,
@@ -65,7 +67,9 @@ def test_graded_goes_out_after_the_judge_and_only_once(
         api.put(f"/api/v1/take/{token}/answers/affine", json={"response": {"source": reference}})
         assert api.post(f"/api/v1/take/{token}/submit").status_code == 200
 
-        assert deliver_due(sessions, outbound) == 1  # submitted; the code is still waiting
+        assert (
+            deliver_due(sessions, outbound, sealer=sealer) == 1
+        )  # submitted; the code is still waiting
         assert [e["type"] for e in receiver.processed.values()] == ["attempt.submitted"]
 
         own_session = lambda: nullcontext(session)  # noqa: E731 (a one-line scope)
@@ -74,8 +78,8 @@ def test_graded_goes_out_after_the_judge_and_only_once(
             pass
         # Grading the same submission again (a redelivered job) changes nothing and sends nothing.
         assert grading.grade_submission(own_session, judge, submission_id) is False
-        assert deliver_due(sessions, outbound) == 1
-        assert deliver_due(sessions, outbound) == 0
+        assert deliver_due(sessions, outbound, sealer=sealer) == 1
+        assert deliver_due(sessions, outbound, sealer=sealer) == 0
 
     graded = list(receiver.processed.values())[-1]
     assert graded["type"] == "attempt.graded"

@@ -16,6 +16,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from app.db import utcnow
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from app.sealing import Sealer
 from app.webhooks import backoff
 from app.webhooks.delivery import deliver_due
 from app.webhooks.endpoints import new_secret
@@ -39,7 +40,11 @@ def _deliveries(session: Session) -> list[WebhookDelivery]:
 
 
 def test_every_event_reaches_the_receiver_signed(
-    api: TestClient, org: Org, sessions: sessionmaker[Session], outbound: httpx.Client
+    sealer: Sealer,
+    api: TestClient,
+    org: Org,
+    sessions: sessionmaker[Session],
+    outbound: httpx.Client,
 ) -> None:
     with webhook_receiver() as receiver:
         endpoint = add_endpoint(api, org.headers, receiver.url)
@@ -47,8 +52,8 @@ def test_every_event_reaches_the_receiver_signed(
         receiver.secret = endpoint["secret"]
         take_and_submit(api, invite(api, org.headers, org.assessment_id))
 
-        assert deliver_due(sessions, outbound) == 4
-        assert deliver_due(sessions, outbound) == 0
+        assert deliver_due(sessions, outbound, sealer=sealer) == 4
+        assert deliver_due(sessions, outbound, sealer=sealer) == 0
 
     types = [r["type"] for r in receiver.processed.values()]
     assert types == ["invitation.created", "attempt.started", "attempt.submitted", "attempt.graded"]
@@ -70,6 +75,7 @@ def test_every_event_reaches_the_receiver_signed(
 
 
 def test_a_receiver_failing_three_times_processes_the_event_once(
+    sealer: Sealer,
     api: TestClient,
     org: Org,
     session: Session,
@@ -84,7 +90,12 @@ def test_a_receiver_failing_three_times_processes_the_event_once(
 
         waits = []
         for tries in (1, 2, 3):
-            assert deliver_due(sessions, outbound, clock=clock, rng=random.Random(tries)) == 1
+            assert (
+                deliver_due(
+                    sessions, outbound, sealer=sealer, clock=clock, rng=random.Random(tries)
+                )
+                == 1
+            )
             (delivery,) = _deliveries(session)
             assert (delivery.status, delivery.tries) == (DeliveryStatus.PENDING, tries)
             wait = delivery.next_attempt_at - clock.now
@@ -93,9 +104,9 @@ def test_a_receiver_failing_three_times_processes_the_event_once(
             waits.append(wait)
             # Not due yet: nothing is sent a moment before the backoff is over.
             clock.now = delivery.next_attempt_at - timedelta(milliseconds=1)
-            assert deliver_due(sessions, outbound, clock=clock) == 0
+            assert deliver_due(sessions, outbound, sealer=sealer, clock=clock) == 0
             clock.now = delivery.next_attempt_at
-        assert deliver_due(sessions, outbound, clock=clock) == 1
+        assert deliver_due(sessions, outbound, sealer=sealer, clock=clock) == 1
         (delivery,) = _deliveries(session)
         assert delivery.status == DeliveryStatus.DELIVERED
 
@@ -106,7 +117,7 @@ def test_a_receiver_failing_three_times_processes_the_event_once(
         )
         assert replay.status_code == 202, replay.text
         assert replay.json()["status"] == "pending"
-        assert deliver_due(sessions, outbound, clock=clock) == 1
+        assert deliver_due(sessions, outbound, sealer=sealer, clock=clock) == 1
 
     assert waits[0] < waits[1] < waits[2]
     assert len(receiver.requests) == 5
@@ -123,6 +134,7 @@ def test_a_receiver_failing_three_times_processes_the_event_once(
 
 
 def test_410_gone_disables_the_endpoint(
+    sealer: Sealer,
     api: TestClient,
     org: Org,
     session: Session,
@@ -133,7 +145,9 @@ def test_410_gone_disables_the_endpoint(
         endpoint = add_endpoint(api, org.headers, receiver.url)
         token = invite(api, org.headers, org.assessment_id)
         api.post(f"/api/v1/take/{token}/start")
-        assert deliver_due(sessions, outbound) == 1  # the first answer was 410: stop there
+        assert (
+            deliver_due(sessions, outbound, sealer=sealer) == 1
+        )  # the first answer was 410: stop there
         assert len(receiver.requests) == 1
 
         read = api.get(f"/api/v1/webhook-endpoints/{endpoint['id']}", headers=org.headers).json()
@@ -162,11 +176,12 @@ def test_410_gone_disables_the_endpoint(
             headers=org.headers,
         )
         assert enabled.json()["enabled"] is True
-        assert deliver_due(sessions, outbound) == 1
+        assert deliver_due(sessions, outbound, sealer=sealer) == 1
         assert len(receiver.requests) == 2
 
 
 def test_retries_stop_after_about_three_days(
+    sealer: Sealer,
     api: TestClient,
     org: Org,
     session: Session,
@@ -178,7 +193,7 @@ def test_retries_stop_after_about_three_days(
         invite(api, org.headers, org.assessment_id)
         clock = FakeClock()
         first = clock.now
-        while deliver_due(sessions, outbound, clock=clock):
+        while deliver_due(sessions, outbound, sealer=sealer, clock=clock):
             (delivery,) = _deliveries(session)
             clock.now = delivery.next_attempt_at
     (delivery,) = _deliveries(session)
@@ -188,7 +203,7 @@ def test_retries_stop_after_about_three_days(
 
 
 def test_redirects_are_not_followed_and_slow_receivers_time_out(
-    api: TestClient, org: Org, session: Session, sessions: sessionmaker[Session]
+    sealer: Sealer, api: TestClient, org: Org, session: Session, sessions: sessionmaker[Session]
 ) -> None:
     with (
         webhook_receiver(script=[302], extra_headers={"location": "http://127.0.0.1:9/"}) as moved,
@@ -198,7 +213,7 @@ def test_redirects_are_not_followed_and_slow_receivers_time_out(
         add_endpoint(api, org.headers, slow.url, event_types=["invitation.created"])
         invite(api, org.headers, org.assessment_id)
         with outbound_client(allow_private=True, timeout=0.5) as client:
-            assert deliver_due(sessions, client) == 2
+            assert deliver_due(sessions, client, sealer=sealer) == 2
     errors = sorted(a.error or "" for d in _deliveries(session) for a in d.attempts)
     assert errors == ["HTTP 302", "ReadTimeout: timed out"]
     assert all(d.status == DeliveryStatus.PENDING for d in _deliveries(session))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import WebhookDelivery
+from app.sealing import Sealer
 from app.webhooks.delivery import deliver_due
 from app.webhooks.outbound import outbound_client
 from tests import factories
@@ -90,14 +91,14 @@ def test_endpoint_lifecycle_through_the_api(client: TestClient, admin: dict[str,
 
 
 def test_a_loopback_target_is_refused_at_connect_time(
-    api: TestClient, org: Org, session: Session, sessions: sessionmaker[Session]
+    sealer: Sealer, api: TestClient, org: Org, session: Session, sessions: sessionmaker[Session]
 ) -> None:
     """Saved while allowed, sent by a service that refuses private targets: never connected."""
     with webhook_receiver() as receiver:
         add_endpoint(api, org.headers, receiver.url, event_types=["invitation.created"])
         invite(api, org.headers, org.assessment_id)
         with outbound_client(allow_private=False) as guarded:
-            assert deliver_due(sessions, guarded) == 1
+            assert deliver_due(sessions, guarded, sealer=sealer) == 1
     assert receiver.requests == []
     (delivery,) = session.scalars(select(WebhookDelivery)).all()
     session.refresh(delivery)

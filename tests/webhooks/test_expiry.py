@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.attempts.expiry import expire_due
 from app.models import Attempt, AttemptStatus
+from app.sealing import Sealer
 from app.webhooks.delivery import deliver_due
 from tests.queues import InlineQueue
 from tests.webhooks.conftest import Org
@@ -19,6 +20,7 @@ from tests.webhooks.receiver import webhook_receiver
 
 
 def test_the_sweeper_expires_an_attempt_at_its_deadline(
+    sealer: Sealer,
     api: TestClient,
     org: Org,
     session: Session,
@@ -46,7 +48,7 @@ def test_the_sweeper_expires_an_attempt_at_its_deadline(
         assert attempt.submitted_at == deadline
         assert attempt.graded_at is not None
 
-        assert deliver_due(sessions, outbound) == 2
+        assert deliver_due(sessions, outbound, sealer=sealer) == 2
     events = list(receiver.processed.values())
     assert [e["type"] for e in events] == ["attempt.expired", "attempt.graded"]
     assert events[0]["data"]["status"] == "expired"
