@@ -70,11 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.judge_status = grading.status
         mail = _start_mail(settings, app.state.sessionmaker)
         background = _start_background(
-            settings,
-            app.state.sessionmaker,
-            app.state.read_sessionmaker,
-            grading.queue,
-            app.state.sealer,
+            settings, app.state.sessionmaker, app.state.read_sessionmaker, grading.queue
         )
         yield
         for loop in background:
@@ -144,10 +140,10 @@ def _start_background(
     sessions: sessionmaker[Session],
     reads: sessionmaker[Session],
     queue: GradingQueue,
-    sealer: Sealer,
 ) -> list[Periodic]:
     """Expire attempts at their deadline, and send webhooks and ATS callbacks as they fall due."""
     client = outbound_client(allow_private=settings.webhook_allow_private_targets)
+    sealer = Sealer(settings.secret_key.get_secret_value())
 
     def outbound() -> int:
         return send_outbound(
