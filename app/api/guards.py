@@ -1,12 +1,16 @@
-"""Checks on the raw request before routing: the body's size while it streams, NUL in the URL.
+"""Checks on the raw request before routing: the body's size while it streams, NUL in the URL
+and in form bodies.
 
-Both run before authentication and before any parsing, so a stranger cannot make the server
-buffer a large body or hand a NUL to the database (PostgreSQL refuses NUL in text).
+They run before authentication and before any parsing, so a stranger cannot make the server
+buffer a large body or hand a NUL to the database (PostgreSQL refuses NUL in text). JSON bodies
+are checked field by field where they are parsed (app.api.text); form bodies, url-encoded or
+multipart (fields and files), are checked here, for every route at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +27,13 @@ class BodyTooLargeError(DomainError):
 
 class NulInUrlError(DomainError):
     status, code, title = 400, "nul-in-url", "The address contains a NUL character"
+
+
+class NulInFormError(DomainError):
+    status, code, title = 422, "nul-in-form", "A form field or file contains a NUL character"
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class _OverflowSignalError(Exception):
@@ -51,6 +62,17 @@ class RequestGuard:
         if (_declared_length(scope) or 0) > self.max_body_bytes:
             await self._refuse(scope, receive, send, self._too_large())
             return
+        content_type = _header(scope, b"content-type").lower()
+        if content_type.startswith(FORM_TYPES):
+            body = await self._read_form(receive)
+            if body is None:
+                await self._refuse(scope, receive, send, self._too_large())
+                return
+            if _form_has_nul(content_type, body):
+                error = NulInFormError("Remove the NUL character (U+0000); nothing was saved.")
+                await self._refuse(scope, receive, send, error)
+                return
+            receive = _replay(body, receive)
         total, over, started = 0, False, False
 
         async def limited_receive() -> Message:
@@ -83,6 +105,19 @@ class RequestGuard:
         if over and not started:
             await self._refuse(scope, receive, send, self._too_large())
 
+    async def _read_form(self, receive: Receive) -> bytes | None:
+        """The whole form body (within the limit: forms are small), or None past the limit."""
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return bytes(body)
+            body.extend(message.get("body", b""))
+            if len(body) > self.max_body_bytes:
+                return None
+            if not message.get("more_body", False):
+                return bytes(body)
+
     def _too_large(self) -> BodyTooLargeError:
         return BodyTooLargeError(
             f"Request bodies are limited to {self.max_body_bytes} bytes.",
@@ -96,13 +131,41 @@ class RequestGuard:
 
 
 def _declared_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    try:
+        return int(_header(scope, b"content-length"))
+    except ValueError:  # absent (chunked) or not a number
+        return None
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _form_has_nul(content_type: str, body: bytes) -> bool:
+    if b"\x00" in body:  # raw: in a multipart field, file name or file, or a url-encoded body
+        return True
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        # Encoded as %00 in a name or a value.
+        text = body.decode("latin-1")
+        return any("\x00" in k or "\x00" in v for k, v in parse_qsl(text, keep_blank_values=True))
+    return False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Hand the app the body already read, then the connection's own messages (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def _has_nul(scope: Scope) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api.guards import FORM_TYPES, NulInFormError
 from app.api.problems import is_api_path
 
 PROBLEM = "application/problem+json"
@@ -125,6 +126,8 @@ def input_problems(_path: str, _method: str, operation: dict[str, Any]) -> None:
     if "requestBody" in operation:
         add_problem(operation, 400, "malformed-request")
         add_problem(operation, 413, "body-too-large")
+        if any(t.startswith(FORM_TYPES) for t in operation["requestBody"].get("content", {})):
+            add_problem(operation, 422, NulInFormError.code)
 
 
 def preconditions(_path: str, method: str, operation: dict[str, Any]) -> None:

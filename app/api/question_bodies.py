@@ -8,9 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas import QuestionRead
+from app.api.schemas import QuestionRead, RequestBody
 from app.models import QuestionValidation, QuestionVersion
-from app.questions.drafts import draft_fields
+from app.questions.drafts import QuestionDraft, draft_fields
+
+
+class QuestionDraftIn(RequestBody, QuestionDraft):
+    """A custom question as the API takes it: the draft under the rules of every request body
+    (strict booleans and integers, no text a database cannot store)."""
 
 
 class ValidationRead(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
@@ -21,9 +21,9 @@ from app.errors import (
 )
 from app.questions import authoring
 from app.questions import service as questions
-from app.questions.drafts import QuestionDraft
 from app.questions.errors import (
     QuestionArchivedError,
+    QuestionChangedError,
     QuestionInvalidError,
     QuestionNotCustomError,
     ValidationNotFoundError,
@@ -67,7 +67,7 @@ def list_questions(
 
 @router.post("", status_code=201, responses=problem_responses(*_WRITE_PROBLEMS))
 def create_question(
-    draft: QuestionDraft,
+    draft: bodies.QuestionDraftIn,
     response: Response,
     session: SessionDep,
     checks: CheckQueueDep,
@@ -86,14 +86,18 @@ def create_question(
 )
 def get_question(
     question_id: str,
+    response: Response,
     session: SessionDep,
     principal: Annotated[Principal, allowed(Action.QUESTIONS_READ)],
 ) -> bodies.QuestionDetail:
-    """Get the current version of one question (custom ones with their editable fields)."""
+    """Get the current version of one question; its ETag guards edits (`PUT` with If-Match)."""
     q = questions.get_question(
         session, organization_id=principal.organization_id, question_id=question_id
     )
     latest = authoring.latest_validation(
+        session, organization_id=principal.organization_id, question_id=question_id
+    )
+    response.headers["ETag"] = authoring.etag(
         session, organization_id=principal.organization_id, question_id=question_id
     )
     return bodies.detail(q, views.question(q), latest)
@@ -102,22 +106,35 @@ def get_question(
 @router.put(
     "/{question_id}",
     responses=problem_responses(
-        *_WRITE_PROBLEMS, QuestionNotFoundError, QuestionNotCustomError, QuestionArchivedError
+        *_WRITE_PROBLEMS,
+        QuestionNotFoundError,
+        QuestionNotCustomError,
+        QuestionArchivedError,
+        QuestionChangedError,
     ),
 )
 def update_question(
     question_id: str,
-    draft: QuestionDraft,
+    draft: bodies.QuestionDraftIn,
     response: Response,
     session: SessionDep,
     checks: CheckQueueDep,
     principal: Annotated[Principal, allowed(Action.QUESTIONS_WRITE)],
+    if_match: Annotated[str | None, Header()] = None,
 ) -> bodies.QuestionAuthored:
-    """Edit a custom question: a new version; attempts keep the version they saw."""
+    """Edit a custom question (a new version; attempts keep theirs); `If-Match` guards."""
     done = authoring.update_question(
-        session, organization_id=principal.organization_id, question_id=question_id, draft=draft
+        session,
+        organization_id=principal.organization_id,
+        question_id=question_id,
+        draft=draft,
+        if_match=if_match,
     )
-    return _authored(session, done, response, checks)
+    authored = _authored(session, done, response, checks)
+    response.headers["ETag"] = authoring.etag(
+        session, organization_id=principal.organization_id, question_id=question_id
+    )
+    return authored
 
 
 @router.post(

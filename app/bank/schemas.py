@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from app.skills import Skill
 
@@ -46,20 +46,20 @@ class Uniform(_Strict):
     """A float drawn uniformly from [low, high], rounded to `decimals`, optionally away from 0."""
 
     uniform: tuple[float, float]
-    decimals: int = Field(default=2, ge=0, le=6)
+    decimals: StrictInt = Field(default=2, ge=0, le=6)
     min_abs: float = Field(default=0.0, ge=0)
 
 
 class Integers(_Strict):
     """An integer drawn uniformly from [low, high] inclusive."""
 
-    integers: tuple[int, int]
+    integers: tuple[StrictInt, StrictInt]
 
 
 class OneOf(_Strict):
     """One value drawn from a fixed list."""
 
-    choice: list[float | int]
+    choice: list[float | StrictInt]
 
 
 ParamSpec = Uniform | Integers | OneOf
@@ -99,7 +99,7 @@ class MultiChoiceItem(_ItemBase):
 
 class TrueFalseItem(_ItemBase):
     kind: Literal[QuestionKind.TRUE_FALSE]
-    answer: bool
+    answer: StrictBool
 
 
 class NumericItem(_ItemBase):

@@ -8,6 +8,7 @@ version once the reference gets full marks through the sandbox and the starter d
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from app.questions.concepts import concept_item
 from app.questions.drafts import QuestionDraft
 from app.questions.errors import (
     QuestionArchivedError,
+    QuestionChangedError,
     QuestionNotCustomError,
     ValidationNotFoundError,
 )
@@ -53,10 +55,44 @@ def create_question(
     return _author(session, organization_id, new_question_id(), draft, base=None)
 
 
+def etag(session: Session, *, organization_id: uuid.UUID, question_id: str) -> str:
+    """A strong validator of what an edit replaces: the current version and the latest check."""
+    current = session.scalar(
+        select(QuestionVersion.id).where(
+            QuestionVersion.question_id == question_id, QuestionVersion.is_current.is_(True)
+        )
+    )
+    latest = latest_validation(session, organization_id=organization_id, question_id=question_id)
+    state = f"{current}:{latest.id if latest is not None else None}"
+    return f'"{hashlib.sha256(state.encode()).hexdigest()[:32]}"'
+
+
 def update_question(
-    session: Session, *, organization_id: uuid.UUID, question_id: str, draft: QuestionDraft
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    question_id: str,
+    draft: QuestionDraft,
+    if_match: str | None = None,
 ) -> Authored:
-    """Edit a custom question: a new version, while attempts keep the version they saw."""
+    """Edit a custom question: a new version, while attempts keep the version they saw.
+
+    With `if_match`, only if nobody edited it (or sent it to the judge) since that read.
+    """
+    if if_match is not None:
+        # PostgreSQL: edits of one question wait for each other here, so two cannot both match
+        # (SQLite's write transactions are serialized already).
+        session.execute(
+            select(QuestionVersion.id)
+            .where(QuestionVersion.question_id == question_id, QuestionVersion.is_current.is_(True))
+            .with_for_update()
+        )
+        now = etag(session, organization_id=organization_id, question_id=question_id)
+        if if_match.strip() not in ("*", now):
+            raise QuestionChangedError(
+                "Someone edited this question since you read it; read it again and retry.",
+                etag=now,
+            )
     try:
         base = own_current(session, organization_id=organization_id, question_id=question_id)
     except QuestionNotFoundError:

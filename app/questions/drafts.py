@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from app.bank.schemas import Choice, ParamSpec, QuestionKind, Tolerance
 from app.skills import Skill
@@ -44,14 +44,14 @@ class QuestionDraft(BaseModel):
 
     kind: QuestionKind
     skills: Annotated[list[Skill], Field(min_length=1, max_length=5)]
-    difficulty: Annotated[int, Field(ge=1, le=3)]
+    difficulty: Annotated[StrictInt, Field(ge=1, le=3)]
     points: Annotated[float, Field(gt=0, le=100)] = 1.0
     explanation: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
     tags: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)] = []
     # concept kinds
     prompt: Annotated[str, Field(max_length=MAX_TEXT)] | None = None
     choices: Annotated[list[Choice], Field(max_length=12)] | None = None
-    answer: str | list[str] | bool | float | None = None
+    answer: str | list[str] | StrictBool | float | None = None
     tolerance: Tolerance | None = None
     params: Annotated[dict[str, ParamSpec], Field(max_length=12)] | None = None
     let: Annotated[dict[str, str], Field(max_length=24)] | None = None

@@ -24,5 +24,9 @@ class QuestionArchivedError(DomainError):
     status, code, title = 409, "question-archived", "The question is archived"
 
 
+class QuestionChangedError(DomainError):
+    status, code, title = 412, "precondition-failed", "The question changed meanwhile"
+
+
 class ValidationNotFoundError(NotFoundError):
     code, title = "validation-not-found", "Validation not found"

@@ -94,7 +94,7 @@ def to_draft(form: EditorForm) -> QuestionDraft:
     raw: dict[str, Any] = {
         "kind": form.kind,
         "skills": form.skills,
-        "difficulty": v["difficulty"] or None,
+        "difficulty": _int(v, "difficulty"),
         "points": v["points"] or 1,
         "explanation": v["explanation"],
     }
@@ -165,6 +165,13 @@ def _float(v: dict[str, str], name: str) -> float | None:
     except ValueError:
         problem: dict[str, object] = {"field": name, "error": f"{text!r} is not a number"}
         raise QuestionInvalidError([problem]) from None
+
+
+def _int(v: dict[str, str], name: str) -> int | None:
+    number = _float(v, name)
+    if number is not None and not number.is_integer():
+        raise QuestionInvalidError([{"field": name, "error": f"{v[name]!r} is not a whole number"}])
+    return None if number is None else int(number)
 
 
 def _number(value: object) -> str:

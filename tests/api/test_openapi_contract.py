@@ -91,8 +91,6 @@ NO_LOST_UPDATE = {
     # Sets only the fields it is sent, each to the value sent: no read-modify-write.
     ("patch", "/api/v1/webhook-endpoints/{endpoint_id}"): "sets the fields sent",
     ("delete", "/api/v1/webhook-endpoints/{endpoint_id}"): "deleting is the same however often",
-    # A draft replaced whole; two editors at once: the last one wins (library; reported).
-    ("put", "/api/v1/questions/{question_id}"): "to decide",
 }
 
 

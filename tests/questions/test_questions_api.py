@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -252,3 +253,51 @@ def test_a_worker_sweep_claims_fresh_checks_the_api_process_only_queued(
     session.flush()
     assert waiting.id not in pending_check_ids(session)  # the embedded queue has it already
     assert waiting.id in pending_check_ids(session, fresh=True)  # a scaled worker's sweep
+
+
+def test_an_edit_with_a_stale_if_match_is_refused_and_changes_nothing(
+    client: TestClient, session: Session
+) -> None:
+    org = factories.make_org(session)
+    headers = _auth(org.api_key)
+    question_id = client.post("/api/v1/questions", json=choice_draft(), headers=headers).json()[
+        "question_id"
+    ]
+    url = f"/api/v1/questions/{question_id}"
+    read = client.get(url, headers=headers).headers["etag"]
+    mine = client.put(url, json=choice_draft(prompt="Mine?"), headers=headers | {"If-Match": read})
+    assert mine.status_code == 200, mine.text
+    assert mine.headers["etag"] not in ("", read)
+    assert client.get(url, headers=headers).headers["etag"] == mine.headers["etag"]
+    # Another editor who read before that edit loses nothing of it.
+    stale = _problem(
+        client.put(url, json=choice_draft(prompt="Theirs?"), headers=headers | {"If-Match": read}),
+        412,
+        "precondition-failed",
+    )
+    assert stale["etag"] == mine.headers["etag"]
+    versions = session.query(QuestionVersion).filter_by(question_id=question_id).all()
+    assert len(versions) == 2
+    assert next(v for v in versions if v.is_current).content["prompt"] == "Mine?"
+    # Without If-Match, or with *, the edit goes through as before.
+    assert client.put(url, json=choice_draft(), headers=headers | {"If-Match": "*"}).is_success
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("difficulty", "2", "invalid-request"),
+        ("difficulty", 2.0, "invalid-request"),
+        # A number is an answer for numeric items; a true/false item refuses it.
+        ("answer", 1, "question-invalid"),
+    ],
+)
+def test_a_draft_takes_the_types_its_schema_says(
+    client: TestClient, session: Session, field: str, value: Any, problem: str
+) -> None:
+    org = factories.make_org(session)
+    draft = {"kind": "true_false", **{k: v for k, v in choice_draft().items() if k != "kind"}}
+    draft.pop("choices", None)
+    draft |= {"answer": True, field: value}
+    _problem(client.post("/api/v1/questions", json=draft, headers=_auth(org.api_key)), 422, problem)
+    assert session.query(QuestionVersion).filter_by(source="custom").all() == []
