@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, model_validator
 
 from app.skills import Skill
 
@@ -20,6 +20,10 @@ class QuestionKind(StrEnum):
     CODING = "coding"
 
 
+# A number: an int or a float, never a boolean (`true` is not 1).
+Number = Annotated[float, Strict()]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -32,8 +36,8 @@ class Choice(_Strict):
 class Tolerance(_Strict):
     """A response r is right when |r - answer| <= abs + rel * |answer|."""
 
-    abs: float = Field(default=0.0, ge=0)
-    rel: float = Field(default=0.0, ge=0)
+    abs: Number = Field(default=0.0, ge=0)
+    rel: Number = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _not_zero(self) -> Tolerance:
@@ -45,9 +49,9 @@ class Tolerance(_Strict):
 class Uniform(_Strict):
     """A float drawn uniformly from [low, high], rounded to `decimals`, optionally away from 0."""
 
-    uniform: tuple[float, float]
+    uniform: tuple[Number, Number]
     decimals: StrictInt = Field(default=2, ge=0, le=6)
-    min_abs: float = Field(default=0.0, ge=0)
+    min_abs: Number = Field(default=0.0, ge=0)
 
 
 class Integers(_Strict):
@@ -59,7 +63,7 @@ class Integers(_Strict):
 class OneOf(_Strict):
     """One value drawn from a fixed list."""
 
-    choice: list[float | StrictInt]
+    choice: list[StrictInt | Number]
 
 
 ParamSpec = Uniform | Integers | OneOf
@@ -69,7 +73,7 @@ class _ItemBase(_Strict):
     id: ItemId
     skills: Annotated[list[Skill], Field(min_length=1)]
     difficulty: Literal[1, 2, 3]
-    points: float = Field(default=1.0, gt=0)
+    points: Number = Field(default=1.0, gt=0)
     prompt: Annotated[str, Field(min_length=1)]
     explanation: Annotated[str, Field(min_length=1)]
     tags: list[str] = Field(default_factory=list)
@@ -110,7 +114,7 @@ class NumericItem(_ItemBase):
     """
 
     kind: Literal[QuestionKind.NUMERIC]
-    answer: float | str
+    answer: Number | str
     tolerance: Tolerance
     params: dict[str, ParamSpec] = Field(default_factory=dict)
     let: dict[str, str] = Field(default_factory=dict)

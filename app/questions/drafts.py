@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from app.bank.schemas import Choice, ParamSpec, QuestionKind, Tolerance
+from app.bank.schemas import Choice, Number, ParamSpec, QuestionKind, Tolerance
 from app.skills import Skill
 
 MAX_TEXT = 20_000  # a prompt, a statement, an explanation, the case spec
@@ -17,8 +17,8 @@ MAX_CODE = 64 * 1024  # as a candidate's answer
 class CodeTolerance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rtol: Annotated[float, Field(ge=0, le=1)]
-    atol: Annotated[float, Field(ge=0, le=1)]
+    rtol: Annotated[Number, Field(ge=0, le=1)]
+    atol: Annotated[Number, Field(ge=0, le=1)]
 
 
 class CodingTolerances(BaseModel):
@@ -45,13 +45,13 @@ class QuestionDraft(BaseModel):
     kind: QuestionKind
     skills: Annotated[list[Skill], Field(min_length=1, max_length=5)]
     difficulty: Annotated[StrictInt, Field(ge=1, le=3)]
-    points: Annotated[float, Field(gt=0, le=100)] = 1.0
+    points: Annotated[Number, Field(gt=0, le=100)] = 1.0
     explanation: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
     tags: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)] = []
     # concept kinds
     prompt: Annotated[str, Field(max_length=MAX_TEXT)] | None = None
     choices: Annotated[list[Choice], Field(max_length=12)] | None = None
-    answer: str | list[str] | StrictBool | float | None = None
+    answer: str | list[str] | StrictBool | Number | None = None
     tolerance: Tolerance | None = None
     params: Annotated[dict[str, ParamSpec], Field(max_length=12)] | None = None
     let: Annotated[dict[str, str], Field(max_length=24)] | None = None

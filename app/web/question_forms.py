@@ -95,7 +95,7 @@ def to_draft(form: EditorForm) -> QuestionDraft:
         "kind": form.kind,
         "skills": form.skills,
         "difficulty": _int(v, "difficulty"),
-        "points": v["points"] or 1,
+        "points": 1.0 if (points := _float(v, "points")) is None else points,
         "explanation": v["explanation"],
     }
     kind = form.kind

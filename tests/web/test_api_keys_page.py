@@ -55,13 +55,19 @@ def test_a_key_without_a_name_is_refused_on_the_page(client: TestClient, session
     admin = make_member(session, org.organization, Role.OWNER)
     csrf = sign_in_as(client, session, admin.account)
     before = session.scalars(select(ApiKey)).all()
-    for name in ("   ", "a\x00b", "x" * 201):
+    for name in ("   ", "x" * 201):
         response = client.post(
             "/settings/api-keys", data={"csrf_token": csrf, "name": name, "scope": "read"}
         )
         assert response.status_code == 400
         assert 'role="alert"' in response.text
         assert 'aria-invalid="true"' in response.text
+    # A NUL is refused before the page's own checks, as in every form (app.api.guards).
+    response = client.post(
+        "/settings/api-keys", data={"csrf_token": csrf, "name": "a\x00b", "scope": "read"}
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.text
     assert session.scalars(select(ApiKey)).all() == before
 
 
