@@ -45,6 +45,7 @@ from app.web import library as library_pages
 from app.web import members as member_pages
 from app.web import reports as report_pages
 from app.web import take as take_pages
+from app.web import webhooks as webhook_pages
 from app.web.templating import STATIC_DIR
 from app.web.workspace_errors import workspace_error_page
 from app.webhooks.loop import send_outbound
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         library_pages,
         report_pages,
         api_key_pages,
+        webhook_pages,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -34,7 +34,16 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "test_status": {"params": {"partner_interview_id": "{partner_interview_id}"}},
     "response_error": {"json": {"api_call": "test_status", "errors": ["partner_score missing"]}},
+    "create_webhook_endpoint_page": {
+        "data": {"url": "https://hooks.example.com/page", "event_types": ["attempt.graded"]}
+    },
+    "enable_webhook_endpoint_page": {"data": {}},
+    "disable_webhook_endpoint_page": {"data": {}},
+    "delete_webhook_endpoint_page": {"data": {}},
+    "redeliver_webhook_page": {"data": {}},
 }
+# Adding an endpoint on the page shows its secret in the answer itself.
+PAGE_STATUS = {"create_webhook_endpoint_page": 200}
 
 
 def seed(session: Session, organization: Organization, ids: dict[str, str]) -> None:
