@@ -59,6 +59,7 @@ class GradingJob:
     version_id: uuid.UUID | None  # None for a practice run: its task is the practice task
     content: dict[str, Any] | None
     source: str
+    language: str
     seed: int
     is_final: bool
 
@@ -130,6 +131,7 @@ def claim_job(
         row = session.execute(
             select(
                 Submission.source,
+                Submission.language,
                 Submission.purpose,
                 Submission.attempt_id,
                 Submission.question_id,
@@ -150,6 +152,7 @@ def claim_job(
             version_id=row.version_id,
             content=row.content,
             source=row.source,
+            language=row.language,
             seed=row.seed,
             is_final=row.purpose == SubmissionPurpose.FINAL,
         )
@@ -167,7 +170,14 @@ def run_job(
         task = _task(job, practice)
         if task is None:
             return GradingFailure(f"practice task {job.question_id!r} is not loaded here")
-        return grade(task, job.source, runner=runner, seed=job.seed, hidden=job.is_final)
+        return grade(
+            task,
+            job.source,
+            runner=runner,
+            seed=job.seed,
+            hidden=job.is_final,
+            language=job.language,
+        )
     except SandboxError as exc:
         log.warning(
             "sandbox failure on submission %s (try %d): %s", job.submission_id, job.fence, exc
