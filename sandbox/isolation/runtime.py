@@ -4,6 +4,7 @@ Layout of ``<dir>`` (default ``<repo>/var/judge-runtime``)::
 
     child/sandbox/__init__.py                         a stub: the child never loads the grader
     child/sandbox/{wire,child}/*.py                   what the child imports (copied)
+    child/sandbox/child/r/*.R                         the R child's harness (copied)
     venv/                                             python -m venv + numpy==<host version>
     pyrt/                                             empty mount point for the interpreter prefix
     READY                                             stamp: numpy version + python version
@@ -32,6 +33,7 @@ REPO_ROOT = _PACKAGE_DIR.parent
 DEFAULT_DIR = REPO_ROOT / "var" / "judge-runtime"
 # The subpackages the child imports; the import contracts keep them free of everything else.
 CHILD_PACKAGES = ("wire", "child")
+R_CHILD = "child/r"
 _lock = threading.Lock()
 
 __all__ = ["DEFAULT_DIR", "Runtime", "ensure", "install_child_files"]
@@ -84,6 +86,12 @@ def install_child_files(dest: Path) -> Path:
         for src in sorted((_PACKAGE_DIR / sub).glob("*.py")):
             _install(src, pkg / sub / src.name)
         (pkg / sub).chmod(0o755)
+    # The R child (sandbox/child/r/): its harness and entry points, beside the Python child.
+    r_dir = pkg / R_CHILD
+    r_dir.mkdir(exist_ok=True)
+    for src in sorted((_PACKAGE_DIR / R_CHILD).glob("*.R")):
+        _install(src, r_dir / src.name)
+    r_dir.chmod(0o755)
     for path in (dest, pkg):
         path.chmod(0o755)
     return dest

@@ -18,6 +18,7 @@ from sandbox.isolation.limits import Limits
 from sandbox.isolation.slots import SlotResources, acquire_slot
 from sandbox.runners import zygotes as pool
 from sandbox.runners.base import RunOutcome
+from sandbox.runners.fresh import IsolatedRunner
 from sandbox.wire import Job, encode_job
 
 
@@ -41,6 +42,8 @@ class PooledRunner:
         self._zygotes: dict[int, pool.Zygote] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._allow_weaker = allow_weaker
+        self._r_runner: IsolatedRunner | None = None
         # bwrap's --die-with-parent fires when the *thread* that started it exits, so every
         # zygote is started from these long-lived threads, never from a caller's thread.
         self._launcher = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="zygote")
@@ -92,6 +95,8 @@ class PooledRunner:
         """
         if self._closed:
             raise SandboxError("runner is closed")
+        if job.language == "r":
+            return self._fresh_r().run(job, limits)
         job_bytes = encode_job(job)
         try:
             return self._run_on_a_slot(job_bytes, limits)
@@ -101,6 +106,16 @@ class PooledRunner:
             return self._run_on_a_slot(job_bytes, limits)
         except pool.ZygoteDiedError as exc:
             return exc.outcome
+
+    def _fresh_r(self) -> IsolatedRunner:
+        """R jobs run in a fresh sandbox of a slot of their own, taken on the first R job (a
+        Python-only service pays nothing) until R has warm zygotes of its own."""
+        with self._lock:
+            if self._r_runner is None:
+                self._r_runner = IsolatedRunner(
+                    slots=1, runtime_dir=self._rt.root, allow_weaker=self._allow_weaker
+                )
+            return self._r_runner
 
     def _run_on_a_slot(self, job_bytes: bytes, limits: Limits) -> RunOutcome:
         slot, zygote = self._free.get()
@@ -133,3 +148,5 @@ class PooledRunner:
         for slot in self._slots:
             slot.release()
         self._slots.clear()
+        if self._r_runner is not None:
+            self._r_runner.close()
