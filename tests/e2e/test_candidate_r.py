@@ -97,12 +97,14 @@ def test_a_candidate_writes_r_passes_reloads_submits_and_the_report_says_r(
         "(editor) => getComputedStyle(editor).color"
     )
 
+    screenshot(page, "editor-r", show=picker)
+
     results = page.get_by_role("region", name="Results of the public checks")
     page.get_by_role("button", name="Run public checks").click()
     expect(results).to_contain_text("All public checks passed", timeout=90_000)
     expect(results).to_contain_text("Ran as R code.")
     check_accessibility(page, "the editor in R with its results")
-    screenshot(page, "editor-r", show=results.get_by_text("All public checks passed"))
+    screenshot(page, "editor-r-results", show=results.get_by_text("All public checks passed"))
 
     # A reload resumes in R, with the R code; the server holds both languages' code.
     page.reload()
