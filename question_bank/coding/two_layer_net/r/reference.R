@@ -1,3 +1,10 @@
+# Each example as one row, its entries in row-major order (numpy's X.reshape(N, -1)), which
+# is the order of W1's rows; matrix(X, nrow = N) alone would take them column-major.
+flatten_rows <- function(x) {
+  k <- length(dim(x))
+  matrix(aperm(x, c(1, rev(seq_len(k))[-k])), nrow = dim(x)[1])
+}
+
 # A two-layer fully-connected neural network with ReLU nonlinearity and
 # softmax loss. The architecture is affine - relu - affine - softmax.
 #
@@ -31,8 +38,7 @@ TwoLayerNet <- function(input_dim = 3 * 32 * 32, hidden_dim = 100, num_classes =
     W2 <- net$params$W2
     b2 <- net$params$b2
     N <- dim(X)[1]
-    # Row-major flattening (the last index fastest), as W1's rows are ordered.
-    x2 <- matrix(aperm(X, c(1, length(dim(X)):2)), nrow = N)
+    x2 <- flatten_rows(X)
     a1 <- sweep(x2 %*% W1, 2, b1, "+")
     h1 <- pmax(a1, 0)
     scores <- sweep(h1 %*% W2, 2, b2, "+")

@@ -1,3 +1,10 @@
+# Each example as one row, its entries in row-major order (numpy's X.reshape(N, -1)), which
+# is the order of W1's rows; matrix(X, nrow = N) alone would take them column-major.
+flatten_rows <- function(x) {
+  k <- length(dim(x))
+  matrix(aperm(x, c(1, rev(seq_len(k))[-k])), nrow = dim(x)[1])
+}
+
 # A two-layer fully-connected neural network with ReLU nonlinearity and
 # softmax loss. The architecture is affine - relu - affine - softmax.
 #
@@ -25,7 +32,7 @@ TwoLayerNet <- function(input_dim = 3 * 32 * 32, hidden_dim = 100, num_classes =
   #
   # Inputs:
   # - X: Array of input data with dim c(N, d_1, ..., d_k); each example is
-  #   flattened row-major to d_1 * ... * d_k = D values. Do not modify it.
+  #   flattened to d_1 * ... * d_k = D values by flatten_rows(X). Do not modify it.
   # - y: Integer labels in 1..C, of length N; y[i] gives the label for X[i, ...].
   #
   # Returns:
