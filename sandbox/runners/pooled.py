@@ -36,6 +36,7 @@ class PooledRunner:
         check_strict(self._caps, allow_weaker)
         self._rt = runtime.ensure(runtime_dir)
         self._recycle_after = recycle_after
+        self.recycles = 0  # zygotes restarted after a job: worn out, unhealthy or dead (metrics)
         self._free: queue.Queue[tuple[SlotResources, pool.Zygote | None]] = queue.Queue()
         self._slots: list[SlotResources] = []
         self._zygotes: dict[int, pool.Zygote] = {}
@@ -117,6 +118,8 @@ class PooledRunner:
             if zygote is not None and healthy and zygote.jobs < self._recycle_after:
                 self._free.put((slot, zygote))
             elif zygote is not None and not self._closed:
+                with self._lock:
+                    self.recycles += 1
                 self._launcher.submit(self._restart, slot, zygote)
             else:
                 self._free.put((slot, zygote))
