@@ -9,6 +9,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap r-ba
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/chainrule
+# gcc builds the R zygote's library (sandbox/child/r/zygote.c) when the first R job starts.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY sandbox ./sandbox

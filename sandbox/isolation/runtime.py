@@ -5,6 +5,8 @@ Layout of ``<dir>`` (default ``<repo>/var/judge-runtime``)::
     child/sandbox/__init__.py                         a stub: the child never loads the grader
     child/sandbox/{wire,child}/*.py                   what the child imports (copied)
     child/sandbox/child/r/*.R                         the R child's harness (copied)
+    child/sandbox/child/r/zygote.so                   the R zygote's library, built by gcc from
+                                                      sandbox/child/r/zygote.c (ensure_r)
     venv/                                             python -m venv + numpy==<host version>
     pyrt/                                             empty mount point for the interpreter prefix
     READY                                             stamp: numpy version + python version
@@ -36,7 +38,9 @@ CHILD_PACKAGES = ("wire", "child")
 R_CHILD = "child/r"
 _lock = threading.Lock()
 
-__all__ = ["DEFAULT_DIR", "Runtime", "ensure", "install_child_files"]
+R_ZYGOTE_LIBRARY = "zygote.so"
+
+__all__ = ["DEFAULT_DIR", "Runtime", "ensure", "ensure_r", "install_child_files"]
 
 
 class Runtime:
@@ -47,6 +51,11 @@ class Runtime:
         self.child = root / "child"
         self.venv = root / "venv"
         self.pyrt = root / "pyrt"
+
+    @property
+    def r_child(self) -> Path:
+        """The R child's files (harness, zygote and the zygote's library)."""
+        return self.child / "sandbox" / R_CHILD
 
     @property
     def python(self) -> Path:
@@ -95,6 +104,41 @@ def install_child_files(dest: Path) -> Path:
     for path in (dest, pkg):
         path.chmod(0o755)
     return dest
+
+
+def ensure_r(rt: Runtime) -> Path:
+    """Build the R zygote's library into the runtime; cheap when it is up to date.
+
+    Called when the first R job starts the R zygotes, so a Python-only deployment needs
+    neither R nor gcc.
+    """
+    source = _PACKAGE_DIR / R_CHILD / "zygote.c"
+    built = rt.r_child / R_ZYGOTE_LIBRARY
+    stamp = rt.r_child / f"{R_ZYGOTE_LIBRARY}.sha256"
+    with _lock:
+        if not (built.exists() and stamp.exists() and stamp.read_text() == _digest(source)):
+            _compile(source, built)
+            stamp.write_text(_digest(source))
+    return built
+
+
+def _compile(source: Path, target: Path) -> None:
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        raise SandboxError("gcc is not installed: it builds the R zygote's library (zygote.c)")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    built = subprocess.run(
+        [gcc, "-O2", "-Wall", "-shared", "-fPIC", "-o", tmp, str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if built.returncode != 0:
+        os.unlink(tmp)
+        raise SandboxError(f"cannot build the R zygote's library: {built.stderr[-800:]}")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
 
 
 def _stamp() -> str:

@@ -142,8 +142,7 @@ class UnsafeForkServerRunner:
 
     def _start(self) -> zygotes.Zygote:
         server = zygotes.Zygote(
-            python=sys.executable,
-            child_dir=str(self._child_dir),
+            boot=zygotes.python_boot(sys.executable, str(self._child_dir), sandboxed=False),
             slot=None,
             env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"},
             cwd=self._tmp.name,

@@ -414,9 +414,9 @@ check_package <- function(package) {
   }
 }
 
-# What candidate code sees between its own environment and base R.
+# What candidate code sees between its own environment and the search path (stats, utils, base).
 make_guards <- function() {
-  g <- new.env(parent = baseenv())
+  g <- new.env(parent = globalenv()) # then the attached packages, then base
   refused <- list(
     system = "os.system", system2 = "subprocess.Popen", pipe = "subprocess.Popen",
     socketConnection = "socket.connect", socketAccept = "socket.bind",
@@ -431,30 +431,53 @@ make_guards <- function() {
       assign(fn, function(...) refuse(event, paste0(fn, "()")), envir = g)
     })
   }
-  g$library <- function(package, ...) {
-    check_package(substitute(package))
-    eval.parent(substitute(base::library(package, ...)))
+  # Each calls base R's own function itself: through `::` it would find these again.
+  for (name in c("library", "require")) {
+    local({
+      base_fn <- get(name, envir = baseenv())
+      assign(name, function(package, ...) {
+        check_package(substitute(package))
+        call <- match.call()
+        call[[1L]] <- base_fn
+        eval(call, parent.frame())
+      }, envir = g)
+    })
   }
-  g$require <- function(package, ...) {
-    check_package(substitute(package))
-    eval.parent(substitute(base::require(package, ...)))
-  }
-  g$loadNamespace <- function(package, ...) {
-    check_package(package)
-    base::loadNamespace(package, ...)
-  }
-  g$requireNamespace <- function(package, ...) {
-    check_package(package)
-    base::requireNamespace(package, ...)
+  for (name in c("loadNamespace", "requireNamespace")) {
+    local({
+      base_fn <- get(name, envir = baseenv())
+      assign(name, function(package, ...) {
+        check_package(package)
+        base_fn(package, ...)
+      }, envir = g)
+    })
   }
   g$`::` <- function(pkg, name) {
-    check_package(substitute(pkg))
-    eval.parent(substitute(base::`::`(pkg, name)))
+    pkg <- as.character(substitute(pkg))
+    check_package(pkg)
+    getExportedValue(pkg, as.character(substitute(name)))
   }
   g
 }
 
 # ---------------------------------------------------------------------------- loading
+
+# Attach utils and stats, as an R session does (rnorm, sd, head, str). Trusted set-up, before
+# any candidate code: utils' .onLoad asks the shell where `uname` is (Sys.which), and the
+# sandbox has no shell, so base::system answers "nothing" while they load. A zygote calls this
+# once before it forks.
+prepare_session <- function() {
+  base <- baseenv()
+  real <- get("system", envir = base)
+  unlockBinding("system", base)
+  assign("system", function(...) character(), envir = base)
+  on.exit({
+    assign("system", real, envir = base)
+    lockBinding("system", base)
+  })
+  for (package in c("utils", "stats")) library(package, character.only = TRUE)
+  options(useFancyQuotes = FALSE) # messages quote names 'like this', as the statements do
+}
 
 load_solution <- function(source) {
   lines <- strsplit(source, "\n", fixed = TRUE)[[1L]]
@@ -792,7 +815,8 @@ execute <- function(job) {
 
 fd_connection <- function(fd, mode) file(sprintf("/proc/self/fd/%d", fd), open = mode, raw = TRUE)
 
-run_job <- function(job_fd, result_fd) {
+run_job <- function(job_fd, result_fd, prepared = FALSE) {
+  if (!prepared) prepare_session()
   job <- tryCatch(
     {
       con <- fd_connection(job_fd, "rb")
