@@ -462,20 +462,26 @@ make_guards <- function() {
 
 # ---------------------------------------------------------------------------- loading
 
-# Attach utils and stats, as an R session does (rnorm, sd, head, str). Trusted set-up, before
-# any candidate code: utils' .onLoad asks the shell where `uname` is (Sys.which), and the
-# sandbox has no shell, so base::system answers "nothing" while they load. A zygote calls this
-# once before it forks.
+# Attach R's default packages, as an R session does (rnorm, sd, head, str), the same ones the
+# pooled zygote attaches (zygote.R). Trusted set-up, before any candidate code: utils' .onLoad
+# asks the shell where `uname` is (Sys.which), and the sandbox has no shell, so base::system
+# answers "nothing" while they load.
+DEFAULT_PACKAGES <- c("methods", "utils", "grDevices", "graphics", "stats")
+
 prepare_session <- function() {
   base <- baseenv()
   real <- get("system", envir = base)
   unlockBinding("system", base)
-  assign("system", function(...) character(), envir = base)
+  assign("system", function(command, intern = FALSE, ...) if (intern) character() else 127L,
+    envir = base
+  )
   on.exit({
     assign("system", real, envir = base)
     lockBinding("system", base)
   })
-  for (package in c("utils", "stats")) library(package, character.only = TRUE)
+  for (package in DEFAULT_PACKAGES) {
+    suppressPackageStartupMessages(library(package, character.only = TRUE))
+  }
   options(useFancyQuotes = FALSE) # messages quote names 'like this', as the statements do
 }
 
