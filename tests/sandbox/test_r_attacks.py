@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sandbox import Verdict, grade, load_task
 from sandbox.runners import Limits, PooledRunner, RunOutcome, Termination
 from sandbox.wire import Job
 
 ATTACKS = Path(__file__).parent / "attacks"
+AFFINE = Path(__file__).resolve().parents[2] / "question_bank" / "coding" / "affine"
 CONTAINED = "contained"
 EXPECTED: dict[str, str] = {
     "r_system": CONTAINED,
@@ -234,6 +236,24 @@ def test_loaded_code_runs_as_the_job_uid_with_nothing_to_reach_the_zygote(
     assert {int(line.split()[-1]) for line in blocked} <= {errno.EPERM, errno.ESRCH, errno.EACCES}
     still = next(line for line in lines if line.startswith("STILL")).split()[1:]
     assert still == [str(job_uid)] * 8
+
+
+@pytest.mark.parametrize("name", ["r_signal_zygote", "r_dyn_load"])
+def test_after_attacking_its_zygote_the_same_zygote_grades_the_r_reference_with_full_marks(
+    pooled: PooledRunner, library_hex: str, name: str
+) -> None:
+    task = load_task(AFFINE)
+    reference = task.variant("r").reference
+    first = grade(task, reference, runner=pooled, seed=5, hidden=True, language="r")
+    assert first.verdict is Verdict.PASSED, first.message
+    zygote = _zygote_pid(_r_slot(pooled))
+    plan = PROBE if name == "r_dyn_load" else PLAN
+    _check_expected(name, pooled.run(_job(_source(name, library_hex), plan), PROMPT))
+    for seed in (5, 6):
+        after = grade(task, reference, runner=pooled, seed=seed, hidden=True, language="r")
+        assert after.verdict is Verdict.PASSED, after.message
+        assert after.score == after.max_score
+    assert _zygote_pid(_r_slot(pooled)) == zygote  # the very zygote that was attacked
 
 
 def test_every_r_attack_file_has_an_expectation() -> None:
