@@ -19,6 +19,7 @@ from app.api import (
     idempotency,
     invitations,
     openapi,
+    preview,
     problems,
     questions,
     rate_limits,
@@ -42,9 +43,12 @@ from app.observability.logs import route_structlog_to_logging
 from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
+from app.web import builder as builder_pages
+from app.web import builder_edit as builder_edit_pages
 from app.web import dashboard as dashboard_pages
 from app.web import library as library_pages
 from app.web import members as member_pages
+from app.web import preview as preview_pages
 from app.web import reports as report_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
@@ -103,7 +107,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics_endpoint.install(app, token.get_secret_value() if token else None)
 
     api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
-    for module in (questions, assessments, invitations, attempts, take, api_keys, webhooks):
+    for module in (
+        questions,
+        assessments,
+        invitations,
+        attempts,
+        take,
+        preview,
+        api_keys,
+        webhooks,
+    ):
         api.include_router(module.router)
     api.include_router(greenhouse.errors_router)
     app.include_router(api)
@@ -114,6 +127,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_pages,
         member_pages,
         library_pages,
+        builder_pages,
+        builder_edit_pages,
+        preview_pages,
         report_pages,
         api_key_pages,
     ):

@@ -39,6 +39,8 @@ from tests.factories import (
 PUBLIC = (
     "/api/v1/take/",
     "/take/",
+    "/api/v1/preview/",
+    "/preview/",
     "/healthz",
     "/readyz",
     "/metrics",
