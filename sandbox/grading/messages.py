@@ -71,8 +71,21 @@ def where(err: ErrorInfo, source_file: str = "solution.py") -> str:
     return f" ({source_file}, line {err.line})"
 
 
+# What the R harness refuses under each audit event's name, in R's words.
+R_REFUSALS = {
+    "os.system": "system()",
+    "subprocess.Popen": "system2() or pipe()",
+    "socket.connect": "a socket or url()",
+    "socket.bind": "a server socket",
+    "ctypes.dlopen": "dyn.load()",
+    "ctypes.call_function": ".C(), .Call(), .External() or .Fortran()",
+}
+
+
 def describe_refusals(refusals: list[str], language: str = "python") -> str:
     # The names are the audit events the harness refuses, never text the candidate shapes.
+    if language == "r":
+        refusals = [R_REFUSALS.get(r, r) for r in refusals]
     names = ", ".join(refusals[:5]) + (", ..." if len(refusals) > 5 else "")
     allowed = "base R" if language == "r" else "numpy and the listed modules"
     return (

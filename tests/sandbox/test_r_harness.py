@@ -264,3 +264,20 @@ def test_the_unsafe_runner_runs_r_for_the_benchmark_baseline() -> None:
         unsafe.close()
     assert outcome.result is not None
     np.testing.assert_allclose(outcome.result.outputs["t"], x.T @ x)
+
+
+def test_printing_reaches_stdout_and_a_warning_in_a_loop_is_printed_once(
+    fresh: IsolatedRunner,
+) -> None:
+    source = (
+        "f <- function(x) {\n"
+        '  cat("hello from R\\n")\n'
+        '  message("a message")\n'
+        '  for (i in 1:20000) as.integer("not a number")\n'
+        "  x\n"
+        "}\n"
+    )
+    result = run_r(fresh, source, [call("f", "f", "x", keep={"x": []})], {"x": np.ones(2)})
+    assert "f" not in result.errors
+    assert result.stdout.startswith("hello from R\na message\n")
+    assert result.stdout.count("NAs introduced by coercion") == 1

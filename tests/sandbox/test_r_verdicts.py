@@ -85,13 +85,11 @@ def test_r_gets_the_verdict_of_its_python_equivalent(
     assert in_r.score == in_python.score
 
 
-def test_a_shell_command_is_named_as_python_names_it(
-    tasks: dict[str, TaskSpec], runner: Runner
-) -> None:
+def test_a_shell_command_is_named_in_r_words(tasks: dict[str, TaskSpec], runner: Runner) -> None:
     body = 'try(system("id"), silent = TRUE)\nlist(x, x)'
     report = _grade(tasks["affine"], runner, _r(body), "r")
     assert report.verdict is Verdict.REJECTED
-    assert "(os.system)" in report.message
+    assert "does not allow (system())" in report.message
     assert "use only base R" in report.message
 
 
