@@ -20,6 +20,7 @@ from app.api import (
     idempotency,
     invitations,
     openapi,
+    preview,
     problems,
     questions,
     rate_limits,
@@ -39,9 +40,12 @@ from app.mail.sender import OutboxSender, SmtpTarget
 from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
+from app.web import builder as builder_pages
+from app.web import builder_edit as builder_edit_pages
 from app.web import dashboard as dashboard_pages
 from app.web import library as library_pages
 from app.web import members as member_pages
+from app.web import preview as preview_pages
 from app.web import reports as report_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
@@ -95,7 +99,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
-    for module in (questions, assessments, invitations, attempts, take, api_keys, webhooks):
+    for module in (
+        questions,
+        assessments,
+        invitations,
+        attempts,
+        take,
+        preview,
+        api_keys,
+        webhooks,
+    ):
         api.include_router(module.router)
     api.include_router(greenhouse.errors_router)
     app.include_router(api)
@@ -106,6 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_pages,
         member_pages,
         library_pages,
+        builder_pages,
+        builder_edit_pages,
+        preview_pages,
         report_pages,
         api_key_pages,
     ):
