@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sandbox.runners import IsolatedRunner, Limits, Runner, Termination
+from sandbox.runners import IsolatedRunner, Limits, Runner, Termination, UnsafeLocalRunner
 from sandbox.wire import Job, Result
 
 Array = np.ndarray[Any, Any]
@@ -251,3 +251,33 @@ def test_the_pooled_runner_runs_r_jobs_too(runner: Runner) -> None:
     outcome = runner.run(job, Limits())
     assert outcome.result is not None
     np.testing.assert_array_equal(outcome.result.outputs["t"], x.T)
+
+
+def test_the_unsafe_runner_runs_r_for_the_benchmark_baseline() -> None:
+    x = np.arange(12, dtype=np.float64).reshape(3, 4)
+    unsafe = UnsafeLocalRunner(allow_unsafe=True)
+    try:
+        plan = [call("t", "f", "x", keep={"t": []})]
+        job = Job(source="f <- function(x) t(x) %*% x\n", arrays={"x": x}, plan=plan, language="r")
+        outcome = unsafe.run(job, Limits())
+    finally:
+        unsafe.close()
+    assert outcome.result is not None
+    np.testing.assert_allclose(outcome.result.outputs["t"], x.T @ x)
+
+
+def test_printing_reaches_stdout_and_a_warning_in_a_loop_is_printed_once(
+    fresh: IsolatedRunner,
+) -> None:
+    source = (
+        "f <- function(x) {\n"
+        '  cat("hello from R\\n")\n'
+        '  message("a message")\n'
+        '  for (i in 1:20000) as.integer("not a number")\n'
+        "  x\n"
+        "}\n"
+    )
+    result = run_r(fresh, source, [call("f", "f", "x", keep={"x": []})], {"x": np.ones(2)})
+    assert "f" not in result.errors
+    assert result.stdout.startswith("hello from R\na message\n")
+    assert result.stdout.count("NAs introduced by coercion") == 1
