@@ -45,6 +45,7 @@ EXPECTED: dict[str, str] = {
     "r_signal_zygote": CONTAINED,
     "r_dyn_load": CONTAINED,
     "r_daemon": "exited",
+    "r_tmp_maze": "recycled",
     "r_fork_bomb": "timeout",
     "r_mcparallel_bomb": "timeout",
     "r_memory_bomb": "memory_limit",
@@ -92,6 +93,12 @@ PLAN: list[dict[str, Any]] = [
     },
 ]
 PROBE: list[dict[str, Any]] = [{"id": "p", "call": "probe", "keep": {"y": []}}]
+LIST_TMP = """
+probe <- function() {
+  cat(list.files("/tmp", recursive = TRUE, all.files = TRUE, include.dirs = TRUE), sep = "\\n")
+  1
+}
+"""
 
 
 def _arrays() -> dict[str, np.ndarray[Any, Any]]:
@@ -182,7 +189,7 @@ def _limits(name: str) -> Limits:
 def _check_expected(name: str, outcome: RunOutcome) -> None:
     expected = EXPECTED[name]
     detail = f"{name}: {outcome}"
-    if expected in (CONTAINED, "exited"):
+    if expected in (CONTAINED, "exited", "recycled"):
         assert outcome.termination == Termination.EXITED, detail
         assert outcome.result is not None, detail
         assert outcome.result.status == "ok", detail
@@ -209,6 +216,11 @@ def test_r_attack_through_the_pool(pooled: PooledRunner, name: str, library_hex:
     _honest_job_is_right(pooled.run(_job(HONEST), HONEST_LIMITS))
     if EXPECTED[name] in (CONTAINED, "exited"):
         assert _zygote_pid(slot) == zygote  # not poisoned: the same zygote served the next job
+    if EXPECTED[name] == "recycled":
+        assert _zygote_pid(slot) not in (None, zygote)
+        listing = pooled.run(_job(LIST_TMP, PROBE), HONEST_LIMITS)
+        assert listing.result is not None, listing
+        assert "maze" not in listing.result.stdout, listing.result.stdout
     assert {p: p.exists() for p in HOST_PATHS} == before
     assert not _processes_of(slot + 256)  # nothing of a job outlives it
     assert len(_processes_of(slot)) <= 2  # the slot keeps its bwrap monitor and its zygote
