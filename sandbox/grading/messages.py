@@ -53,6 +53,20 @@ HINTS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"cannot unpack|not enough values to unpack|too many values to unpack"),
         "Check how many values each function returns (see the statement).",
     ),
+    # R's own wording of the usual mistakes.
+    (
+        re.compile(r"non-conformable (arguments|arrays)"),
+        "In R, a %*% b needs ncol(a) == nrow(b), and + or * need equal dims: print dim() of "
+        "each operand (a vector has none; use matrix() or t() to make one).",
+    ),
+    (
+        re.compile(r'could not find function "'),
+        "Define every function you call in your file, or use a base R or stats function.",
+    ),
+    (
+        re.compile(r"unused argument|argument \"\w+\" is missing, with no default"),
+        "Check the function's signature against the statement.",
+    ),
 ]
 
 
@@ -71,8 +85,21 @@ def where(err: ErrorInfo, source_file: str = "solution.py") -> str:
     return f" ({source_file}, line {err.line})"
 
 
+# What the R harness refuses under each audit event's name, in R's words.
+R_REFUSALS = {
+    "os.system": "system()",
+    "subprocess.Popen": "system2() or pipe()",
+    "socket.connect": "a socket or url()",
+    "socket.bind": "a server socket",
+    "ctypes.dlopen": "dyn.load()",
+    "ctypes.call_function": ".C(), .Call(), .External() or .Fortran()",
+}
+
+
 def describe_refusals(refusals: list[str], language: str = "python") -> str:
     # The names are the audit events the harness refuses, never text the candidate shapes.
+    if language == "r":
+        refusals = [R_REFUSALS.get(r, r) for r in refusals]
     names = ", ".join(refusals[:5]) + (", ..." if len(refusals) > 5 else "")
     allowed = "base R" if language == "r" else "numpy and the listed modules"
     return (

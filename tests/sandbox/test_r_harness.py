@@ -7,13 +7,17 @@ its own (R reads numpy's indices; numpy reads an array R filled in its own order
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from sandbox.runners import IsolatedRunner, Limits, Runner, Termination
+from sandbox.isolation import r_runtime
+from sandbox.isolation.runtime import ensure_r_harness, install_child_files
+from sandbox.runners import IsolatedRunner, Limits, Runner, Termination, UnsafeLocalRunner
 from sandbox.wire import Job, Result
 
 Array = np.ndarray[Any, Any]
@@ -251,3 +255,54 @@ def test_the_pooled_runner_runs_r_jobs_too(runner: Runner) -> None:
     outcome = runner.run(job, Limits())
     assert outcome.result is not None
     np.testing.assert_array_equal(outcome.result.outputs["t"], x.T)
+
+
+def test_the_unsafe_runner_runs_r_for_the_benchmark_baseline() -> None:
+    x = np.arange(12, dtype=np.float64).reshape(3, 4)
+    unsafe = UnsafeLocalRunner(allow_unsafe=True)
+    try:
+        plan = [call("t", "f", "x", keep={"t": []})]
+        job = Job(source="f <- function(x) t(x) %*% x\n", arrays={"x": x}, plan=plan, language="r")
+        outcome = unsafe.run(job, Limits())
+    finally:
+        unsafe.close()
+    assert outcome.result is not None
+    np.testing.assert_allclose(outcome.result.outputs["t"], x.T @ x)
+
+
+def test_printing_reaches_stdout_and_a_warning_in_a_loop_is_printed_once(
+    fresh: IsolatedRunner,
+) -> None:
+    source = (
+        "f <- function(x) {\n"
+        '  cat("hello from R\\n")\n'
+        '  message("a message")\n'
+        '  for (i in 1:20000) as.integer("not a number")\n'
+        "  x\n"
+        "}\n"
+    )
+    result = run_r(fresh, source, [call("f", "f", "x", keep={"x": []})], {"x": np.ones(2)})
+    assert "f" not in result.errors
+    assert result.stdout.startswith("hello from R\na message\n")
+    assert result.stdout.count("NAs introduced by coercion") == 1
+
+
+def test_fresh_children_load_the_harness_byte_compiled_once(tmp_path: Path) -> None:
+    child = install_child_files(tmp_path / "child")
+    ensure_r_harness(child)
+    compiled = child / "sandbox" / "child" / "r" / "harness.Rc"
+    built = compiled.stat().st_mtime_ns
+    ensure_r_harness(child)  # up to date: not built again
+    assert compiled.stat().st_mtime_ns == built
+    probe = (
+        "e <- new.env(); compiler::loadcmp(commandArgs(TRUE)[1], envir = e); "
+        "cat(typeof(.Internal(bodyCode(e$run_job))))"
+    )
+    done = subprocess.run(
+        [str(r_runtime.R_BINARY), "--vanilla", "--no-echo", "-e", probe, "--args", str(compiled)],
+        env={**r_runtime.environment(), "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == "bytecode"

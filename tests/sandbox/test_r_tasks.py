@@ -1,8 +1,8 @@
 """The bank's R variants, graded through the real sandbox against the Python task's checks.
 
 Every task folder with an r/ variant is picked up: its R reference gets full marks, its R
-starter and every R mutant less, and the R reference earns exactly the Python reference's
-check results on the same seed (same cases, same values, same tolerances).
+starter and every R mutant less (test_r_parity.py checks that the R reference earns exactly the
+Python reference's check results on the same seed).
 """
 
 from __future__ import annotations
@@ -53,21 +53,6 @@ def test_r_reference_gets_full_marks_and_every_r_mutant_and_the_starter_less(
         report = _grade(task, source, runner, "r")
         assert report.verdict is not Verdict.PASSED, name
         assert report.score < task.points - 1e-9, name
-
-
-@pytest.mark.parametrize("task_id", R_TASKS)
-def test_python_and_r_references_get_identical_check_results(
-    r_tasks: dict[str, TaskSpec], runner: Runner, task_id: str
-) -> None:
-    task = r_tasks[task_id]
-    python = _grade(task, task.reference, runner, "python")
-    r = _grade(task, task.variant("r").reference, runner, "r")
-
-    def results(report: GradeReport) -> list[tuple[str, str, str, str, float, bool]]:
-        return [(c.case, c.unit, c.name, c.status, c.points, c.hidden) for c in report.checks]
-
-    assert results(r) == results(python)
-    assert len(results(r)) > 5
 
 
 def test_a_language_the_task_does_not_offer_is_refused(runner: Runner) -> None:

@@ -26,7 +26,7 @@ from tests.webhooks.conftest import Org
 from tests.webhooks.flow import add_endpoint, invite
 from tests.webhooks.receiver import webhook_receiver
 
-BEFORE_SEALING = "9da669a394b5"
+BEFORE_SEALING = "560d3e9b4f64"
 
 
 def test_the_stored_webhook_secret_is_sealed_and_still_signs(

@@ -371,6 +371,20 @@ error_info <- function(e, calls, line = NULL) {
   error_record(error_type(e, message), message, line, clip(text, MAX_TRACEBACK_CHARS, tail = TRUE))
 }
 
+# Warnings already printed: each once, and at most as many as R keeps (Python's warnings
+# filter also prints each once), so a warning in a loop is not an output flood.
+WARNED <- character()
+MAX_WARNINGS <- 50L
+
+warn <- function(w) {
+  text <- conditionMessage(w)
+  if (!text %in% WARNED && length(WARNED) < MAX_WARNINGS) {
+    WARNED <<- c(WARNED, text)
+    cat("Warning: ", text, "\n", sep = "")
+  }
+  invokeRestart("muffleWarning")
+}
+
 # Run fun(); return list(ok, value, error) where error describes what the candidate raised.
 # Messages and warnings are printed (they reach the kept output, as Python's stderr does).
 protect <- function(fun, line = NULL) {
@@ -378,10 +392,7 @@ protect <- function(fun, line = NULL) {
   value <- tryCatch(
     withCallingHandlers(fun(),
       error = function(e) info <<- error_info(e, sys.calls(), line),
-      warning = function(w) {
-        cat("Warning: ", conditionMessage(w), "\n", sep = "")
-        invokeRestart("muffleWarning")
-      },
+      warning = warn,
       message = function(m) {
         cat(conditionMessage(m))
         invokeRestart("muffleMessage")
@@ -462,20 +473,26 @@ make_guards <- function() {
 
 # ---------------------------------------------------------------------------- loading
 
-# Attach utils and stats, as an R session does (rnorm, sd, head, str). Trusted set-up, before
-# any candidate code: utils' .onLoad asks the shell where `uname` is (Sys.which), and the
-# sandbox has no shell, so base::system answers "nothing" while they load. A zygote calls this
-# once before it forks.
+# Attach R's default packages, as an R session does (rnorm, sd, head, str), the same ones the
+# pooled zygote attaches (zygote.R). Trusted set-up, before any candidate code: utils' .onLoad
+# asks the shell where `uname` is (Sys.which), and the sandbox has no shell, so base::system
+# answers "nothing" while they load.
+DEFAULT_PACKAGES <- c("methods", "utils", "grDevices", "graphics", "stats")
+
 prepare_session <- function() {
   base <- baseenv()
   real <- get("system", envir = base)
   unlockBinding("system", base)
-  assign("system", function(...) character(), envir = base)
+  assign("system", function(command, intern = FALSE, ...) if (intern) character() else 127L,
+    envir = base
+  )
   on.exit({
     assign("system", real, envir = base)
     lockBinding("system", base)
   })
-  for (package in c("utils", "stats")) library(package, character.only = TRUE)
+  for (package in DEFAULT_PACKAGES) {
+    suppressPackageStartupMessages(library(package, character.only = TRUE))
+  }
   options(useFancyQuotes = FALSE) # messages quote names 'like this', as the statements do
 }
 

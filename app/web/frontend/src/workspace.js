@@ -13,3 +13,20 @@ document.body.addEventListener("htmx:responseError", (event) => {
   const form = event.detail.elt.closest("form");
   if (form) form.submit();
 });
+
+// The builder is one form with several buttons: Enter in its search field runs the search
+// instead of the form's first button (Save), and the matches take the focus once shown.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key !== "Enter" || !(field instanceof HTMLInputElement) || !field.dataset.enterClicks) return;
+  const button = document.getElementById(field.dataset.enterClicks);
+  if (!button) return;
+  event.preventDefault();
+  button.click();
+});
+document.querySelector("[data-autofocus]")?.focus();
+// The builder's summary follows the time limit as it is typed (the rest needs the server).
+for (const mirror of document.querySelectorAll("[data-mirror]")) {
+  const field = document.getElementById(mirror.dataset.mirror);
+  field?.addEventListener("input", () => (mirror.textContent = field.value.trim() || "?"));
+}

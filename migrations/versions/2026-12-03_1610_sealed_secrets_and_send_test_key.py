@@ -6,8 +6,8 @@ Greenhouse orders get request_key (test, e-mail, profile url hashed), unique per
 so a send_test retried by Greenhouse finds its first order; existing orders get theirs.
 
 Revision ID: 6e2b9c4d1f07
-Revises: 9da669a394b5
-Create Date: 2026-12-03 16:00:00
+Revises: 560d3e9b4f64
+Create Date: 2026-12-03 16:10:00
 """
 
 import hashlib
@@ -20,7 +20,7 @@ from app.sealing import CALLBACK_KEY, WEBHOOK_SECRET, Sealer, is_sealed
 from app.settings import get_settings
 
 revision: str = "6e2b9c4d1f07"
-down_revision: str | None = "9da669a394b5"
+down_revision: str | None = "560d3e9b4f64"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
