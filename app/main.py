@@ -23,6 +23,7 @@ from app.api import (
     problems,
     questions,
     rate_limits,
+    results,
     take,
     webhooks,
 )
@@ -40,9 +41,11 @@ from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
 from app.web import dashboard as dashboard_pages
+from app.web import invitations as invitation_pages
 from app.web import library as library_pages
 from app.web import members as member_pages
 from app.web import reports as report_pages
+from app.web import results as result_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
 from app.web.workspace_errors import workspace_error_page
@@ -95,7 +98,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
 
     api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
-    for module in (questions, assessments, invitations, attempts, take, api_keys, webhooks):
+    for module in (
+        questions,
+        assessments,
+        results,
+        invitations,
+        attempts,
+        take,
+        api_keys,
+        webhooks,
+    ):
         api.include_router(module.router)
     api.include_router(greenhouse.errors_router)
     app.include_router(api)
@@ -108,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         library_pages,
         report_pages,
         api_key_pages,
+        invitation_pages,
+        result_pages,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,6 +1,9 @@
 // The recruiter pages' progressive enhancement: htmx swaps one member's row in place when a
-// role changes. Every form works without it (plain POST, redirect, full page).
+// role changes; invitation links are copied to the clipboard. Every form works without it (plain
+// POST, redirect, full page).
 import htmx from "htmx.org";
+
+import { enableCopyButtons } from "./copy_link.js";
 
 htmx.config.allowEval = false; // the page's CSP forbids eval anyway
 htmx.config.allowScriptTags = false;
@@ -13,3 +16,5 @@ document.body.addEventListener("htmx:responseError", (event) => {
   const form = event.detail.elt.closest("form");
   if (form) form.submit();
 });
+
+enableCopyButtons(document);
