@@ -21,6 +21,7 @@ if os.environ.get("TEST_DATABASE_URL"):
         "test_workspace.py",
         "test_report.py",
         "test_recruiter_journey.py",
+        "test_invitations.py",
     ]
 
 
