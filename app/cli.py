@@ -158,6 +158,8 @@ def _bank_validate(settings: Settings, args: argparse.Namespace) -> int:
         f"coding tasks: {len(coding.tasks)}, mutants: {coding.mutants}, "
         f"gradings run: {coding.graded}"
     )
+    in_r = sorted(t.id for t in coding.tasks.values() if "r" in t.languages)
+    print(f"coding tasks also in R: {len(in_r)} ({', '.join(in_r) or 'none'})")
     _print_autodiff(coding)
     print(
         f"practice tasks: {', '.join(practice.tasks) or 'none'}, mutants: {practice.mutants}, "

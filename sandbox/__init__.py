@@ -6,7 +6,14 @@ from sandbox.grading.loader import load_task, load_tasks
 from sandbox.grading.reference import ReferenceFailedError
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
 from sandbox.grading.sources import MAX_SOURCE_BYTES, SourceFileError, read_source
-from sandbox.grading.tasks import TaskError, TaskSpec
+from sandbox.grading.tasks import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    LanguageVariant,
+    TaskError,
+    TaskSpec,
+    language_of_file,
+)
 from sandbox.runners import (
     IsolatedRunner,
     Limits,
@@ -18,11 +25,14 @@ from sandbox.runners import (
 )
 
 __all__ = [
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
     "MAX_SOURCE_BYTES",
     "CheckResult",
     "CheckStatus",
     "GradeReport",
     "IsolatedRunner",
+    "LanguageVariant",
     "Limits",
     "PooledRunner",
     "ReferenceFailedError",
@@ -36,6 +46,7 @@ __all__ = [
     "UnsafeLocalRunner",
     "Verdict",
     "grade",
+    "language_of_file",
     "load_task",
     "load_tasks",
     "read_source",

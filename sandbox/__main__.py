@@ -1,4 +1,7 @@
-"""`python -m sandbox grade TASK_DIR FILE [--json] [--hidden]`: grade one file in the sandbox."""
+"""`python -m sandbox grade TASK_DIR FILE [--json] [--hidden]`: grade one file in the sandbox.
+
+The file's suffix picks the language: FILE.R (or .r) is graded as R, anything else as Python.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from sandbox.grading.grader import grade
 from sandbox.grading.loader import load_task
 from sandbox.grading.report import GradeReport
 from sandbox.grading.sources import SourceFileError, read_source
-from sandbox.grading.tasks import TaskError
+from sandbox.grading.tasks import TaskError, language_of_file
 from sandbox.runners import PooledRunner, Runner, UnsafeLocalRunner
 
 
@@ -44,7 +47,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the sandbox is not available: {exc}", file=sys.stderr)
         return 3
     try:
-        report = grade(task, source, runner=runner, seed=args.seed, hidden=args.hidden)
+        report = grade(
+            task,
+            source,
+            runner=runner,
+            seed=args.seed,
+            hidden=args.hidden,
+            language=language_of_file(args.file),
+        )
+    except ValueError as exc:  # a language the task is not offered in
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except SandboxError as exc:
         print(f"error: the sandbox failed: {exc}", file=sys.stderr)
         return 3

@@ -8,7 +8,16 @@ from typing import Any
 
 from app.grading.judge import build_runner
 from app.settings import Settings
-from sandbox import GradeReport, SourceFileError, TaskError, grade, load_tasks, read_source
+from sandbox import (
+    LANGUAGE_NAMES,
+    GradeReport,
+    SourceFileError,
+    TaskError,
+    grade,
+    language_of_file,
+    load_tasks,
+    read_source,
+)
 
 __all__ = ["LocalReport", "SourceFileError", "TaskError", "grade_file"]
 
@@ -49,9 +58,14 @@ def grade_file(
     tasks = load_tasks(settings.bank_dir / "coding")
     if task_id not in tasks:
         raise TaskError(f"no task {task_id!r}; known: {', '.join(sorted(tasks))}")
+    task = tasks[task_id]
+    language = language_of_file(path)  # FILE.R is graded as R, anything else as Python
+    if language not in task.languages:
+        raise TaskError(f"task {task_id} is not offered in {LANGUAGE_NAMES[language]}")
     source = read_source(path)  # size and encoding refused with a message (SourceFileError)
     runner = build_runner(settings)
     try:
-        return LocalReport(grade(tasks[task_id], source, runner=runner, seed=seed, hidden=hidden))
+        report = grade(task, source, runner=runner, seed=seed, hidden=hidden, language=language)
+        return LocalReport(report)
     finally:
         runner.close()

@@ -1,4 +1,8 @@
-"""Validate the coding bank: references agree with autodiff and get full marks, the rest less."""
+"""Validate the coding bank: references agree with autodiff and get full marks, the rest less.
+
+Every language a task offers is graded: each language's reference gets full marks, its starter
+and each of its mutants less, against the same cases and checks.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.grading.autodiff import REFERENCE_TOL, worst_discrepancy
-from sandbox import Runner, TaskError, TaskSpec, grade, load_task
+from sandbox import LANGUAGE_NAMES, Runner, TaskError, TaskSpec, grade, load_task
 
 # Hidden cases are drawn from the attempt seed; validating at a few seeds covers the draws.
 VALIDATION_SEEDS = (0, 1)
@@ -53,11 +57,12 @@ def validate_coding(
     for task in report.tasks.values():
         if only is not None and task.id not in only:
             continue
-        report.mutants += len(task.mutants)
+        report.mutants += sum(len(task.variant(lang).mutants) for lang in task.languages)
         progress(task.id)
         report.problems += _cross_check(root / task.id, report)
-        for seed in VALIDATION_SEEDS:
-            report.problems += _check_task(task, runner, seed, report)
+        for language in task.languages:
+            for seed in VALIDATION_SEEDS:
+                report.problems += _check_task(task, runner, seed, report, language)
     return report
 
 
@@ -77,24 +82,32 @@ def _cross_check(task_dir: Path, report: CodingReport) -> list[str]:
     return []
 
 
-def _check_task(task: TaskSpec, runner: Runner, seed: int, report: CodingReport) -> list[str]:
+def _check_task(
+    task: TaskSpec, runner: Runner, seed: int, report: CodingReport, language: str = "python"
+) -> list[str]:
+    """Grade one language's reference (full marks), then its starter and mutants (less)."""
+    variant = task.variant(language)
+    # Python keeps the bare task id in its messages; another language names itself.
+    who = task.id if language == "python" else f"{task.id} ({LANGUAGE_NAMES[language]})"
     problems = []
     try:
-        reference = grade(task, task.reference, runner=runner, seed=seed, hidden=True)
+        reference = grade(
+            task, variant.reference, runner=runner, seed=seed, hidden=True, language=language
+        )
     except TaskError as exc:
-        return [f"{task.id}: {exc}"]
+        return [f"{who}: {exc}"]
     report.graded += 1
     if reference.score < reference.max_score:
         problems.append(
-            f"{task.id}: the reference scores {reference.score:g}/{reference.max_score:g} "
+            f"{who}: the reference scores {reference.score:g}/{reference.max_score:g} "
             f"at seed {seed}: {reference.message}"
         )
     if seed not in WRONG_SOLUTION_SEEDS:
         return problems
-    wrong = {"starter": task.starter, **{f"mutant {n}": s for n, s in task.mutants.items()}}
+    wrong = {"starter": variant.starter, **{f"mutant {n}": s for n, s in variant.mutants.items()}}
     for name, source in wrong.items():
-        result = grade(task, source, runner=runner, seed=seed, hidden=True)
+        result = grade(task, source, runner=runner, seed=seed, hidden=True, language=language)
         report.graded += 1
         if result.score >= result.max_score:
-            problems.append(f"{task.id}: the {name} gets full marks at seed {seed}")
+            problems.append(f"{who}: the {name} gets full marks at seed {seed}")
     return problems

@@ -17,7 +17,7 @@ from sandbox.grading.plans import timed_trials, trial_key
 from sandbox.grading.reference import Prepared
 from sandbox.grading.report import CheckResult, CheckStatus
 from sandbox.grading.steps import Keys
-from sandbox.grading.tasks import TaskSpec, UnitKind, UnitSpec
+from sandbox.grading.tasks import SOURCE_FILES, TaskSpec, UnitKind, UnitSpec
 from sandbox.wire import Result
 
 
@@ -28,6 +28,7 @@ class _Run:
         self.result = result
         self.calls = prepared.candidate.calls
         self.signatures = {name_of(sig): sig for sig in task.functions}
+        self.source_file = SOURCE_FILES[prepared.language]
 
     def got(self, key: str, step: str, label: str = "") -> Got:
         errors = self.result.errors
@@ -36,7 +37,12 @@ class _Run:
                 err = errors.get(where)
                 if err is not None:
                     return describe(
-                        where, err, calls=self.calls, errors=errors, signatures=self.signatures
+                        where,
+                        err,
+                        calls=self.calls,
+                        errors=errors,
+                        signatures=self.signatures,
+                        source_file=self.source_file,
                     )
         value = self.result.outputs.get(key)
         if value is None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 
+from sandbox.grading import languages
 from sandbox.grading.checklist import run_checks
 from sandbox.grading.messages import describe, describe_load, describe_refusals, name_of
-from sandbox.grading.reference import Prepared, prepare
+from sandbox.grading.reference import Prepared, prepare, prepare_variant
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
-from sandbox.grading.tasks import TaskSpec
+from sandbox.grading.tasks import LANGUAGE_NAMES, SOURCE_FILES, TaskSpec
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
-from sandbox.wire import Job, Result
+from sandbox.wire import Result
 
 REFUSED_IMPORT = "ForbiddenImportError"  # the harness's error type for an import it refuses
 
@@ -30,20 +31,33 @@ def grade(
     hidden: bool,
     limits: Limits | None = None,
     self_check: bool = True,
+    language: str = "python",
 ) -> GradeReport:
-    """Grade `source` on the task's public cases (and hidden ones when `hidden`).
+    """Grade `source`, written in `language`, on the task's public cases (and hidden ones when
+    `hidden`). Every language is checked against the same cases, values and tolerances; a
+    language the task does not offer raises ValueError.
 
     `self_check=False` grades against a reference that failed its own numerical check (see
     `prepare`): only to show an author what is wrong with a reference, never to score.
     """
     started = time.perf_counter()
+    variant = task.variant(language)
     limits = limits or Limits()
     prepared = prepare(
         task, runner=runner, seed=seed, hidden=hidden, limits=limits, self_check=self_check
     )
-    plan = prepared.candidate
-    job = Job(source=task.program(source), arrays=plan.arrays, plan=plan.steps)
-    outcome = runner.run(job, limits)
+    prepared = prepare_variant(
+        task,
+        variant,
+        prepared,
+        runner=runner,
+        seed=seed,
+        hidden=hidden,
+        limits=limits,
+        self_check=self_check,
+    )
+    job = languages.job(task, variant, source, prepared.candidate)
+    outcome = languages.outcome(variant, runner.run(job, limits), prepared.reference.outputs)
     report = _judge(task, prepared, outcome, hidden=hidden)
     return _with_seconds(report, time.perf_counter() - started)
 
@@ -78,26 +92,29 @@ def _judge(task: TaskSpec, prepared: Prepared, outcome: RunOutcome, *, hidden: b
         return early(Verdict.OUTPUT_LIMIT, "Your code printed more output than allowed.")
     if outcome.protocol_error is not None:
         return early(Verdict.REJECTED, "Your code's process sent back something unreadable.")
+    language = prepared.language
     if termination is Termination.KILLED:
         return early(
             Verdict.ERROR,
-            f"Your code crashed the Python process (signal {outcome.signal}).",
+            f"Your code crashed the {LANGUAGE_NAMES[language]} process (signal {outcome.signal}).",
         )
     result = outcome.result
     if result is None:
+        exits = "quit()" if language == "r" else "exit() or os._exit()"
         return early(
-            Verdict.ERROR,
-            "Your code ended the process before it finished (e.g. exit() or os._exit()).",
+            Verdict.ERROR, f"Your code ended the process before it finished (e.g. {exits})."
         )
+    source_file = SOURCE_FILES[language]
     if result.status == "rejected":
         err = result.module_error
-        return early(Verdict.REJECTED, describe_load(err, rejected=True))
+        return early(Verdict.REJECTED, describe_load(err, rejected=True, source_file=source_file))
     if result.refusals:
         # A sandbox operation refused at run time (a socket, a process, a signal, ctypes) is
         # outside the rules whether or not the code caught the PermissionError: no marks.
-        return early(Verdict.REJECTED, describe_refusals(result.refusals))
+        return early(Verdict.REJECTED, describe_refusals(result.refusals, language))
     if result.status == "load_error":
-        return early(Verdict.ERROR, describe_load(result.module_error, rejected=False))
+        message = describe_load(result.module_error, rejected=False, source_file=source_file)
+        return early(Verdict.ERROR, message)
 
     checks = run_checks(task, prepared, result, cpu_seconds=outcome.cpu_seconds)
     score = sum(c.points for c in checks)
@@ -170,6 +187,7 @@ def find_refusal(task: TaskSpec, prepared: Prepared, result: Result) -> str | No
                 calls=prepared.candidate.calls,
                 errors=result.errors,
                 signatures={name_of(sig): sig for sig in task.functions},
+                source_file=SOURCE_FILES[prepared.language],
             )
         # The message is the candidate's to shape (a module name built from a hidden input):
         # never show it for a hidden case.

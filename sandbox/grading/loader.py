@@ -6,6 +6,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from sandbox.grading.tasks import (
     CaseSpec,
     Dim,
     InputSpec,
+    LanguageVariant,
     Scoring,
     TaskError,
     TaskSpec,
@@ -161,7 +163,41 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         path=folder,
     )
     _validate(task)
+    if (folder / "r").is_dir():
+        task = replace(task, variants={"r": load_r_variant(task, folder / "r")})
     return task
+
+
+def load_r_variant(task: TaskSpec, folder: Path) -> LanguageVariant:
+    """Read r/ (statement.md, starter.R, reference.R, mutants/*.diff, language.yaml)."""
+    if task.fixtures:
+        raise TaskError("r/: a task with fixtures.py (Python helpers) has no R variant")
+    options: Any = {}
+    if (folder / "language.yaml").is_file():
+        try:
+            options = yaml.safe_load((folder / "language.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise TaskError(f"r/language.yaml: {exc}") from exc
+    if not isinstance(options, dict):
+        raise TaskError("r/language.yaml: expected a mapping")
+    _known(options, "r/language.yaml", {"one_based"})
+    one_based = _names(options, "one_based", "r/language.yaml")
+    for name in one_based:
+        if name not in task.inputs or task.inputs[name].dtype != "int64":
+            raise TaskError(f"r/language.yaml: one_based {name!r} is not an int64 input")
+    reference = _read(folder / "reference.R")
+    try:
+        mutants = load_mutants(folder, reference, suffix=".R")
+    except StaleMutantError as exc:
+        raise StaleMutantError(f"r/: {exc}") from exc
+    return LanguageVariant(
+        language="r",
+        statement=_read(folder / "statement.md"),
+        starter=_read(folder / "starter.R"),
+        reference=reference,
+        mutants=mutants,
+        one_based=one_based,
+    )
 
 
 def _validate(task: TaskSpec) -> None:

@@ -63,27 +63,44 @@ def hint(message: str) -> str:
     return ""
 
 
-def where(err: ErrorInfo) -> str:
-    # A SyntaxError's own message already ends with "(solution.py, line N)".
-    if not err.line or "solution.py" in err.message:
+def where(err: ErrorInfo, source_file: str = "solution.py") -> str:
+    # A SyntaxError's own message already names the file ("(solution.py, line N)",
+    # "solution.R:3:5: unexpected symbol").
+    if not err.line or source_file in err.message:
         return ""
-    return f" (solution.py, line {err.line})"
+    return f" ({source_file}, line {err.line})"
 
 
-def describe_refusals(refusals: list[str]) -> str:
+# What the R harness refuses under each audit event's name, in R's words.
+R_REFUSALS = {
+    "os.system": "system()",
+    "subprocess.Popen": "system2() or pipe()",
+    "socket.connect": "a socket or url()",
+    "socket.bind": "a server socket",
+    "ctypes.dlopen": "dyn.load()",
+    "ctypes.call_function": ".C(), .Call(), .External() or .Fortran()",
+}
+
+
+def describe_refusals(refusals: list[str], language: str = "python") -> str:
     # The names are the audit events the harness refuses, never text the candidate shapes.
+    if language == "r":
+        refusals = [R_REFUSALS.get(r, r) for r in refusals]
     names = ", ".join(refusals[:5]) + (", ..." if len(refusals) > 5 else "")
+    allowed = "base R" if language == "r" else "numpy and the listed modules"
     return (
         f"Your code was refused: it attempted an operation the sandbox does not allow ({names}). "
-        "Catching the error does not make it allowed: use only numpy and the listed modules."
+        f"Catching the error does not make it allowed: use only {allowed}."
     )
 
 
-def describe_load(err: ErrorInfo | None, *, rejected: bool) -> str:
+def describe_load(
+    err: ErrorInfo | None, *, rejected: bool, source_file: str = "solution.py"
+) -> str:
     if err is None:
         return "Your code could not be loaded."
     head = "Your code was refused" if rejected else "Your code could not be loaded"
-    return f"{head}: {err.type}: {err.message}{where(err)}.{hint(err.message)}"
+    return f"{head}: {err.type}: {err.message}{where(err, source_file)}.{hint(err.message)}"
 
 
 def friendly(key: str) -> str:
@@ -119,6 +136,7 @@ def describe(
     calls: Mapping[str, str],
     errors: Mapping[str, ErrorInfo],
     signatures: Mapping[str, str],
+    source_file: str = "solution.py",
 ) -> str:
     """Say what went wrong at a step or an output, in the statement's names, with a hint."""
     fn = calls.get(key, "")
@@ -127,7 +145,14 @@ def describe(
         dep_err = errors.get(dep)
         dep_fn = calls.get(dep, dep)
         if dep_err is not None and dep_err.type != "Skipped":
-            cause = describe(dep, dep_err, calls=calls, errors=errors, signatures=signatures)
+            cause = describe(
+                dep,
+                dep_err,
+                calls=calls,
+                errors=errors,
+                signatures=signatures,
+                source_file=source_file,
+            )
             return f"not run because {dep_fn} failed: {cause}"
         return f"not run because {dep_fn} failed"
     if err.type in ("BadReturn", "BadOutputType"):
@@ -139,7 +164,7 @@ def describe(
     if err.type == "PlanError":
         return f"{fn or key}: {err.message}"
     who = f"{fn} raised " if fn else ""
-    return f"{who}{err.type}: {err.message}{where(err)}.{hint(err.message)}"
+    return f"{who}{err.type}: {err.message}{where(err, source_file)}.{hint(err.message)}"
 
 
 def param_name(functions: Sequence[str], unit: UnitSpec, param: str) -> str:

@@ -12,13 +12,16 @@ class StaleMutantError(TaskError):
     """A mutant's diff no longer applies to its task's reference (or a mutant is not a diff)."""
 
 
-def load_mutants(folder: Path, reference: str) -> dict[str, str]:
-    """Apply every mutants/<bug>.diff to the reference: the mutants' sources, keyed by bug."""
-    copies = sorted(p.name for p in folder.glob("mutants/*.py"))
+def load_mutants(folder: Path, reference: str, suffix: str = ".py") -> dict[str, str]:
+    """Apply every mutants/<bug>.diff to the reference: the mutants' sources, keyed by bug.
+
+    `folder` holds reference<suffix> (a task folder, or its r/ folder with suffix ".R").
+    """
+    copies = sorted(p.name for p in folder.glob(f"mutants/*{suffix}"))
     if copies:
         # A full copy would silently drift from the reference it was made from.
         raise StaleMutantError(
-            f"mutants are diffs against reference.py, not copies: {', '.join(copies)} "
+            f"mutants are diffs against reference{suffix}, not copies: {', '.join(copies)} "
             "(write one with `chainrule bank mutant TASK NAME FILE`)"
         )
     mutants: dict[str, str] = {}

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from sandbox.errors import SandboxError
-from sandbox.grading import numerics
+from sandbox.grading import languages, numerics
 from sandbox.grading.cases import SIGNS, Array, Case, build_cases, redraw
 from sandbox.grading.plans import Plan, candidate_plan, kink_key, reference_plan
 from sandbox.grading.steps import Keys
-from sandbox.grading.tasks import TaskError, TaskSpec, UnitKind, UnitSpec
+from sandbox.grading.tasks import (
+    LANGUAGE_NAMES,
+    LanguageVariant,
+    TaskError,
+    TaskSpec,
+    UnitKind,
+    UnitSpec,
+)
 from sandbox.runners import Limits, Runner, RunOutcome, Termination
 from sandbox.wire import Job, Result
 
@@ -55,6 +62,8 @@ class Prepared:
     reference_cpu_seconds: float  # the reference run's whole CPU time, measured by the parent
     # what the checks derive from all this once and reuse (the checklist's layout)
     memo: dict[str, object] = field(default_factory=dict)
+    # the language candidates graded against this answer in (its timings are that language's)
+    language: str = "python"
 
 
 _cache: OrderedDict[tuple[str, str, int, bool], Prepared] = OrderedDict()
@@ -65,6 +74,7 @@ def clear_cache() -> None:
     """Forget every cached reference result (tests, or after the bank changed on disk)."""
     with _cache_lock:
         _cache.clear()
+        _variant_cache.clear()
 
 
 def prepare(
@@ -124,32 +134,86 @@ def prepare(
     return prepared
 
 
-def _clean(task: TaskSpec, outcome: RunOutcome) -> Result:
+_variant_cache: OrderedDict[tuple[str, str, int, bool, str], Prepared] = OrderedDict()
+
+
+def prepare_variant(
+    task: TaskSpec,
+    variant: LanguageVariant,
+    prepared: Prepared,
+    *,
+    runner: Runner,
+    seed: int,
+    hidden: bool,
+    limits: Limits,
+    self_check: bool = True,
+) -> Prepared:
+    """`prepared` for candidates answering in another language (cached like `prepare`).
+
+    The values every check compares with stay the Python reference's, on the same cases. What
+    the language changes is the CPU yardstick of the timing check: the variant's reference runs
+    the candidates' own plan, and its timings and CPU time replace Python's, so an R answer is
+    timed against R. That run must be clean too (else ReferenceFailedError). Without
+    `self_check` (diagnosing a reference) the Python yardstick is kept.
+    """
+    if variant.language == "python":
+        return prepared
+    if not self_check:
+        return replace(prepared, language=variant.language)
+    key = (task.id, task.version, seed, hidden, variant.language)
+    with _cache_lock:
+        cached = _variant_cache.get(key)
+        if cached is not None and cached.cases is prepared.cases:
+            _variant_cache.move_to_end(key)
+            return cached
+    job = languages.job(task, variant, variant.reference, prepared.candidate)
+    outcome = languages.outcome(variant, runner.run(job, limits), prepared.reference.outputs)
+    result = _clean(task, outcome, language=variant.language)
+    timed = replace(prepared.reference, timings=result.timings)
+    ready = replace(
+        prepared,
+        reference=timed,
+        reference_cpu_seconds=outcome.cpu_seconds,
+        language=variant.language,
+    )
+    with _cache_lock:
+        _variant_cache[key] = ready
+        while len(_variant_cache) > CACHE_ENTRIES:
+            _variant_cache.popitem(last=False)
+    return ready
+
+
+def _clean(task: TaskSpec, outcome: RunOutcome, language: str = "python") -> Result:
     """The reference's result, if it ran cleanly; else the task or the sandbox failed."""
     result = outcome.result
     if outcome.termination in _REFERENCE_LIMITS:
         # The reference's own code hit a limit: a defect of the task, like any failure below.
         raise ReferenceFailedError(
-            f"{task.id}: the reference hit a limit of the sandbox ({outcome.termination.value})"
+            f"{task.id}: the {_which(language)} hit a limit of the sandbox "
+            f"({outcome.termination.value})"
         )
     if outcome.termination is Termination.EXITED and result is not None and result.module_error:
         err = result.module_error
         raise ReferenceFailedError(
-            f"{task.id}: the reference could not be loaded ({result.status}): "
+            f"{task.id}: the {_which(language)} could not be loaded ({result.status}): "
             f"{err.type}: {err.message}"
         )
     if outcome.termination is not Termination.EXITED or result is None or result.status != "ok":
         detail = result.module_error if result is not None else outcome.protocol_error
         raise SandboxError(
-            f"{task.id}: the reference run failed ({outcome.termination}, {detail}, "
+            f"{task.id}: the {_which(language)} run failed ({outcome.termination}, {detail}, "
             f"{outcome.stderr_tail[-500:]!r}); grading cannot proceed"
         )
     if result.errors:
         first = next(iter(result.errors.items()))
         raise ReferenceFailedError(
-            f"{task.id}: the reference failed at {first[0]}: {first[1].message}"
+            f"{task.id}: the {_which(language)} failed at {first[0]}: {first[1].message}"
         )
     return result
+
+
+def _which(language: str) -> str:
+    return "reference" if language == "python" else f"{LANGUAGE_NAMES[language]} reference"
 
 
 def _allowances(task: TaskSpec, cases: list[Case], result: Result) -> dict[str, Array]:

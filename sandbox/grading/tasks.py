@@ -144,6 +144,34 @@ class Scoring:
     shape: float = 0.5
 
 
+# Candidate languages, in the order a task lists them: Python always, then its other variants.
+LANGUAGES = ("python", "r")
+LANGUAGE_NAMES = {"python": "Python", "r": "R"}
+# The solution file's name inside the child (tracebacks and messages use it).
+SOURCE_FILES = {"python": "solution.py", "r": "solution.R"}
+
+
+def language_of_file(name: str | Path) -> str:
+    """The language of a solution file from its suffix: .R/.r -> r, anything else python."""
+    return "r" if Path(name).suffix.lower() == ".r" else "python"
+
+
+@dataclass(frozen=True)
+class LanguageVariant:
+    """A task in one candidate language: its statement, starter, reference and mutants.
+
+    The cases, checks, tolerances and points are the task's, whatever the language.
+    `one_based` names integer inputs that hold class indices: an R run gets them plus one.
+    """
+
+    language: str
+    statement: str
+    starter: str
+    reference: str
+    mutants: Mapping[str, str] = field(default_factory=dict)
+    one_based: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     """A coding task as loaded from its folder; `version` is the folder's content hash."""
@@ -178,6 +206,24 @@ class TaskSpec:
     # fixtures.py: trusted helpers (a model's loss, graphs to build, planted functions) that
     # every run of this task loads after the code under test, so units can call them.
     fixtures: str = ""
+    # Variants in languages other than Python (r/ in the task folder), by language id.
+    variants: Mapping[str, LanguageVariant] = field(default_factory=dict)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages a candidate may answer in: ("python",) or ("python", "r")."""
+        return tuple(lang for lang in LANGUAGES if lang == "python" or lang in self.variants)
+
+    def variant(self, language: str) -> LanguageVariant:
+        """The task in `language`; ValueError when the task does not offer it."""
+        if language == "python":
+            return LanguageVariant(
+                "python", self.statement, self.starter, self.reference, self.mutants
+            )
+        if language not in self.variants:
+            offered = ", ".join(self.languages)
+            raise ValueError(f"task {self.id} is not offered in {language!r} (only {offered})")
+        return self.variants[language]
 
     def program(self, source: str) -> str:
         """The module a run of `source` loads: the source, then the task's fixtures (if any)."""

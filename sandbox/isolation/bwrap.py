@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 from sandbox.errors import SandboxError
-from sandbox.isolation.limits import BOOTSTRAP, Limits
+from sandbox.isolation import r_runtime
+from sandbox.isolation.limits import BOOTSTRAP, R_BOOTSTRAP, Limits
 from sandbox.isolation.runtime import Runtime
 from sandbox.isolation.slots import SlotResources
 
@@ -85,13 +86,28 @@ def _parent_dirs(mount_points: list[str]) -> list[str]:
     return [arg for parent in parents for arg in ("--perms", "0755", "--dir", parent)]
 
 
+def _r_view() -> tuple[list[str], list[str]]:
+    """An R child's extra read-only binds (R's configuration) and its environment."""
+    binds = [arg for path in r_runtime.binds() for arg in ("--ro-bind", path, path)]
+    env = [arg for key, val in r_runtime.environment().items() for arg in ("--setenv", key, val)]
+    return binds, env
+
+
 def bwrap_argv(
-    rt: Runtime, uid: int, seccomp: int | None, *, as_pid_1: bool, userns: int | None = None
+    rt: Runtime,
+    uid: int,
+    seccomp: int | None,
+    *,
+    as_pid_1: bool,
+    userns: int | None = None,
+    language: str = "python",
 ) -> list[str]:
     """The bwrap command line (without the program to run); ``userns``: the fd of a two-uid
-    user namespace to join (a zygote's), else bwrap makes a one-uid namespace."""
+    user namespace to join (a zygote's), else bwrap makes a one-uid namespace. An R child
+    (``language="r"``) also sees R's configuration directories and gets R's environment."""
     prefix = str(_venv_home(rt))
     ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    r_binds, r_env = _r_view() if language == "r" else ([], [])
     argv = [
         "bwrap",
         *_namespaces(userns),
@@ -125,7 +141,10 @@ def bwrap_argv(
         "--setenv",
         "PYTHONDONTWRITEBYTECODE",
         "1",
-        *_parent_dirs(["/usr/lib", "/usr/lib64", prefix, SANDBOX_VENV, SANDBOX_CHILD]),
+        *r_env,
+        *_parent_dirs(
+            ["/usr/lib", "/usr/lib64", prefix, SANDBOX_VENV, SANDBOX_CHILD, *r_binds[1::3]]
+        ),
         "--ro-bind",
         "/usr/lib",
         "/usr/lib",
@@ -151,6 +170,7 @@ def bwrap_argv(
         "--ro-bind",
         str(rt.child),
         SANDBOX_CHILD,
+        *r_binds,
         "--proc",
         "/proc",
         "--dev",
@@ -202,9 +222,11 @@ def launch_argv(
     *,
     as_pid_1: bool,
     userns: int | None = None,
+    language: str = "python",
 ) -> list[str]:
     """The full host command that starts ``program`` inside a fresh sandbox of the slot."""
-    inner = [*bwrap_argv(rt, slot.uid, seccomp, as_pid_1=as_pid_1, userns=userns), *program]
+    view = bwrap_argv(rt, slot.uid, seccomp, as_pid_1=as_pid_1, userns=userns, language=language)
+    inner = [*view, *program]
     if not slot.caps.present.get("uid_drop"):
         return inner
     procs = [str(p) for p in slot.procs_files()]
@@ -239,4 +261,18 @@ def python_program(limits: Limits, job_fd: int, result_fd: int) -> list[str]:
         *limits.rlimit_args(),
         str(job_fd),
         str(result_fd),
+    ]
+
+
+def r_program(limits: Limits, job_fd: int, result_fd: int) -> list[str]:
+    """The in-sandbox command of a fresh R child: set rlimits (Python, no site), exec R."""
+    return [
+        f"{SANDBOX_VENV}/bin/python",
+        "-I",
+        "-S",
+        "-B",
+        "-c",
+        R_BOOTSTRAP,
+        *r_runtime.limits(limits).rlimit_args(),
+        *r_runtime.argv(SANDBOX_CHILD, job_fd, result_fd),
     ]

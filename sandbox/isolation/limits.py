@@ -72,3 +72,18 @@ BOOTSTRAP = (
     "from sandbox.child.harness import main\n"
     "main(int(sys.argv[7]), int(sys.argv[8]))\n"
 )
+
+
+# The same for an R child: set the limits, then exec R (argv[6:]), which inherits them. Python
+# because R cannot set its own rlimits and the sandbox has no shell or prlimit; -S keeps it to
+# about 10 ms.
+R_BOOTSTRAP = (
+    "import os, resource as r, sys\n"
+    "a = sys.argv\n"
+    "r.setrlimit(r.RLIMIT_CORE, (0, 0))\n"
+    "r.setrlimit(r.RLIMIT_CPU, (int(a[1]), int(a[2])))\n"
+    "r.setrlimit(r.RLIMIT_AS, (int(a[3]), int(a[3])))\n"
+    "r.setrlimit(r.RLIMIT_FSIZE, (int(a[4]), int(a[4])))\n"
+    "r.setrlimit(r.RLIMIT_NOFILE, (int(a[5]), int(a[5])))\n"
+    "os.execv(a[6], a[6:])\n"
+)

@@ -4,6 +4,9 @@ Layout of ``<dir>`` (default ``<repo>/var/judge-runtime``)::
 
     child/sandbox/__init__.py                         a stub: the child never loads the grader
     child/sandbox/{wire,child}/*.py                   what the child imports (copied)
+    child/sandbox/child/r/*.R                         the R child's harness (copied)
+    child/sandbox/child/r/zygote.so                   the R zygote's library, built by gcc from
+                                                      sandbox/child/r/zygote.c (ensure_r)
     venv/                                             python -m venv + numpy==<host version>
     pyrt/                                             empty mount point for the interpreter prefix
     READY                                             stamp: numpy version + python version
@@ -32,9 +35,12 @@ REPO_ROOT = _PACKAGE_DIR.parent
 DEFAULT_DIR = REPO_ROOT / "var" / "judge-runtime"
 # The subpackages the child imports; the import contracts keep them free of everything else.
 CHILD_PACKAGES = ("wire", "child")
+R_CHILD = "child/r"
 _lock = threading.Lock()
 
-__all__ = ["DEFAULT_DIR", "Runtime", "ensure", "install_child_files"]
+R_ZYGOTE_LIBRARY = "zygote.so"
+
+__all__ = ["DEFAULT_DIR", "Runtime", "ensure", "ensure_r", "install_child_files"]
 
 
 class Runtime:
@@ -45,6 +51,11 @@ class Runtime:
         self.child = root / "child"
         self.venv = root / "venv"
         self.pyrt = root / "pyrt"
+
+    @property
+    def r_child(self) -> Path:
+        """The R child's files (harness, zygote and the zygote's library)."""
+        return self.child / "sandbox" / R_CHILD
 
     @property
     def python(self) -> Path:
@@ -84,9 +95,50 @@ def install_child_files(dest: Path) -> Path:
         for src in sorted((_PACKAGE_DIR / sub).glob("*.py")):
             _install(src, pkg / sub / src.name)
         (pkg / sub).chmod(0o755)
+    # The R child (sandbox/child/r/): its harness and entry points, beside the Python child.
+    r_dir = pkg / R_CHILD
+    r_dir.mkdir(exist_ok=True)
+    for src in sorted((_PACKAGE_DIR / R_CHILD).glob("*.R")):
+        _install(src, r_dir / src.name)
+    r_dir.chmod(0o755)
     for path in (dest, pkg):
         path.chmod(0o755)
     return dest
+
+
+def ensure_r(rt: Runtime) -> Path:
+    """Build the R zygote's library into the runtime; cheap when it is up to date.
+
+    Called when the first R job starts the R zygotes, so a Python-only deployment needs
+    neither R nor gcc.
+    """
+    source = _PACKAGE_DIR / R_CHILD / "zygote.c"
+    built = rt.r_child / R_ZYGOTE_LIBRARY
+    stamp = rt.r_child / f"{R_ZYGOTE_LIBRARY}.sha256"
+    with _lock:
+        if not (built.exists() and stamp.exists() and stamp.read_text() == _digest(source)):
+            _compile(source, built)
+            stamp.write_text(_digest(source))
+    return built
+
+
+def _compile(source: Path, target: Path) -> None:
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        raise SandboxError("gcc is not installed: it builds the R zygote's library (zygote.c)")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    built = subprocess.run(
+        [gcc, "-O2", "-Wall", "-shared", "-fPIC", "-o", tmp, str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if built.returncode != 0:
+        os.unlink(tmp)
+        raise SandboxError(f"cannot build the R zygote's library: {built.stderr[-800:]}")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
 
 
 def _stamp() -> str:

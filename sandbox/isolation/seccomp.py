@@ -146,6 +146,7 @@ EXTRA: dict[str, str] = {
         "sessions and process groups: they stay inside the sandbox's pid namespace and cgroups",
     ),
     "sigaltstack": "Python's stack-overflow and faulthandler support",
+    **dict.fromkeys(("pselect6", "select"), "R's Sys.sleep and event loop wait in select"),
     **dict.fromkeys(
         ("getpriority", "sched_getaffinity"), "the zygote's after-job check of its own state"
     ),

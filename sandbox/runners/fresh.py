@@ -57,11 +57,13 @@ class IsolatedRunner:
         job_bytes = encode_job(job)
         slot = self._free.get()
         try:
-            return self._run(slot, job_bytes, limits)
+            return self._run(slot, job_bytes, limits, job.language)
         finally:
             self._free.put(slot)
 
-    def _run(self, slot: SlotResources, job_bytes: bytes, limits: Limits) -> RunOutcome:
+    def _run(
+        self, slot: SlotResources, job_bytes: bytes, limits: Limits, language: str
+    ) -> RunOutcome:
         slot.configure(limits, extra_pids=4)
         job_r, job_w = os.pipe()
         res_r, res_w = os.pipe()
@@ -69,8 +71,16 @@ class IsolatedRunner:
         err_r, err_w = os.pipe()
         info_r, info_w = os.pipe()
         sec = seccomp.seccomp_fd() if self._caps.present.get("seccomp") else None
-        program = bwrap.python_program(limits, job_r, res_w)
-        argv = bwrap.launch_argv(self._rt, slot, sec, program, as_pid_1=False)
+        if language == "r":
+            # R opens its pipes anew through /proc/self/fd (base R has no fd connections),
+            # which checks the pipe's owner: make it the slot's uid.
+            if os.geteuid() == 0:
+                for fd in (job_r, res_w):
+                    os.fchown(fd, slot.uid, slot.uid)
+            program = bwrap.r_program(limits, job_r, res_w)
+        else:
+            program = bwrap.python_program(limits, job_r, res_w)
+        argv = bwrap.launch_argv(self._rt, slot, sec, program, as_pid_1=False, language=language)
         # bwrap writes its child's pid to the info fd once the sandbox is up: a run with no
         # info is a sandbox failure, never a verdict.
         at = argv.index("--unshare-all")

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from sandbox.errors import SandboxError
-from sandbox.isolation import runtime
-from sandbox.isolation.limits import BOOTSTRAP, Limits
+from sandbox.isolation import r_runtime, runtime
+from sandbox.isolation.limits import BOOTSTRAP, R_BOOTSTRAP, Limits
 from sandbox.runners import zygotes
 from sandbox.runners.base import RunOutcome
 from sandbox.runners.supervise import classify, split_status, supervise_process
@@ -22,7 +22,7 @@ from sandbox.wire import Job, encode_job
 
 
 class UnsafeLocalRunner:
-    """A plain subprocess with rlimits and a wall deadline. NOT ISOLATED.
+    """A plain subprocess with rlimits and a wall deadline (Python or R). NOT ISOLATED.
 
     The candidate can read every file the service can read and reach the network. Use it only for
     the benchmark baseline and for tests of grading logic with trusted sources.
@@ -44,18 +44,31 @@ class UnsafeLocalRunner:
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        argv = [
-            self._python,
-            "-I",
-            "-B",
-            "-c",
-            BOOTSTRAP,
-            str(self._child_dir),
-            *limits.rlimit_args(),
-            str(job_r),
-            str(res_w),
-        ]
         env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        if job.language == "r":
+            argv = [
+                self._python,
+                "-I",
+                "-S",
+                "-B",
+                "-c",
+                R_BOOTSTRAP,
+                *r_runtime.limits(limits).rlimit_args(),
+                *r_runtime.argv(str(self._child_dir), job_r, res_w),
+            ]
+            env |= r_runtime.environment()
+        else:
+            argv = [
+                self._python,
+                "-I",
+                "-B",
+                "-c",
+                BOOTSTRAP,
+                str(self._child_dir),
+                *limits.rlimit_args(),
+                str(job_r),
+                str(res_w),
+            ]
         start = time.monotonic()
         try:
             proc = subprocess.Popen(
@@ -129,8 +142,7 @@ class UnsafeForkServerRunner:
 
     def _start(self) -> zygotes.Zygote:
         server = zygotes.Zygote(
-            python=sys.executable,
-            child_dir=str(self._child_dir),
+            boot=zygotes.python_boot(sys.executable, str(self._child_dir), sandboxed=False),
             slot=None,
             env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"},
             cwd=self._tmp.name,

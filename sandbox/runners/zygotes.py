@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sandbox.errors import SandboxError
-from sandbox.isolation import bwrap, seccomp, slots, userns
+from sandbox.isolation import bwrap, r_runtime, runtime, seccomp, slots, userns
 from sandbox.isolation.capabilities import Capabilities
 from sandbox.isolation.limits import Limits
 from sandbox.isolation.runtime import Runtime
@@ -34,6 +34,38 @@ _ZYGOTE_BOOT = (
     "serve(*(int(a) for a in sys.argv[2:6]), sandboxed=sys.argv[6] == 'sandboxed', "
     "job_uid=int(sys.argv[7]))"
 )
+# A zygote's command from its pipe fds (control, status, job, result) and its job uid.
+Boot = Callable[[list[str], int], list[str]]
+
+
+def python_boot(python: str, child_dir: str, *, sandboxed: bool) -> Boot:
+    """The Python zygote (sandbox/child/zygote.py)."""
+    mode = "sandboxed" if sandboxed else "unsandboxed"
+    return lambda fds, job_uid: [
+        python,
+        "-I",
+        "-B",
+        "-c",
+        _ZYGOTE_BOOT,
+        child_dir,
+        *fds,
+        mode,
+        str(job_uid),
+    ]
+
+
+def r_boot(r_child_dir: str) -> Boot:
+    """The R zygote (sandbox/child/r/zygote.R with zygote.c): sandboxed only."""
+    return lambda fds, job_uid: [
+        str(r_runtime.R_BINARY),
+        "--no-echo",
+        "--vanilla",
+        f"--file={r_child_dir}/zygote.R",
+        "--args",
+        r_child_dir,
+        *fds,
+        str(job_uid),
+    ]
 
 
 @dataclass
@@ -91,18 +123,22 @@ class Zygote:
     def __init__(
         self,
         *,
-        python: str,
-        child_dir: str,
+        boot: Boot,
         slot: slots.SlotResources | None,
         wrap: Callable[[list[str]], list[str]] | None = None,
         extra_fds: tuple[int, ...] = (),
         env: dict[str, str] | None = None,
         cwd: str | None = None,
         job_uid: int = -1,
+        job_owns_its_pipes: bool = False,
     ):
         """Start a zygote: ``wrap`` turns its command into the launch command (bwrap's).
 
         ``job_uid`` (>= 0): the uid every forked child switches to before it reads its job.
+        ``job_owns_its_pipes``: the job and result pipes belong to ``job_uid``, so that a child
+        can open its own ends again through /proc/self/fd (how R, which has no connection on a
+        bare fd, reads its job). Only the child's fds reach them; a job that writes into its
+        job pipe is drained before the next job, as any unread job bytes are.
         """
         self.slot = slot
         self.jobs = 0
@@ -114,20 +150,10 @@ class Zygote:
         result_r, result_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        program = [
-            python,
-            "-I",
-            "-B",
-            "-c",
-            _ZYGOTE_BOOT,
-            child_dir,
-            str(ctl_r),
-            str(status_w),
-            str(job_r),
-            str(result_w),
-            "sandboxed" if slot is not None else "unsandboxed",
-            str(job_uid),
-        ]
+        if job_owns_its_pipes and job_uid >= 0:
+            for fd in (job_r, result_w):  # a pipe's two ends share one inode
+                os.fchown(fd, job_uid, job_uid)
+        program = boot([str(fd) for fd in (ctl_r, status_w, job_r, result_w)], job_uid)
         argv = program if wrap is None else wrap(program)
         child_fds = [ctl_r, status_w, job_r, result_w, *extra_fds]
         try:
@@ -229,12 +255,15 @@ class Zygote:
             self.pipes.close()
 
 
-def sandboxed_zygote(rt: Runtime, slot: slots.SlotResources, caps: Capabilities) -> Zygote:
+def sandboxed_zygote(
+    rt: Runtime, slot: slots.SlotResources, caps: Capabilities, language: str = "python"
+) -> Zygote:
     """A zygote as pid 1 of a fresh bwrap sandbox of the slot (every isolation layer).
 
     With root (the uid_drop layer) the zygote runs as the slot uid in a user namespace that
     also maps the slot's job uid, and its children run as the job uid; without, both share
-    bwrap's one uid (a weaker sandbox, reported by the capability probe).
+    bwrap's one uid (a weaker sandbox, reported by the capability probe). ``language`` "r":
+    the R zygote, in the same view plus R's configuration (call runtime.ensure_r first).
     """
     two_uids = bool(caps.present.get("uid_drop"))
     sec = seccomp.seccomp_fd() if caps.present.get("seccomp") else None
@@ -245,13 +274,19 @@ def sandboxed_zygote(rt: Runtime, slot: slots.SlotResources, caps: Capabilities)
             os.close(sec)
         raise
     # Zygote() owns these fds from here: it closes our copies once the launcher has them.
+    if language == "r":
+        boot = r_boot(f"{bwrap.SANDBOX_CHILD}/sandbox/{runtime.R_CHILD}")
+    else:
+        boot = python_boot(f"{bwrap.SANDBOX_VENV}/bin/python", bwrap.SANDBOX_CHILD, sandboxed=True)
     return Zygote(
-        python=f"{bwrap.SANDBOX_VENV}/bin/python",
-        child_dir=bwrap.SANDBOX_CHILD,
+        boot=boot,
         slot=slot,
-        wrap=lambda program: bwrap.launch_argv(rt, slot, sec, program, as_pid_1=True, userns=ns),
+        wrap=lambda program: bwrap.launch_argv(
+            rt, slot, sec, program, as_pid_1=True, userns=ns, language=language
+        ),
         extra_fds=tuple(fd for fd in (sec, ns) if fd is not None),
         job_uid=slot.job_uid if two_uids else -1,
+        job_owns_its_pipes=language == "r",
     )
 
 

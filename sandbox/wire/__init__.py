@@ -14,6 +14,7 @@ from sandbox.wire.frames import (
 from sandbox.wire.messages import (
     DENIED_EVENTS,
     DTYPES,
+    LANGUAGES,
     MAX_ARRAY_BYTES,
     MAX_FRAME_BYTES,
     MAX_HEADER_BYTES,
@@ -31,6 +32,7 @@ from sandbox.wire.messages import (
 __all__ = [
     "DENIED_EVENTS",
     "DTYPES",
+    "LANGUAGES",
     "MAX_ARRAY_BYTES",
     "MAX_FRAME_BYTES",
     "MAX_HEADER_BYTES",

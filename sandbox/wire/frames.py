@@ -24,6 +24,7 @@ import numpy as np
 from sandbox.wire.messages import (
     DENIED_EVENTS,
     DTYPES,
+    LANGUAGES,
     MAX_ARRAY_BYTES,
     MAX_ARRAYS,
     MAX_FRAME_BYTES,
@@ -89,7 +90,10 @@ def encode_job(job: Job) -> bytes:
     if len(job.source) > MAX_SOURCE_CHARS:
         raise ProtocolError(f"source exceeds {MAX_SOURCE_CHARS} characters")
     try:
-        return _encode({"kind": "job", "source": job.source, "plan": job.plan}, job.arrays)
+        if job.language not in LANGUAGES:
+            raise ProtocolError(f"unknown language {job.language!r}")
+        header = {"kind": "job", "language": job.language, "source": job.source, "plan": job.plan}
+        return _encode(header, job.arrays)
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ProtocolError):
             raise
@@ -199,7 +203,15 @@ def decode_job(data: bytes) -> Job:
     plan = header.get("plan")
     if not isinstance(plan, list) or not all(isinstance(step, dict) for step in plan):
         raise ProtocolError("plan must be a list of objects")
-    return Job(source=source, arrays=arrays, plan=cast(list[dict[str, Any]], plan))
+    language = header.get("language", "python")
+    if language not in LANGUAGES:
+        raise ProtocolError(f"unknown language {language!r}")
+    return Job(
+        source=source,
+        arrays=arrays,
+        plan=cast(list[dict[str, Any]], plan),
+        language=cast(str, language),
+    )
 
 
 def decode_result(data: bytes) -> Result:

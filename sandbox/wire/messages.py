@@ -103,6 +103,11 @@ class ErrorInfo:
         )
 
 
+# The candidate languages a child can run: the language picks the child program (the Python
+# harness or the R one); the frames are the same.
+LANGUAGES: frozenset[str] = frozenset({"python", "r"})
+
+
 @dataclass(frozen=True)
 class Job:
     """What the child runs: the candidate module, named input arrays and a call plan."""
@@ -110,6 +115,7 @@ class Job:
     source: str
     arrays: dict[str, Array] = field(default_factory=dict)
     plan: list[dict[str, Any]] = field(default_factory=list)
+    language: str = "python"
 
 
 @dataclass(frozen=True)

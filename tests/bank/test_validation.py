@@ -20,11 +20,28 @@ def test_a_mutant_that_gets_full_marks_is_reported(tmp_path: Path, judge: Runner
     (task / "mutants" / "not_really_wrong.diff").write_text(
         "--- reference.py\n+++ mutants/not_really_wrong.py\n@@ -1,1 +1,1 @@\n import numpy as np\n"
     )
+    # The same in the task's R variant.
+    (task / "r" / "mutants" / "not_really_wrong.diff").write_text(
+        "--- reference.R\n+++ mutants/not_really_wrong.R\n@@ -1,1 +1,1 @@\n"
+        " relu_forward <- function(x) {\n"
+    )
     report = validate_coding(tmp_path, judge)
     assert list(report.tasks) == ["relu"]
-    assert any("mutant not_really_wrong gets full marks" in p for p in report.problems)
-    # The reference at every validation seed, the starter and each mutant at the first only.
-    assert report.graded == len(VALIDATION_SEEDS) + 1 + len(report.tasks["relu"].mutants)
+    assert any(
+        p.startswith("relu: the mutant not_really_wrong gets full marks") for p in report.problems
+    )
+    assert any(
+        p.startswith("relu (R): the mutant not_really_wrong gets full marks")
+        for p in report.problems
+    )
+    # Per language: the reference at every validation seed, the starter and each mutant at the
+    # first only.
+    relu = report.tasks["relu"]
+    assert relu.languages == ("python", "r")
+    assert report.graded == sum(
+        len(VALIDATION_SEEDS) + 1 + len(relu.variant(language).mutants)
+        for language in relu.languages
+    )
     assert not any("reference" in p for p in report.problems)
 
 

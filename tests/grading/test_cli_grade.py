@@ -71,3 +71,21 @@ def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "latin.py is not UTF-8 text" in done.stderr
+
+
+def test_an_r_file_is_graded_as_r_and_a_task_without_r_is_a_clear_error(tmp_path: Path) -> None:
+    done = _grade("affine", str(AFFINE / "r" / "reference.R"), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "passed"
+    mutant = tmp_path / "db_col_means.R"
+    mutant.write_text(load_task(AFFINE).variant("r").mutants["db_col_means"])
+    wrong = _grade("affine", str(mutant), "--json")
+    assert json.loads(wrong.stdout)["verdict"] == "failed"
+    python_only = next(
+        p.parent.name
+        for p in sorted(AFFINE.parent.glob("*/task.yaml"))
+        if not (p.parent / "r").is_dir()
+    )
+    refused = _grade(python_only, str(mutant))
+    assert refused.returncode == 2
+    assert f"task {python_only} is not offered in R" in refused.stderr

@@ -50,3 +50,17 @@ def test_a_missing_file_and_a_bad_task_folder_exit_2(tmp_path: Path) -> None:
     assert "nope.py" in missing.stderr
     bad_task = _grade(str(tmp_path), str(AFFINE / "reference.py"))
     assert (bad_task.returncode, "Traceback" in bad_task.stderr) == (2, False)
+
+
+def test_the_suffix_picks_the_language(tmp_path: Path) -> None:
+    # The R reference as a .R file passes; the same text as .py is Python, and cannot load.
+    source = (AFFINE / "r" / "reference.R").read_text()
+    (tmp_path / "solution.R").write_text(source)
+    (tmp_path / "solution.py").write_text(source)
+    as_r = _grade(str(AFFINE), str(tmp_path / "solution.R"))
+    assert as_r.returncode == 0, as_r.stderr
+    assert as_r.stdout.startswith("affine: passed")
+    as_python = _grade(str(AFFINE), str(tmp_path / "solution.py"))
+    assert as_python.returncode == 0, as_python.stderr
+    assert as_python.stdout.startswith("affine: error")
+    assert "solution.py" in as_python.stdout

@@ -34,5 +34,8 @@ def test_the_runtime_copies_exactly_the_child_and_the_wire(tmp_path: Path) -> No
         for p in (PACKAGE / layer).glob("*.py")
     }
     assert copied == {"sandbox/__init__.py", *expected}
+    copied_r = {str(p.relative_to(dest)) for p in dest.rglob("*.R")}
+    assert copied_r == {f"sandbox/child/r/{p.name}" for p in (PACKAGE / "child/r").glob("*.R")}
+    assert {"sandbox/child/r/harness.R", "sandbox/child/r/main.R"} <= copied_r
     # the stub package never pulls in the grader
     assert "import" not in (dest / "sandbox" / "__init__.py").read_text()
