@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from app.grading.local import SourceFileError, TaskError, grade_file
 from app.grading.mutants import mutant_source, write_mutant
 from app.grading.tasks import coding_payloads
 from app.grading.validation import CodingReport, validate_coding
+from app.observability.logs import configure_logging
 from app.organizations import service as organizations
 from app.settings import REPO_ROOT, Settings, get_settings
 from app.skills import Skill
@@ -65,14 +65,24 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         command.upgrade(alembic_config(settings), "head")
         if _bank_sync(settings, args) != 0:
             return 1
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    configure_logging(settings.log_format, settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        # The logging set up above, not uvicorn's; no access log (paths carry tokens: the
+        # request middleware logs route templates instead).
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
     return 0
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from app.grading.worker_process import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     return run_worker(settings, threads=args.threads)
 
 

@@ -91,3 +91,13 @@ class AssessmentClosedError(DomainError):
     """A candidate's link to an archived assessment that they had not started."""
 
     status, code, title = 410, "assessment-closed", "This assessment is closed"
+
+
+class DatabaseUnavailableError(DomainError):
+    """The database did not answer (restarting, unreachable, or no free connection in time)."""
+
+    status, code, title = 503, "database-unavailable", "The database is unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The service cannot reach its database right now; try again shortly.")
+        self.headers["Retry-After"] = "5"

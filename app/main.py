@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import log_redaction
 from app.api import (
     api_keys,
     assessments,
@@ -20,6 +19,7 @@ from app.api import (
     idempotency,
     invitations,
     openapi,
+    preview,
     problems,
     questions,
     rate_limits,
@@ -37,13 +37,20 @@ from app.grading.practice import load_practice
 from app.grading.queue import GradingQueue, start_grading
 from app.health import readiness_checks
 from app.mail.sender import OutboxSender, SmtpTarget
+from app.observability import endpoint as metrics_endpoint
+from app.observability.collectors import QueueDepth, register
+from app.observability.http import ObservedRequests
+from app.observability.logs import route_structlog_to_logging
 from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
 from app.web import auth as auth_pages
+from app.web import builder as builder_pages
+from app.web import builder_edit as builder_edit_pages
 from app.web import dashboard as dashboard_pages
 from app.web import invitations as invitation_pages
 from app.web import library as library_pages
 from app.web import members as member_pages
+from app.web import preview as preview_pages
 from app.web import reports as report_pages
 from app.web import results as result_pages
 from app.web import take as take_pages
@@ -55,13 +62,13 @@ from app.webhooks.outbound import outbound_client
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    log_redaction.install()
+    route_structlog_to_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Sized with the database pool (see Settings) so sync routes can't starve it.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
-        engine = make_engine(settings)
+        engine = make_engine(_sized_pool(settings))
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.read_sessionmaker = make_read_sessionmaker(engine)
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.grading_queue = grading.queue
         app.state.check_queue = grading.checks
         app.state.judge_status = grading.status
+        unregister_depth = register(QueueDepth(app.state.read_sessionmaker))
         mail = _start_mail(settings, app.state.sessionmaker)
         background = _start_background(
             settings, app.state.sessionmaker, app.state.read_sessionmaker, grading.queue
@@ -80,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if mail is not None:
             mail.stop()
         grading.close()
+        unregister_depth()
         engine.dispose()
 
     app = FastAPI(
@@ -96,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
     openapi.install(app, [idempotency.openapi_rule, rate_limits.openapi_rule])
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, render=render_problem)
+    app.add_middleware(ObservedRequests)  # outermost: it sees the guard's refusals too
+    token = settings.metrics_token
+    metrics_endpoint.install(app, token.get_secret_value() if token else None)
 
     api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
     for module in (
@@ -105,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         invitations,
         attempts,
         take,
+        preview,
         api_keys,
         webhooks,
     ):
@@ -118,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_pages,
         member_pages,
         library_pages,
+        builder_pages,
+        builder_edit_pages,
+        preview_pages,
         report_pages,
         api_key_pages,
         invitation_pages,
@@ -145,6 +161,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _sized_pool(settings: Settings) -> Settings:
+    """Embedded, this process grades too: its grading threads get connections of their own."""
+    if settings.broker_url:
+        return settings
+    extra = settings.grading_connections
+    return settings.model_copy(update={"db_pool_size": settings.db_pool_size + extra})
 
 
 def _start_background(

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     webhook_allow_private_targets: bool = False
     bank_dir: Path = REPO_ROOT / "question_bank"
     # A sync `yield` session dependency deadlocks unless the threadpool is larger than the
-    # database pool plus overflow (CONVENTIONS §11), so both are sized here, together.
+    # database pool plus overflow (CONVENTIONS §11), so both are sized here, together, and
+    # checked below. These connections serve requests; a process that grades gets
+    # grading_connections more (README, scaled mode: what N processes open in all).
     db_pool_size: int = 10
     db_max_overflow: int = 5
     threadpool_size: int = 40
@@ -57,15 +59,40 @@ class Settings(BaseSettings):
     worker_dead_seconds: float = 10.0
     grading_resend_seconds: float = 30.0
     worker_grace_seconds: float = 30.0
+    # Observability (issue 13): logs as JSON lines or readable console lines; /metrics answers
+    # a scraper sending METRICS_TOKEN as a bearer token, or (unset) clients on loopback only;
+    # a worker serves its own metrics on worker_metrics_port when set (one target per process).
+    log_format: Literal["json", "console"] = "console"
+    log_level: str = "INFO"
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int | None = None
+    # On SIGTERM an API process stops accepting and finishes in-flight requests for up to this.
+    shutdown_grace_seconds: int = 20
     # Public-check runs (practice included) per attempt in a sliding window; more gets 429.
     run_limit: int = 10
     run_limit_window_seconds: int = 300
     # The unscored practice task of the landing page: a folder of bank_dir/practice/.
     practice_task: str = "scale"
 
+    @model_validator(mode="after")
+    def _threads_outnumber_request_connections(self) -> Settings:
+        if self.threadpool_size <= self.db_pool_size + self.db_max_overflow:
+            raise ValueError(
+                f"THREADPOOL_SIZE ({self.threadpool_size}) must be larger than DB_POOL_SIZE + "
+                f"DB_MAX_OVERFLOW ({self.db_pool_size} + {self.db_max_overflow}): with no "
+                "thread left to hand connections back, requests wait forever"
+            )
+        return self
+
     @property
     def grading_threads(self) -> int:
         return self.grading_workers or self.judge_slots
+
+    @property
+    def grading_connections(self) -> int:
+        """One per grading thread, the watchdog's, the task checker's, and one spare: no
+        grading thread ever waits for a connection, nor takes one a request needs."""
+        return self.grading_threads + 3
 
     @property
     def secure_cookies(self) -> bool:

@@ -99,9 +99,8 @@ def make_assessment(
 ) -> Assessment:
     assessment = Assessment(
         organization_id=organization.id,
-        title=f"Assessment {next(_counter)}",
         time_limit_minutes=time_limit_minutes,
-        **overrides,
+        **{"title": f"Assessment {next(_counter)}", **overrides},
     )
     assessment.items = [AssessmentItem(position=i, question=q) for i, q in enumerate(questions)]
     session.add(assessment)

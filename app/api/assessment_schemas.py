@@ -51,10 +51,18 @@ class AssessmentPatch(_In):
     candidates_see_results: StrictBool | None = None
     shuffle_questions: StrictBool | None = None
     shuffle_choices: StrictBool | None = None
+    question_ids: Annotated[list[str], Field(max_length=200)] | None = Field(
+        default=None,
+        description="The questions picked by hand, in order; sent with `pools` or alone, it "
+        "replaces them (refused with 409 questions-locked once candidates are invited)",
+    )
+    pools: Annotated[list[PoolIn], Field(max_length=30)] | None = Field(
+        default=None, description="The pools that replace the current ones (as `question_ids`)"
+    )
 
     def changes(self) -> dict[str, object]:
-        """The fields sent; a null only where it means something (clearing the pass mark)."""
-        sent = self.model_dump(exclude_unset=True)
+        """The settings sent; a null only where it means something (clearing the pass mark)."""
+        sent = self.model_dump(exclude_unset=True, exclude={"question_ids", "pools"})
         return {k: v for k, v in sent.items() if v is not None or k == "pass_mark_percent"}
 
 
@@ -63,6 +71,12 @@ class BuilderFields(BaseModel):
 
     pools: list[PoolRead] = Field(description="Drawn for each candidate from their attempt's seed")
     question_count: int = Field(description="How many questions every candidate's form has")
+    min_score: float = Field(
+        description="The fewest points a candidate's form carries: below `max_score` when a pool "
+        "draws questions of different points"
+    )
+    invitation_count: int = Field(description="Candidates invited")
+    completion_count: int = Field(description="Attempts submitted or ended by the clock")
     pass_mark_percent: int | None
     shuffle_questions: bool
     shuffle_choices: bool

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Header, Query, Response, status
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
-from app.api.assessment_schemas import AssessmentPatch
+from app.api.assessment_schemas import AssessmentPatch, PoolIn
 from app.api.problems import problem_responses
-from app.assessments import editing
+from app.assessments import editing, totals
 from app.assessments import service as assessments
-from app.assessments.editing import PreconditionFailedError
+from app.assessments.editing import FormChange, PreconditionFailedError, QuestionsLockedError
 from app.assessments.forms import Pool, PoolUnavailableError
 from app.assessments.service import (
     AssessmentDraft,
@@ -32,8 +32,21 @@ from app.errors import (
     InvalidRequestError,
     UnauthorizedError,
 )
+from app.models import Assessment
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
+
+
+def _pool(pool: PoolIn) -> Pool:
+    return Pool(pool.kind, pool.skill.value, pool.difficulty, pool.count)
+
+
+def _read(session: SessionDep, assessment: Assessment) -> schemas.AssessmentRead:
+    return views.assessment(
+        assessment,
+        totals.assessment_totals(session, assessment),
+        totals.activity_of(session, [assessment.id])[assessment.id],
+    )
 
 
 @router.post(
@@ -62,7 +75,7 @@ def create_assessment(
         title=body.title,
         question_ids=body.question_ids or [],
         template=body.template,
-        pools=[Pool(p.kind, p.skill.value, p.difficulty, p.count) for p in body.pools],
+        pools=[_pool(p) for p in body.pools],
         time_limit_minutes=body.time_limit_minutes,
         pass_mark_percent=body.pass_mark_percent,
         candidates_see_results=body.candidates_see_results,
@@ -75,7 +88,7 @@ def create_assessment(
         draft=draft,
         templates=role_templates(settings.bank_dir / "templates"),
     )
-    return views.assessment(assessment)
+    return _read(session, assessment)
 
 
 @router.get("", responses=problem_responses(UnauthorizedError, ForbiddenError, InvalidCursorError))
@@ -89,8 +102,11 @@ def list_assessments(
     page = assessments.list_assessments(
         session, organization_id=principal.organization_id, cursor=cursor, limit=limit
     )
+    sums = totals.totals_of(session, principal.organization_id, page.items)
+    activity = totals.activity_of(session, [a.id for a in page.items])
     return schemas.AssessmentPage(
-        items=[views.assessment(a) for a in page.items], next_cursor=page.next_cursor
+        items=[views.assessment(a, sums[a.id], activity[a.id]) for a in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -109,7 +125,7 @@ def get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
     response.headers["ETag"] = editing.etag(assessment)
-    return views.assessment(assessment)
+    return _read(session, assessment)
 
 
 @router.patch(
@@ -119,6 +135,11 @@ def get_assessment(
         ForbiddenError,
         AssessmentNotFoundError,
         PreconditionFailedError,
+        QuestionsLockedError,
+        UnknownQuestionsError,
+        DuplicateQuestionsError,
+        EmptyAssessmentError,
+        PoolUnavailableError,
         InvalidRequestError,
     ),
 )
@@ -130,16 +151,21 @@ def update_assessment(
     principal: Annotated[Principal, allowed(Action.ASSESSMENT_WRITE)],
     if_match: Annotated[str | None, Header()] = None,
 ) -> schemas.AssessmentRead:
-    """Change settings (title, time limit, pass mark, results, shuffles); `If-Match` guards."""
-    assessment = editing.update_settings(
+    """Change settings, or the questions and pools before any invitation; `If-Match` guards."""
+    form = None
+    if body.question_ids is not None or body.pools is not None:
+        pools = None if body.pools is None else [_pool(p) for p in body.pools]
+        form = FormChange(question_ids=body.question_ids, pools=pools)
+    assessment = editing.update_assessment(
         session,
         organization_id=principal.organization_id,
         assessment_id=assessment_id,
         changes=body.changes(),
+        form=form,
         if_match=if_match,
     )
     response.headers["ETag"] = editing.etag(assessment)
-    return views.assessment(assessment)
+    return _read(session, assessment)
 
 
 @router.post(
@@ -153,11 +179,10 @@ def duplicate_assessment(
     principal: Annotated[Principal, allowed(Action.ASSESSMENT_WRITE)],
 ) -> schemas.AssessmentRead:
     """Copy an assessment (questions, pools, settings) into a new open one."""
-    return views.assessment(
-        editing.duplicate_assessment(
-            session, organization_id=principal.organization_id, assessment_id=assessment_id
-        )
+    copy = editing.duplicate_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
+    return _read(session, copy)
 
 
 @router.post(
@@ -170,8 +195,7 @@ def archive_assessment(
     principal: Annotated[Principal, allowed(Action.ASSESSMENT_WRITE)],
 ) -> schemas.AssessmentRead:
     """Close an assessment: no new invitations or starts; started attempts run to their end."""
-    return views.assessment(
-        editing.archive_assessment(
-            session, organization_id=principal.organization_id, assessment_id=assessment_id
-        )
+    archived = editing.archive_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
+    return _read(session, archived)

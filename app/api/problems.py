@@ -9,15 +9,22 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import DomainError, InvalidRequestError, MalformedRequestError
+from app.errors import (
+    DatabaseUnavailableError,
+    DomainError,
+    InvalidRequestError,
+    MalformedRequestError,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
 HtmlErrorPage = Callable[[Request, DomainError], Response]
-_MACHINE_PATHS = ("/api/", "/integrations/", "/openapi.json", "/healthz", "/readyz")
+_MACHINE_PATHS = ("/api/", "/integrations/", "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 def is_api_path(path: str) -> bool:
@@ -84,6 +91,15 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> HtmlErro
             # The router names only the first route of the path; list every method it has.
             problem.headers["Allow"] = allowed_methods(request)
         return respond(request, problem)
+
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        # An outage, not a bug: the client may retry, and the process recovers by itself
+        # (the pool pre-pings and reconnects). The driver's message stays out of the answer.
+        log.warning("database unavailable on %s %s", request.method, type(exc).__name__)
+        return respond(request, DatabaseUnavailableError())
+
+    for outage in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(outage, _database_down)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, _exc: Exception) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.api import schemas
 from app.api.assessment_schemas import PoolRead
+from app.assessments.totals import Activity, FormTotals
 from app.attempts.integrity import IntegritySummary
 from app.attempts.results import ResultRow
 from app.attempts.service import CandidateView
@@ -37,7 +38,7 @@ def question(q: QuestionVersion) -> schemas.QuestionRead:
     )
 
 
-def assessment(a: Assessment) -> schemas.AssessmentRead:
+def assessment(a: Assessment, totals: FormTotals, activity: Activity) -> schemas.AssessmentRead:
     questions = [schemas.AssessmentQuestion.model_validate(_summary(i.question)) for i in a.items]
     pools = [
         PoolRead(kind=p.kind, skill=p.skill, difficulty=p.difficulty, count=p.count)
@@ -50,10 +51,13 @@ def assessment(a: Assessment) -> schemas.AssessmentRead:
         template=a.template,
         candidates_see_results=a.candidates_see_results,
         created_at=a.created_at,
-        max_score=sum(q.points for q in questions),
+        max_score=totals.max_points,
+        min_score=totals.min_points,
+        invitation_count=activity.invited,
+        completion_count=activity.completed,
         questions=questions,
         pools=pools,
-        question_count=len(questions) + sum(p.count for p in pools),
+        question_count=totals.question_count,
         pass_mark_percent=a.pass_mark_percent,
         shuffle_questions=a.shuffle_questions,
         shuffle_choices=a.shuffle_choices,

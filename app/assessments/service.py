@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, tuple_
@@ -124,6 +124,19 @@ def _versions(
             f"Unknown question ids: {', '.join(unknown)}.", question_ids=unknown
         )
     return versions
+
+
+def pinned_versions(
+    session: Session, assessment: Assessment, question_ids: Sequence[str]
+) -> list[QuestionVersion]:
+    """The versions for a new list of questions: those already in the assessment keep the
+    version it pinned, the others get their current one."""
+    kept = {i.question.question_id: i.question for i in assessment.items}
+    duplicates = sorted({q for q in question_ids if question_ids.count(q) > 1})
+    if duplicates:
+        raise DuplicateQuestionsError(f"Listed more than once: {', '.join(duplicates)}.")
+    new = _versions(session, assessment.organization_id, [q for q in question_ids if q not in kept])
+    return [kept.get(q) or new[q] for q in question_ids]
 
 
 def get_assessment(

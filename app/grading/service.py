@@ -11,6 +11,7 @@ candidate's code runs, and every other request would wait on it.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -34,6 +35,7 @@ from app.models import (
     SubmissionPurpose,
     SubmissionStatus,
 )
+from app.observability.metrics import GRADING_SECONDS, QUEUE_WAIT_SECONDS, SANDBOX_FAILURES
 from app.scoring import service as scoring
 from sandbox import GradeReport, Runner, SandboxError, TaskSpec, grade
 
@@ -61,6 +63,9 @@ class GradingJob:
     source: str
     seed: int
     is_final: bool
+    worker_id: uuid.UUID | None  # who holds the lease: released, it holds it no more
+    purpose: str
+    waited_seconds: float  # from the submission's commit to this claim
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class GradingFailure:
     """Grading did not produce a verdict: never a score, retried up to MAX_TRIES."""
 
     reason: str
+    kind: str = "sandbox"  # sandbox, judge (a bug) or task (not loaded here): a metric label
 
 
 def grade_submission(
@@ -83,7 +89,11 @@ def grade_submission(
         job = claim_job(session, submission_id, worker_id=worker_id)
     if job is None:
         return False  # graded already, given up on, or another worker holds the lease
+    if job.fence == 1:  # a retry's wait would count its first try's grading too
+        QUEUE_WAIT_SECONDS.labels(job.purpose).observe(job.waited_seconds)
+    started = time.perf_counter()
     outcome = run_job(job, runner, practice=practice)
+    _observe(job, outcome, time.perf_counter() - started)
     with sessions() as session:
         return record_outcome(session, job, outcome)
 
@@ -131,6 +141,7 @@ def claim_job(
             select(
                 Submission.source,
                 Submission.purpose,
+                Submission.created_at,
                 Submission.attempt_id,
                 Submission.question_id,
                 QuestionVersion.id.label("version_id"),
@@ -152,6 +163,9 @@ def claim_job(
             source=row.source,
             seed=row.seed,
             is_final=row.purpose == SubmissionPurpose.FINAL,
+            worker_id=worker_id,
+            purpose=str(row.purpose),
+            waited_seconds=max(0.0, (now - row.created_at).total_seconds()),
         )
     elif given_up is not None and given_up.purpose == SubmissionPurpose.FINAL:
         _rescore(session, given_up.attempt_id)
@@ -166,7 +180,9 @@ def run_job(
     try:
         task = _task(job, practice)
         if task is None:
-            return GradingFailure(f"practice task {job.question_id!r} is not loaded here")
+            return GradingFailure(
+                f"practice task {job.question_id!r} is not loaded here", kind="task"
+            )
         return grade(task, job.source, runner=runner, seed=job.seed, hidden=job.is_final)
     except SandboxError as exc:
         log.warning(
@@ -175,7 +191,26 @@ def run_job(
         return GradingFailure(f"sandbox failure: {exc}")
     except Exception as exc:  # the sandbox boundary: a bug in the judge is not the candidate's
         log.exception("grading submission %s failed (try %d)", job.submission_id, job.fence)
-        return GradingFailure(f"unexpected {type(exc).__name__} in grading: {exc}"[:2000])
+        return GradingFailure(
+            f"unexpected {type(exc).__name__} in grading: {exc}"[:2000], kind="judge"
+        )
+
+
+def _observe(job: GradingJob, outcome: GradeReport | GradingFailure, seconds: float) -> None:
+    if isinstance(outcome, GradingFailure):
+        SANDBOX_FAILURES.labels(outcome.kind).inc()
+        verdict = "no-verdict"
+    else:
+        verdict = outcome.verdict.value
+    GRADING_SECONDS.labels(job.question_id, verdict).observe(seconds)
+    log.info(
+        "graded submission %s (%s, try %d): %s in %.2f s",
+        job.submission_id,
+        job.question_id,
+        job.fence,
+        verdict,
+        seconds,
+    )
 
 
 def _task(job: GradingJob, practice: PracticeTask | None) -> TaskSpec | None:
@@ -206,13 +241,13 @@ def record_outcome(
             "graded_at": utcnow(),
             "error": None,
         }
+    held = Submission.tries == job.fence
+    if job.worker_id is not None:  # a released lease (its worker stopped or was found dead)
+        held &= Submission.worker_id == job.worker_id
     written = session.execute(
         update(Submission)
-        .where(
-            Submission.id == job.submission_id,
-            Submission.status == SubmissionStatus.RUNNING,
-            Submission.tries == job.fence,
-        )
+        .where(Submission.id == job.submission_id, Submission.status == SubmissionStatus.RUNNING)
+        .where(held)
         .values(**values)
     ).rowcount  # type: ignore[attr-defined]
     session.commit()

@@ -15,6 +15,7 @@ from app.grading.check_queue import LocalCheckPool
 from app.grading.judge import build_runner
 from app.grading.practice import load_practice
 from app.grading.workers import GradingWorker, Timing
+from app.observability.worker_metrics import MetricsServer
 from app.settings import Settings
 from sandbox import SandboxError
 
@@ -29,15 +30,15 @@ def run_worker(settings: Settings, *, threads: int | None = None) -> int:
             "in its own process"
         )
         return 2
-    threads = threads or settings.grading_threads
+    if threads:
+        settings = settings.model_copy(update={"grading_workers": threads})
+    threads = settings.grading_threads
     try:
         runner = build_runner(settings)
     except SandboxError as exc:
         log.error("chainrule worker: the judge cannot start: %s", exc)
         return 1
-    # One connection per grading thread, plus the keeper's and the task checker's: no thread
-    # waits on the pool.
-    engine = make_engine(settings.model_copy(update={"db_pool_size": threads + 3}))
+    engine = make_engine(settings.model_copy(update={"db_pool_size": settings.grading_connections}))
     broker = make_broker(settings)
     worker = GradingWorker(
         broker,
@@ -57,11 +58,20 @@ def run_worker(settings: Settings, *, threads: int | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    metrics = None
+    if settings.worker_metrics_port is not None:
+        token = settings.metrics_token
+        metrics = MetricsServer(
+            settings.worker_metrics_port, token.get_secret_value() if token else None
+        )
+        log.info("metrics on port %d", metrics.port)
     try:
         worker.start()
         stop.wait()
         worker.stop(settings.worker_grace_seconds)
     finally:
+        if metrics is not None:
+            metrics.close()
         checks.close()
         broker.close()
         runner.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import dramatiq
+import structlog
 
 from app.db import utcnow
 from app.grading import service as grading
@@ -23,6 +24,7 @@ from app.grading import watchdog
 from app.grading.broker import DramatiqQueue, GradingActors
 from app.grading.practice import PracticeTask
 from app.grading.service import SessionScope
+from app.observability.collectors import SlotRecycles, register
 from app.settings import Settings
 from sandbox import Runner
 
@@ -71,18 +73,27 @@ class GradingWorker:
         self._worker.queue_prefetch = threads
         self._stop = threading.Event()
         self._keeper = threading.Thread(target=self._keep, name="grading-keeper", daemon=True)
+        self._unregister: Callable[[], None] = lambda: None
 
     def start(self) -> None:
         self._round()  # register at once, and pick up what a predecessor left
+        self._unregister = register(SlotRecycles(self._runner))
         self._worker.start()
         self._keeper.start()
         log.info("grading worker %s (%s) started", self.id, self.name)
 
     def stop(self, grace_seconds: float) -> None:
-        """Finish the jobs in hand (up to `grace_seconds`), then release what is still held."""
-        self._stop.set()
+        """Finish the jobs in hand (up to `grace_seconds`), then release what is still held.
+
+        The heartbeat goes on meanwhile, or other workers would find this one dead and take
+        its jobs while it finishes them. A job still running after the grace is released:
+        its lease ends now, another worker's watchdog re-sends it within a heartbeat, and this
+        worker's late result is refused (the lease names the worker holding it).
+        """
         self._worker.stop(timeout=int(grace_seconds * 1000))
+        self._stop.set()
         self._keeper.join(timeout=5)
+        self._unregister()
         try:
             with self._sessions() as session:
                 released = watchdog.release_own(session, self.id, utcnow())
@@ -92,17 +103,19 @@ class GradingWorker:
         log.info("grading worker %s stopped (%d lease(s) released)", self.id, released)
 
     def _grade(self, submission_id: uuid.UUID, final: bool) -> None:
-        try:
-            again = grading.grade_submission(
-                self._sessions,
-                self._runner,
-                submission_id,
-                practice=self._practice,
-                worker_id=self.id,
-            )
-        except Exception:  # a database error: the lease expires and the watchdog re-sends it
-            log.exception("grading submission %s failed", submission_id)
-            return
+        # Every line logged while grading names the job (the message carries only this id).
+        with structlog.contextvars.bound_contextvars(submission_id=str(submission_id)):
+            try:
+                again = grading.grade_submission(
+                    self._sessions,
+                    self._runner,
+                    submission_id,
+                    practice=self._practice,
+                    worker_id=self.id,
+                )
+            except Exception:  # a database error: the lease expires, the watchdog re-sends it
+                log.exception("grading submission %s failed", submission_id)
+                return
         if again:
             self.queue.enqueue(submission_id, final=final)
 

@@ -35,18 +35,21 @@ class QueueDepth(Collector):
 
 
 class SlotRecycles(Collector):
-    def __init__(self, recycles: Callable[[], int]) -> None:
-        self._recycles = recycles
+    """The runner's count (the judge cannot import the metrics library: it imports no app)."""
+
+    def __init__(self, runner: object) -> None:
+        self._runner = runner
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         yield CounterMetricFamily(
             "chainrule_sandbox_slot_recycles",
             "Warm sandbox slots restarted (recycled after N jobs, or after a failure)",
-            value=self._recycles(),
+            # Only the pooled runner keeps warm slots; the others have nothing to recycle.
+            value=int(getattr(self._runner, "recycles", 0)),
         )
 
 
-def register_once(collector: Collector) -> Callable[[], None]:
+def register(collector: Collector) -> Callable[[], None]:
     """Register on the process's registry; the returned function unregisters (app shutdown)."""
     REGISTRY.register(collector)
     return lambda: REGISTRY.unregister(collector)

@@ -68,6 +68,12 @@ def _route_template(scope: Scope) -> str:
     path = getattr(route, "path", None)
     if not isinstance(path, str):
         return "(unmatched)"
+    # FastAPI keeps an included router's routes with their own paths (no prefix) and records
+    # the full template of the route it chose here (tests/observability pins this).
+    chosen = scope.get("fastapi", {}).get("effective_route_context")
+    full = getattr(chosen, "path_format", None)
+    if isinstance(full, str) and full:
+        return full
     prefix = scope.get("root_path", "")
     return f"{prefix}{path}" if prefix and not path.startswith(prefix) else path
 

@@ -28,6 +28,10 @@ NOTICES = {
     "created": "Question created.",
     "saved": "Saved as a new version; assessments that use the question keep theirs.",
     "archived": "Question archived: it leaves the library and new assessments.",
+    "assessment-created": "Assessment created.",
+    "assessment-saved": "Assessment saved.",
+    "assessment-duplicated": "This is a copy: change it and save.",
+    "assessment-archived": "Assessment archived: no new invitations or starts.",
 }
 
 

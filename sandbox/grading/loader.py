@@ -13,14 +13,15 @@ from typing import Any
 import yaml
 
 from sandbox.grading.cases import check_drawn
+from sandbox.grading.fields import known_keys, name_list, read_text, required
 from sandbox.grading.kinks import check_off_hinge, parse_kinks, parse_off_hinge
 from sandbox.grading.mutants import StaleMutantError, load_mutants
+from sandbox.grading.r_variant import load_r_variant
 from sandbox.grading.tasks import (
     SKILLS,
     CaseSpec,
     Dim,
     InputSpec,
-    LanguageVariant,
     Scoring,
     TaskError,
     TaskSpec,
@@ -93,7 +94,7 @@ def folder_version(folder: Path) -> str:
 
 
 def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
-    _known(
+    known_keys(
         raw,
         "task",
         {
@@ -102,26 +103,28 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
             "timing_ratio", "kinks",
         },
     )  # fmt: skip
-    task_id = _req(raw, "id", str, "task")
+    task_id = required(raw, "id", str, "task")
     if not _ID.match(task_id) or task_id != folder.name:
         raise TaskError(f"id {task_id!r} must be snake_case and equal the folder name")
-    skills = tuple(_req(raw, "skills", list, "task"))
+    skills = tuple(required(raw, "skills", list, "task"))
     if not skills or not set(skills) <= SKILLS:
         raise TaskError(f"skills must be a non-empty subset of {sorted(SKILLS)}")
-    difficulty = _req(raw, "difficulty", int, "task")
+    difficulty = required(raw, "difficulty", int, "task")
     if difficulty not in (1, 2, 3):
         raise TaskError("difficulty must be 1, 2 or 3")
-    points = float(_req(raw, "points", (int, float), "task"))
+    points = float(required(raw, "points", (int, float), "task"))
     if points <= 0:
         raise TaskError("points must be positive")
     dims = {str(k): str(v) for k, v in (raw.get("dims") or {}).items()}
-    inputs = {name: _input(name, spec) for name, spec in _req(raw, "inputs", dict, "task").items()}
+    inputs = {
+        name: _input(name, spec) for name, spec in required(raw, "inputs", dict, "task").items()
+    }
     params = dict(raw.get("params") or {})
-    units = tuple(_unit(u) for u in _req(raw, "units", list, "task"))
+    units = tuple(_unit(u) for u in required(raw, "units", list, "task"))
     if len({u.id for u in units}) != len(units):
         raise TaskError("unit ids must be unique")
-    cases_raw = _req(raw, "cases", dict, "task")
-    _known(cases_raw, "cases", {"public", "hidden", "timing"})
+    cases_raw = required(raw, "cases", dict, "task")
+    known_keys(cases_raw, "cases", {"public", "hidden", "timing"})
     public = tuple(_case(c, "public") for c in cases_raw.get("public") or [])
     hidden = tuple(_case(c, "hidden") for c in cases_raw.get("hidden") or [])
     if not public or not hidden:
@@ -129,18 +132,18 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
     if any(c.seed is None for c in public):
         raise TaskError("every public case needs a fixed seed")
     timing = _case(cases_raw["timing"], "timing") if "timing" in cases_raw else None
-    reference = _read(folder / "reference.py")
+    reference = read_text(folder / "reference.py")
     task = TaskSpec(
         id=task_id,
         version=folder_version(folder),
-        title=_req(raw, "title", str, "task"),
+        title=required(raw, "title", str, "task"),
         skills=skills,
         difficulty=difficulty,
         points=points,
-        statement=_read(folder / "statement.md"),
-        starter=_read(folder / "starter.py"),
+        statement=read_text(folder / "statement.md"),
+        starter=read_text(folder / "starter.py"),
         reference=reference,
-        functions=tuple(str(f) for f in _req(raw, "functions", list, "task")),
+        functions=tuple(str(f) for f in required(raw, "functions", list, "task")),
         dims=dims,
         inputs=inputs,
         params=params,
@@ -157,47 +160,15 @@ def _build(folder: Path, raw: dict[str, Any]) -> TaskSpec:
         timing_ratio=float(raw.get("timing_ratio", 20.0)),
         explanation=str(raw.get("explanation", "")),
         mutants=load_mutants(folder, reference),
-        fixtures=_read(folder / "fixtures.py") if (folder / "fixtures.py").is_file() else "",
+        fixtures=read_text(folder / "fixtures.py") if (folder / "fixtures.py").is_file() else "",
         kinks=parse_kinks(raw.get("kinks")),
-        kinks_source=_read(folder / "kinks.py") if "kinks" in raw else "",
+        kinks_source=read_text(folder / "kinks.py") if "kinks" in raw else "",
         path=folder,
     )
     _validate(task)
     if (folder / "r").is_dir():
         task = replace(task, variants={"r": load_r_variant(task, folder / "r")})
     return task
-
-
-def load_r_variant(task: TaskSpec, folder: Path) -> LanguageVariant:
-    """Read r/ (statement.md, starter.R, reference.R, mutants/*.diff, language.yaml)."""
-    if task.fixtures:
-        raise TaskError("r/: a task with fixtures.py (Python helpers) has no R variant")
-    options: Any = {}
-    if (folder / "language.yaml").is_file():
-        try:
-            options = yaml.safe_load((folder / "language.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise TaskError(f"r/language.yaml: {exc}") from exc
-    if not isinstance(options, dict):
-        raise TaskError("r/language.yaml: expected a mapping")
-    _known(options, "r/language.yaml", {"one_based"})
-    one_based = _names(options, "one_based", "r/language.yaml")
-    for name in one_based:
-        if name not in task.inputs or task.inputs[name].dtype != "int64":
-            raise TaskError(f"r/language.yaml: one_based {name!r} is not an int64 input")
-    reference = _read(folder / "reference.R")
-    try:
-        mutants = load_mutants(folder, reference, suffix=".R")
-    except StaleMutantError as exc:
-        raise StaleMutantError(f"r/: {exc}") from exc
-    return LanguageVariant(
-        language="r",
-        statement=_read(folder / "statement.md"),
-        starter=_read(folder / "starter.R"),
-        reference=reference,
-        mutants=mutants,
-        one_based=one_based,
-    )
 
 
 def _validate(task: TaskSpec) -> None:
@@ -248,41 +219,19 @@ def _opt(case: CaseSpec | None) -> tuple[CaseSpec, ...]:
     return () if case is None else (case,)
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TaskError(f"missing {path.name}") from exc
-
-
-def _req(raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    if key not in raw:
-        raise TaskError(f"{where}: missing {key!r}")
-    value = raw[key]
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise TaskError(f"{where}: {key!r} has the wrong type ({type(value).__name__})")
-    return value
-
-
-def _known(raw: Mapping[str, Any], where: str, allowed: set[str]) -> None:
-    unknown = set(raw) - allowed
-    if unknown:
-        raise TaskError(f"{where}: unknown keys {sorted(unknown)}")
-
-
 def _floats(raw: Mapping[str, Any], allowed: set[str]) -> dict[str, float]:
-    _known(raw, "scoring", allowed)
+    known_keys(raw, "scoring", allowed)
     return {k: float(v) for k, v in raw.items()}
 
 
 def _tolerances(raw: Mapping[str, Any]) -> Tolerances:
-    _known(raw, "tolerances", {"forward", "gradient", "probe"})
+    known_keys(raw, "tolerances", {"forward", "gradient", "probe"})
     default = Tolerances()
     parts: dict[str, Tolerance] = {}
     for key in ("forward", "gradient", "probe"):
         base: Tolerance = getattr(default, key)
         given = raw.get(key) or {}
-        _known(given, f"tolerances.{key}", {"rtol", "atol"})
+        known_keys(given, f"tolerances.{key}", {"rtol", "atol"})
         parts[key] = Tolerance(
             rtol=float(given.get("rtol", base.rtol)), atol=float(given.get("atol", base.atol))
         )
@@ -292,7 +241,7 @@ def _tolerances(raw: Mapping[str, Any]) -> Tolerances:
 def _input(name: str, raw: Any) -> InputSpec:
     if not _NAME.match(name) or not isinstance(raw, dict):
         raise TaskError(f"input {name!r}: expected an identifier mapped to a spec")
-    _known(raw, f"input {name}", {*INPUT_KEYS})
+    known_keys(raw, f"input {name}", {*INPUT_KEYS})
     shape = tuple(raw.get("shape") or ())
     dtype = str(raw.get("dtype", "float64"))
     default_dist = {"float64": "normal", "int64": "randint", "bool": "bernoulli"}.get(dtype, "")
@@ -321,19 +270,12 @@ def _input(name: str, raw: Any) -> InputSpec:
     )
 
 
-def _names(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = raw.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TaskError(f"{where}: {key!r} must be a list of names")
-    return tuple(value)
-
-
 def _unit(raw: Any) -> UnitSpec:
     if not isinstance(raw, dict):
         raise TaskError("each unit must be a mapping")
-    uid = _req(raw, "id", str, "unit")
+    uid = required(raw, "id", str, "unit")
     where = f"unit {uid}"
-    _known(
+    known_keys(
         raw,
         where,
         {
@@ -342,7 +284,7 @@ def _unit(raw: Any) -> UnitSpec:
         },
     )  # fmt: skip
     try:
-        kind = UnitKind(_req(raw, "kind", str, where))
+        kind = UnitKind(required(raw, "kind", str, where))
     except ValueError as exc:
         raise TaskError(f"{where}: kind must be one of {[k.value for k in UnitKind]}") from exc
     state = {str(k): tuple(v) for k, v in (raw.get("state") or {}).items() if isinstance(v, list)}
@@ -351,18 +293,18 @@ def _unit(raw: Any) -> UnitSpec:
     unit = UnitSpec(
         id=uid,
         kind=kind,
-        args=_names(raw, "args", where),
-        wrt=_names(raw, "wrt", where),
+        args=name_list(raw, "args", where),
+        wrt=name_list(raw, "wrt", where),
         outputs=_outputs(raw.get("outputs"), kind, where),
         forward=str(raw.get("forward", "")),
         backward=str(raw.get("backward", "")),
         call=str(raw.get("call", "")),
         state=state,
         steps=int(raw.get("steps", 1)),
-        per_step=_names(raw, "per_step", where),
+        per_step=name_list(raw, "per_step", where),
         model_class=str(raw.get("class", "")),
         init=dict(raw.get("init") or {}),
-        params=_names(raw, "params", where),
+        params=name_list(raw, "params", where),
         scores=bool(raw.get("scores", False)),
         returns=str(raw.get("returns", "tuple")),
     )
@@ -409,7 +351,7 @@ def _outputs(raw: Any, kind: UnitKind, where: str) -> dict[str, tuple[Dim, ...]]
 def _case(raw: Any, where: str) -> CaseSpec:
     if not isinstance(raw, dict):
         raise TaskError(f"{where} case: expected a mapping")
-    _known(raw, f"{where} case", {"dims", "seed", "params", "weight"})
+    known_keys(raw, f"{where} case", {"dims", "seed", "params", "weight"})
     dims: dict[str, int | tuple[int, int]] = {}
     for name, value in (raw.get("dims") or {}).items():
         if isinstance(value, int) and not isinstance(value, bool) and value >= 1:

@@ -53,6 +53,20 @@ HINTS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"cannot unpack|not enough values to unpack|too many values to unpack"),
         "Check how many values each function returns (see the statement).",
     ),
+    # R's own wording of the usual mistakes.
+    (
+        re.compile(r"non-conformable (arguments|arrays)"),
+        "In R, a %*% b needs ncol(a) == nrow(b), and + or * need equal dims: print dim() of "
+        "each operand (a vector has none; use matrix() or t() to make one).",
+    ),
+    (
+        re.compile(r'could not find function "'),
+        "Define every function you call in your file, or use a base R or stats function.",
+    ),
+    (
+        re.compile(r"unused argument|argument \"\w+\" is missing, with no default"),
+        "Check the function's signature against the statement.",
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ Layout of ``<dir>`` (default ``<repo>/var/judge-runtime``)::
     child/sandbox/__init__.py                         a stub: the child never loads the grader
     child/sandbox/{wire,child}/*.py                   what the child imports (copied)
     child/sandbox/child/r/*.R                         the R child's harness (copied)
+    child/sandbox/child/r/harness.Rc                  harness.R byte-compiled (ensure_r_harness)
     child/sandbox/child/r/zygote.so                   the R zygote's library, built by gcc from
                                                       sandbox/child/r/zygote.c (ensure_r)
     venv/                                             python -m venv + numpy==<host version>
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from sandbox.errors import SandboxError
+from sandbox.isolation import r_runtime
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = _PACKAGE_DIR.parent
@@ -39,6 +41,7 @@ R_CHILD = "child/r"
 _lock = threading.Lock()
 
 R_ZYGOTE_LIBRARY = "zygote.so"
+R_HARNESS_COMPILED = "harness.Rc"
 
 __all__ = ["DEFAULT_DIR", "Runtime", "ensure", "ensure_r", "install_child_files"]
 
@@ -120,6 +123,49 @@ def ensure_r(rt: Runtime) -> Path:
             _compile(source, built)
             stamp.write_text(_digest(source))
     return built
+
+
+def ensure_r_harness(child: Path) -> None:
+    """Byte-compile the R harness into harness.Rc beside it; cheap when it is up to date.
+
+    A fresh R child loads harness.Rc (main.R) instead of letting R's JIT compile the harness's
+    closures again in every child: measured 0.55 -> 0.30 s of CPU per fresh R run. Called by a
+    runner's first R job, so a Python-only deployment needs no R.
+    """
+    r_dir = child / "sandbox" / R_CHILD
+    source = r_dir / "harness.R"
+    target = r_dir / R_HARNESS_COMPILED
+    stamp = r_dir / f"{R_HARNESS_COMPILED}.sha256"
+    # Byte code is R's own format: a new R rebuilds it (and main.R falls back to the source).
+    version = f"{_digest(source)} {r_runtime.R_BINARY.stat().st_mtime_ns}"
+    with _lock:
+        if target.exists() and stamp.exists() and stamp.read_text() == version:
+            return
+        fd, tmp = tempfile.mkstemp(dir=r_dir, prefix=f".{R_HARNESS_COMPILED}.")
+        os.close(fd)
+        done = subprocess.run(
+            [
+                str(r_runtime.R_BINARY),
+                "--vanilla",
+                "--no-echo",
+                "-e",
+                "a <- commandArgs(TRUE); compiler::cmpfile(a[1], a[2], verbose = FALSE)",
+                "--args",
+                str(source),
+                tmp,
+            ],
+            env={**r_runtime.environment(), "LANG": "C.UTF-8"},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            os.unlink(tmp)
+            raise SandboxError(f"cannot byte-compile the R harness: {done.stderr[-800:]}")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        stamp.write_text(version)
 
 
 def _compile(source: Path, target: Path) -> None:

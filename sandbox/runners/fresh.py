@@ -55,6 +55,8 @@ class IsolatedRunner:
     def run(self, job: Job, limits: Limits) -> RunOutcome:
         """Run the job in a fresh sandbox of a free slot."""
         job_bytes = encode_job(job)
+        if job.language == "r":
+            runtime.ensure_r_harness(self._rt.child)
         slot = self._free.get()
         try:
             return self._run(slot, job_bytes, limits, job.language)

@@ -49,6 +49,7 @@ class PooledRunner:
         self._rt = runtime.ensure(runtime_dir)
         self._size = slots
         self._recycle_after = recycle_after
+        self.recycles = 0  # zygotes restarted after a job: worn out, unhealthy or dead (metrics)
         self._lanes: dict[str, _Lane] = {}
         self._zygotes: dict[int, pool.Zygote] = {}
         self._lock = threading.Lock()
@@ -162,6 +163,8 @@ class PooledRunner:
             if zygote is not None and healthy and zygote.jobs < self._recycle_after:
                 lane.free.put((slot, zygote))
             elif zygote is not None and not self._closed:
+                with self._lock:
+                    self.recycles += 1
                 self._launcher.submit(self._restart, lane, slot, zygote)
             else:
                 lane.free.put((slot, zygote))

@@ -46,6 +46,7 @@ class UnsafeLocalRunner:
         err_r, err_w = os.pipe()
         env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "LANG": "C.UTF-8"}
         if job.language == "r":
+            runtime.ensure_r_harness(self._child_dir)
             argv = [
                 self._python,
                 "-I",

@@ -35,7 +35,19 @@ from tests.factories import (
     single_choice,
 )
 
-PUBLIC = ("/api/v1/take/", "/take/", "/healthz", "/readyz", "/sign-in", "/password/", "/join/")
+# /metrics has no member or key: it answers its scraper's token (tests/observability).
+PUBLIC = (
+    "/api/v1/take/",
+    "/take/",
+    "/api/v1/preview/",
+    "/preview/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/sign-in",
+    "/password/",
+    "/join/",
+)
 KEY_SCOPE_NAMES = tuple(KEY_SCOPES)
 
 ROUTES = app_routes(create_app(Settings()))

@@ -63,8 +63,8 @@ def test_every_error_is_a_documented_problem(path: str, method: str, op: dict[st
 def test_key_operations_document_auth_and_rate_limits(
     path: str, method: str, op: dict[str, Any]
 ) -> None:
-    if path.startswith("/api/v1/take/"):
-        assert "security" not in op  # the token in the path is the candidate's credential
+    if path.startswith(("/api/v1/take/", "/api/v1/preview/")):
+        assert "security" not in op  # the token in the path is the credential
         return
     assert op["security"] == [{"HTTPBearer": []}]
     assert "unauthorized" in op["responses"]["401"]["description"]
@@ -86,6 +86,8 @@ def test_every_post_documents_idempotency(path: str, method: str, op: dict[str, 
 NO_LOST_UPDATE = {
     ("put", "/api/v1/take/{token}/answers/{question_id}"): "base_revision in the body",
     ("put", "/api/v1/take/{token}/flags/{question_id}"): "sets a value; no read-modify-write",
+    ("put", "/api/v1/preview/{token}/answers/{question_id}"): "a preview stores nothing",
+    ("put", "/api/v1/preview/{token}/flags/{question_id}"): "a preview stores nothing",
     ("delete", "/api/v1/api-keys/{api_key_id}"): "revoking is the same however often",
     ("put", "/api/v1/invitations/{candidate_invitation_id}/extra-time"): "sets an absolute value",
     # Sets only the fields it is sent, each to the value sent: no read-modify-write.

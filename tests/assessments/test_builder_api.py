@@ -156,3 +156,56 @@ def test_choices_in_written_order_when_shuffling_is_off(
         attempt_id = client.post(f"/api/v1/take/{token}/submit").json()["attempt_id"]
         report = client.get(f"/api/v1/attempts/{attempt_id}", headers=headers).json()
         assert report["per_question"][0]["choice_order"] == list("abcdef")
+
+
+def test_pool_points_count_in_max_score_with_a_range_when_points_differ(
+    client: TestClient, session: Session
+) -> None:
+    headers, assessment_id = _setup(client, session)  # fp-six: 1 point
+    for n, points in enumerate((2.0, 2.0, 5.0)):
+        factories.make_question(
+            session,
+            factories.single_choice(f"pp-{n}", "loss_functions", difficulty=3, points=points),
+        )
+    changed = client.patch(
+        f"/api/v1/assessments/{assessment_id}",
+        json={"pools": [{"skill": "loss_functions", "difficulty": 3, "count": 2}]},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["question_count"] == 3
+    assert (body["min_score"], body["max_score"]) == (5.0, 8.0)  # 1 + 2 + 2 up to 1 + 2 + 5
+    listed = client.get("/api/v1/assessments", headers=headers).json()["items"]
+    assert [(a["min_score"], a["max_score"]) for a in listed] == [(5.0, 8.0)]
+
+
+def test_questions_and_pools_change_until_a_candidate_is_invited(
+    client: TestClient, session: Session
+) -> None:
+    headers, assessment_id = _setup(client, session)
+    factories.make_question(session, factories.single_choice("qp-two", "chain_rule"))
+    url = f"/api/v1/assessments/{assessment_id}"
+    changed = client.patch(url, json={"question_ids": ["qp-two", "fp-six"]}, headers=headers)
+    assert changed.status_code == 200, changed.text
+    assert [q["id"] for q in changed.json()["questions"]] == ["qp-two", "fp-six"]
+    short = client.patch(
+        url, json={"pools": [{"skill": "chain_rule", "difficulty": 1, "count": 9}]}, headers=headers
+    )
+    assert short.status_code == 409
+    assert short.json()["type"] == "/problems/pool-unavailable"
+    unknown = client.patch(url, json={"question_ids": ["no-such"]}, headers=headers)
+    assert unknown.status_code == 400
+    assert unknown.json()["type"] == "/problems/unknown-questions"
+    _invite(client, headers, assessment_id)
+    locked = client.patch(url, json={"question_ids": ["fp-six"]}, headers=headers)
+    assert locked.status_code == 409
+    assert locked.json()["type"] == "/problems/questions-locked"
+    same = client.patch(
+        url, json={"question_ids": ["qp-two", "fp-six"], "title": "T"}, headers=headers
+    )
+    assert same.status_code == 200  # the same questions are no change
+    assert [q["id"] for q in client.get(url, headers=headers).json()["questions"]] == [
+        "qp-two",
+        "fp-six",
+    ]

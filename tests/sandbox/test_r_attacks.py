@@ -25,8 +25,11 @@ import numpy as np
 import pytest
 
 from sandbox import Verdict, grade, load_task
+from sandbox.isolation import probe, r_runtime, runtime, slots
+from sandbox.isolation.capabilities import Capabilities
 from sandbox.runners import Limits, PooledRunner, RunOutcome, Termination
-from sandbox.wire import Job
+from sandbox.runners import zygotes as pool
+from sandbox.wire import Job, encode_job
 
 ATTACKS = Path(__file__).parent / "attacks"
 AFFINE = Path(__file__).resolve().parents[2] / "question_bank" / "coding" / "affine"
@@ -42,6 +45,7 @@ EXPECTED: dict[str, str] = {
     "r_signal_zygote": CONTAINED,
     "r_dyn_load": CONTAINED,
     "r_daemon": "exited",
+    "r_tmp_maze": "recycled",
     "r_fork_bomb": "timeout",
     "r_mcparallel_bomb": "timeout",
     "r_memory_bomb": "memory_limit",
@@ -89,6 +93,12 @@ PLAN: list[dict[str, Any]] = [
     },
 ]
 PROBE: list[dict[str, Any]] = [{"id": "p", "call": "probe", "keep": {"y": []}}]
+LIST_TMP = """
+probe <- function() {
+  cat(list.files("/tmp", recursive = TRUE, all.files = TRUE, include.dirs = TRUE), sep = "\\n")
+  1
+}
+"""
 
 
 def _arrays() -> dict[str, np.ndarray[Any, Any]]:
@@ -179,7 +189,7 @@ def _limits(name: str) -> Limits:
 def _check_expected(name: str, outcome: RunOutcome) -> None:
     expected = EXPECTED[name]
     detail = f"{name}: {outcome}"
-    if expected in (CONTAINED, "exited"):
+    if expected in (CONTAINED, "exited", "recycled"):
         assert outcome.termination == Termination.EXITED, detail
         assert outcome.result is not None, detail
         assert outcome.result.status == "ok", detail
@@ -206,6 +216,11 @@ def test_r_attack_through_the_pool(pooled: PooledRunner, name: str, library_hex:
     _honest_job_is_right(pooled.run(_job(HONEST), HONEST_LIMITS))
     if EXPECTED[name] in (CONTAINED, "exited"):
         assert _zygote_pid(slot) == zygote  # not poisoned: the same zygote served the next job
+    if EXPECTED[name] == "recycled":
+        assert _zygote_pid(slot) not in (None, zygote)
+        listing = pooled.run(_job(LIST_TMP, PROBE), HONEST_LIMITS)
+        assert listing.result is not None, listing
+        assert "maze" not in listing.result.stdout, listing.result.stdout
     assert {p: p.exists() for p in HOST_PATHS} == before
     assert not _processes_of(slot + 256)  # nothing of a job outlives it
     assert len(_processes_of(slot)) <= 2  # the slot keeps its bwrap monitor and its zygote
@@ -254,6 +269,58 @@ def test_after_attacking_its_zygote_the_same_zygote_grades_the_r_reference_with_
         assert after.verdict is Verdict.PASSED, after.message
         assert after.score == after.max_score
     assert _zygote_pid(_r_slot(pooled)) == zygote  # the very zygote that was attacked
+
+
+# The tries of r_dyn_load.c aimed at the zygote (the rest: sockets, namespaces, mounts).
+ON_THE_ZYGOTE = 16
+
+
+@pytest.fixture
+def unfiltered_r_zygote() -> Iterator[pool.Zygote]:
+    """An R zygote whose sandbox has every layer but seccomp: a stand-in for a filter with a gap."""
+    found = probe()
+    caps = Capabilities(present={**found.present, "seccomp": False}, reasons=found.reasons)
+    rt = runtime.ensure(runtime.DEFAULT_DIR)
+    runtime.ensure_r(rt)
+    slot = slots.acquire_slot(caps)
+    zygote = None
+    try:
+        zygote = pool.sandboxed_zygote(rt, slot, caps, "r")
+        yield zygote
+    finally:
+        if zygote is not None:
+            zygote.destroy()
+        slot.release()
+
+
+def test_without_seccomp_the_uid_alone_keeps_an_r_job_from_its_zygote(
+    unfiltered_r_zygote: pool.Zygote, library_hex: str
+) -> None:
+    job = encode_job(_job(_source("r_dyn_load", library_hex), PROBE))
+    outcome, healthy = pool.run_on(unfiltered_r_zygote, job, r_runtime.limits(PROMPT))
+    assert outcome.result is not None, outcome
+    lines = outcome.result.stdout.splitlines()
+    assert "LOADED" in lines, outcome.result.stdout
+    tries = [line.split() for line in lines if line.startswith(("BLOCKED", "LEAK"))]
+    assert len(tries) == 20, outcome.result.stdout
+    assert all(t[0] == "BLOCKED" for t in tries[:ON_THE_ZYGOTE]), outcome.result.stdout
+    assert healthy  # the zygote's own check after the job: nothing about it changed
+    after, healthy = pool.run_on(unfiltered_r_zygote, encode_job(_job(HONEST)), HONEST_LIMITS)
+    assert healthy
+    _honest_job_is_right(after)
+
+
+def test_the_r_slots_start_with_the_first_r_job() -> None:
+    runner = PooledRunner(slots=1)
+    try:
+        python = Job(source="def f():\n    return 2.0\n", plan=[{"id": "f", "call": "f"}])
+        assert runner.run(python, HONEST_LIMITS).termination == Termination.EXITED
+        assert len(runner.uids) == 1  # a Python-only service starts no R process
+        _honest_job_is_right(runner.run(_job(HONEST), HONEST_LIMITS))
+        assert len(runner.uids) == 2
+        assert _zygote_pid(runner.uids[1]) is not None
+    finally:
+        runner.close()
 
 
 def test_every_r_attack_file_has_an_expectation() -> None:

@@ -7,12 +7,16 @@ its own (R reads numpy's indices; numpy reads an array R filled in its own order
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from sandbox.isolation import r_runtime
+from sandbox.isolation.runtime import ensure_r_harness, install_child_files
 from sandbox.runners import IsolatedRunner, Limits, Runner, Termination, UnsafeLocalRunner
 from sandbox.wire import Job, Result
 
@@ -281,3 +285,24 @@ def test_printing_reaches_stdout_and_a_warning_in_a_loop_is_printed_once(
     assert "f" not in result.errors
     assert result.stdout.startswith("hello from R\na message\n")
     assert result.stdout.count("NAs introduced by coercion") == 1
+
+
+def test_fresh_children_load_the_harness_byte_compiled_once(tmp_path: Path) -> None:
+    child = install_child_files(tmp_path / "child")
+    ensure_r_harness(child)
+    compiled = child / "sandbox" / "child" / "r" / "harness.Rc"
+    built = compiled.stat().st_mtime_ns
+    ensure_r_harness(child)  # up to date: not built again
+    assert compiled.stat().st_mtime_ns == built
+    probe = (
+        "e <- new.env(); compiler::loadcmp(commandArgs(TRUE)[1], envir = e); "
+        "cat(typeof(.Internal(bodyCode(e$run_job))))"
+    )
+    done = subprocess.run(
+        [str(r_runtime.R_BINARY), "--vanilla", "--no-echo", "-e", probe, "--args", str(compiled)],
+        env={**r_runtime.environment(), "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == "bytecode"

@@ -124,3 +124,12 @@ def test_a_runtime_error_names_the_line_in_solution_r(
     report = _grade(tasks["affine"], runner, _r("\n  stop('shapes do not match')"), "r")
     assert report.verdict is Verdict.ERROR
     assert "affine_forward raised Error: shapes do not match (solution.R, line 3)" in report.message
+
+
+def test_a_non_conformable_product_gets_a_hint_in_r_terms(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    report = _grade(tasks["affine"], runner, _r("  list(w %*% x, x)"), "r")
+    assert report.verdict is Verdict.ERROR
+    assert "non-conformable arguments (solution.R, line 2)" in report.message
+    assert "Hint: In R, a %*% b needs ncol(a) == nrow(b)" in report.message

@@ -36,6 +36,7 @@ FAST_TIMING = {
     "GRADING_RESEND_SECONDS": "2",
     "WORKER_GRACE_SECONDS": "10",
 }
+METRICS_TOKEN = "scrape-scaled-5d1e9b7c"
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
@@ -51,6 +52,7 @@ class Process:
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], logs: Path) -> None:
         self.name = name
+        self.env = env
         self.log_path = logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
         self._log: IO[str] = self.log_path.open("w")
         self.popen = subprocess.Popen(
@@ -117,14 +119,17 @@ class Redis:
 class Cluster:
     """The processes of a scaled deployment on 127.0.0.1, started and stopped by the test."""
 
-    def __init__(self, tmp: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, tmp: Path, extra_env: dict[str, str] | None = None, pg_admin: str = PG_ADMIN
+    ) -> None:
         self.logs = tmp
         self.extra_env = extra_env or {}
+        self.pg_admin = pg_admin
         name = f"chainrule_scaled_{os.getpid()}_{uuid.uuid4().hex[:6]}_test"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(pg_admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         self.db_name = name
-        admin = make_url(PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1))
+        admin = make_url(pg_admin.replace("postgresql://", "postgresql+psycopg://", 1))
         self.database_url = admin.set(database=name).render_as_string(hide_password=False)
         self.redis = Redis(tmp)
         self.apis: list[tuple[Process, str]] = []
@@ -137,6 +142,8 @@ class Cluster:
             "DATABASE_URL": self.database_url,
             "BROKER_URL": self.redis.url,
             "JUDGE_SLOTS": "1",
+            "LOG_FORMAT": "json",
+            "METRICS_TOKEN": METRICS_TOKEN,
             **FAST_TIMING,
             **self.extra_env,
             **extra,
@@ -163,23 +170,32 @@ class Cluster:
         if before_serving:
             self.execute(before_serving)
         for _ in range(apis):
-            self.start_api()
+            # DEBUG: the log tests check that not even debug lines carry a secret.
+            self.start_api(LOG_LEVEL="DEBUG")
         for _ in range(workers):
             self.start_worker()
         for process, base in self.apis:
-            wait_for(f"API {base}", lambda b=base, p=process: _healthy(b, p), timeout=60)
+            self.wait_healthy(process, base)
         for worker in self.workers:
             self.wait_registered(worker)
 
-    def start_api(self) -> None:
+    def start_api(self, **env: str) -> tuple[Process, str]:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         command = [sys.executable, "-m", "app.cli", "serve", "--no-setup", "--port", str(port)]
-        self.apis.append((Process("api", command, self.env(PUBLIC_BASE_URL=base), self.logs), base))
+        api = (Process("api", command, self.env(PUBLIC_BASE_URL=base, **env), self.logs), base)
+        self.apis.append(api)
+        return api
 
-    def start_worker(self) -> Process:
+    def wait_healthy(self, process: Process, base: str) -> None:
+        # Generous: on a loaded 2-core machine importing the app alone has taken 25 s.
+        wait_for(f"API {base}", lambda: _healthy(base, process), timeout=180)
+
+    def start_worker(self, **env: str) -> Process:
+        """A worker serving its metrics on a port of its own (WORKER_METRICS_PORT)."""
+        env = {"WORKER_METRICS_PORT": str(free_port()), **env}
         worker = Process(
-            "worker", [sys.executable, "-m", "app.cli", "worker"], self.env(), self.logs
+            "worker", [sys.executable, "-m", "app.cli", "worker"], self.env(**env), self.logs
         )
         self.workers.append(worker)
         return worker
@@ -192,7 +208,7 @@ class Cluster:
                 pytest.fail(f"worker exited:\n{worker.output()}")
             return bool(self.scalar("SELECT count(*) FROM grading_worker WHERE name = :n", n=name))
 
-        wait_for(f"worker {name} to register", registered, timeout=60)
+        wait_for(f"worker {name} to register", registered, timeout=180)
 
     @property
     def bases(self) -> list[str]:
@@ -220,7 +236,7 @@ class Cluster:
         if self.redis.process is not None and self.redis.process.alive():
             self.redis.process.stop()
         self.engine.dispose()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
 

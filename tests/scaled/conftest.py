@@ -27,7 +27,8 @@ CREATE TRIGGER submission_graded AFTER UPDATE ON submission
 """
 
 
-@pytest.fixture(scope="module")
+# One deployment for every module that asks for it: starting one costs a minute or more.
+@pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     cluster = Cluster(logs_dir())
     try:

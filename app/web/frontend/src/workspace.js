@@ -18,3 +18,15 @@ document.body.addEventListener("htmx:responseError", (event) => {
 });
 
 enableCopyButtons(document);
+
+// The builder is one form with several buttons: Enter in its search field runs the search
+// instead of the form's first button (Save), and the matches take the focus once shown.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key !== "Enter" || !(field instanceof HTMLInputElement) || !field.dataset.enterClicks) return;
+  const button = document.getElementById(field.dataset.enterClicks);
+  if (!button) return;
+  event.preventDefault();
+  button.click();
+});
+document.querySelector("[data-autofocus]")?.focus();
