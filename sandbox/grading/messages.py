@@ -138,7 +138,7 @@ def expectations(functions: Sequence[str], language: str = "python") -> dict[str
     said = {}
     for sig in functions:
         name = name_of(sig)
-        call, arrow, returns = sig.partition("->")
+        _, arrow, returns = sig.partition("->")
         if language != "r" or not arrow:
             said[name] = f"Expected: {sig.strip()}"
             continue
