@@ -57,7 +57,9 @@ def get_code_history(
     )
     return schemas.CodeHistoryRead(
         items=[
-            schemas.CodeRevisionRead(revision=r.revision, saved_at=r.saved_at, source=r.source)
+            schemas.CodeRevisionRead(
+                revision=r.revision, saved_at=r.saved_at, source=r.source, language=r.language
+            )
             for r in revisions
         ]
     )

@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    StrictStr,
     model_validator,
 )
 
@@ -164,6 +165,12 @@ class AnswerPut(_In):
                 {"response": {"choice": "b"}, "base_revision": 3},
                 {"response": {"value": 0.25}},
                 {"response": {"source": "def affine_forward(x, w, b):\n    ..."}},
+                {
+                    "response": {
+                        "source": "affine_forward <- function(x, w, b) {\n  ...\n}\n",
+                        "language": "r",
+                    }
+                },
             ]
         },
     )
@@ -178,6 +185,11 @@ class AnswerSaved(BaseModel):
 class SavedResponse(BaseModel):
     response: dict[str, Any]
     revision: int
+    drafts: dict[str, str] | None = Field(
+        default=None,
+        description="Coding answers: the latest saved source in each language written in, by "
+        "language id (switching language resumes from it)",
+    )
 
 
 class TakeAssessment(BaseModel):
@@ -297,6 +309,10 @@ class FlagRead(BaseModel):
 
 class RunCreate(_In):
     source: str = Field(description="At most 64 KiB of UTF-8; more is a 413 answer-too-large")
+    language: StrictStr = Field(
+        default="python",
+        description="One of the question's languages (its `languages` ids); else 422",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -319,6 +335,7 @@ class RunRead(BaseModel):
     run_id: uuid.UUID
     question_id: str = Field(description="The question, or the practice task's id")
     practice: bool = Field(description="A run of the unscored practice task")
+    language: str = Field(description='The language the source ran in, e.g. "python" or "r"')
     status: str
     verdict: str | None
     score: float | None
@@ -348,6 +365,11 @@ class QuestionResult(BaseModel):
     )
     choice_order: list[str] | None = Field(
         default=None, description="Choice questions: the choice ids in the order the candidate saw"
+    )
+    language: str | None = Field(
+        default=None,
+        description="Coding questions: the language the answer was written (and graded) in, "
+        'e.g. "python" or "r"',
     )
 
 
@@ -398,11 +420,13 @@ class CodeRevisionRead(BaseModel):
     revision: int = Field(description="The answer's revision this source was saved as")
     saved_at: datetime
     source: str
+    language: str = Field(description='The language of this source, e.g. "python" or "r"')
 
 
 class CodeHistoryRead(BaseModel):
     items: list[CodeRevisionRead] = Field(
-        description="Oldest first; a save equal to the previous one is not kept; the last 200"
+        description="Oldest first; a save equal to the previous one is not kept; the last 200 "
+        "(and the latest in each language)"
     )
 
 

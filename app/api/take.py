@@ -168,6 +168,7 @@ def run_public_checks(
         token=token,
         question_id=question_id,
         source=body.source,
+        language=body.language,
         limit=RunLimit.from_settings(settings),
     )
     queue.enqueue(submission.id, final=False)
@@ -206,6 +207,7 @@ def run_practice(
         session,
         token=token,
         source=body.source,
+        language=body.language,
         practice=practice,
         limit=RunLimit.from_settings(settings),
     )

@@ -169,6 +169,7 @@ def run(s: Submission) -> schemas.RunRead:
         run_id=s.id,
         question_id=s.question_id,
         practice=s.purpose == SubmissionPurpose.PRACTICE,
+        language=s.language,
         status=s.status,
         verdict=s.verdict,
         score=s.score,

@@ -75,6 +75,7 @@ def save_answer(
             question_id=question_id,
             revision=int(revision),
             source=normalized["source"],
+            language=normalized["language"],
             now=now,
         )
     session.commit()

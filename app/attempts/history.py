@@ -1,8 +1,9 @@
 """Code history: every saved revision of a coding answer, deduplicated, the latest 200 kept.
 
 The write rides on the autosave hot path, so it is one prebuilt statement: it inserts the
-source only when it differs from the last kept one, into a ring of HISTORY_SLOTS slots per
-question (the newest overwrites the oldest), so the bound holds without a DELETE.
+source (with its language) only when it differs from the last kept one, into a ring of
+HISTORY_SLOTS slots per question and language (the newest overwrites the oldest), so the bound
+holds without a DELETE and the latest draft in each language is never pushed out by another.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def keep_revision(
     question_id: str,
     revision: int,
     source: str,
+    language: str,
     now: datetime,
 ) -> None:
     """Keep `source` as the newest revision, unless it equals the last kept one."""
@@ -46,6 +48,7 @@ def keep_revision(
             "question_id": question_id,
             "revision": revision,
             "source": source,
+            "language": language,
             "now": now,
         },
     )
@@ -69,11 +72,38 @@ def code_history(
     )
 
 
+def latest_drafts(session: Session, *, attempt_id: uuid.UUID) -> dict[str, dict[str, str]]:
+    """The newest kept source of each coding question of an attempt, per language."""
+    newest = (
+        select(
+            _revision.c.question_id,
+            _revision.c.language,
+            func.max(_revision.c.seq).label("seq"),
+        )
+        .where(_revision.c.attempt_id == attempt_id)
+        .group_by(_revision.c.question_id, _revision.c.language)
+        .subquery("newest")
+    )
+    rows = session.execute(
+        select(_revision.c.question_id, _revision.c.language, _revision.c.source).join(
+            newest,
+            (_revision.c.attempt_id == attempt_id)
+            & (_revision.c.question_id == newest.c.question_id)
+            & (_revision.c.seq == newest.c.seq),
+        )
+    )
+    drafts: dict[str, dict[str, str]] = {}
+    for question_id, language, source in rows:
+        drafts.setdefault(question_id, {})[language] = source
+    return drafts
+
+
 def _build(dialect: str) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     attempt_id = bindparam("attempt_id", type_=_revision.c.attempt_id.type)
     question_id = bindparam("question_id", type_=_revision.c.question_id.type)
     source = bindparam("source", type_=_revision.c.source.type)
+    language = bindparam("language", type_=_revision.c.language.type)
     mine = (_revision.c.attempt_id == attempt_id) & (_revision.c.question_id == question_id)
     # The question's last kept sequence number (0 before the first), found through the
     # unique (attempt_id, question_id, seq) index.
@@ -82,19 +112,24 @@ def _build(dialect: str) -> Insert:
         .where(mine)
         .subquery("last")
     )
-    # The newest kept source, by one backward step of that index: comparing against every kept
-    # row instead would read (and on PostgreSQL decompress) up to 200 sources per save.
-    newest = (
-        select(_revision.c.source)
-        .where(mine)
-        .order_by(_revision.c.seq.desc())
-        .limit(1)
-        .scalar_subquery()
+    # Is the newest kept row this very source and language? One lookup of that index by seq:
+    # comparing against every kept row instead would read (and on PostgreSQL decompress) up to
+    # 200 sources per save.
+    unchanged = (
+        select(_revision.c.seq)
+        .where(
+            mine,
+            _revision.c.seq == last.c.seq,
+            _revision.c.source == source,
+            _revision.c.language == language,
+        )
+        .exists()
     )
     rows = (
         select(
             attempt_id,
             question_id,
+            language,
             last.c.seq % HISTORY_SLOTS,
             last.c.seq + 1,
             bindparam("revision", type_=Integer),
@@ -102,13 +137,23 @@ def _build(dialect: str) -> Insert:
             bindparam("now", type_=_revision.c.saved_at.type),
         )
         .select_from(last)
-        .where(newest.is_distinct_from(source))
+        .where(~unchanged)
     )
     statement = insert(_revision).from_select(
-        ["attempt_id", "question_id", "slot", "seq", "revision", "source", "saved_at"], rows
+        [
+            "attempt_id",
+            "question_id",
+            "language",
+            "slot",
+            "seq",
+            "revision",
+            "source",
+            "saved_at",
+        ],
+        rows,
     )
     return statement.on_conflict_do_update(
-        index_elements=["attempt_id", "question_id", "slot"],
+        index_elements=["attempt_id", "question_id", "language", "slot"],
         set_={
             "seq": statement.excluded.seq,
             "revision": statement.excluded.revision,

@@ -7,6 +7,7 @@ from typing import Any
 from app.bank.choices import choice_order
 from app.bank.instances import render_for_attempt
 from app.bank.items import parse_item
+from app.bank.languages import code_languages
 from app.bank.schemas import NumericItem, QuestionKind
 from app.models import QuestionVersion
 
@@ -25,6 +26,11 @@ def candidate_question(
     if question.kind == QuestionKind.CODING:
         view.update({k: question.content.get(k) for k in _CODING_FIELDS})
         view["prompt"] = question.content.get("title", "")
+        # `statement` and `starter` above stay the Python ones, for clients that know no other.
+        view["languages"] = [
+            {"id": lang.id, "name": lang.name, "statement": lang.statement, "starter": lang.starter}
+            for lang in code_languages(question.content)
+        ]
         return view
     item = parse_item(question.id, question.content)
     view["prompt"] = item.prompt

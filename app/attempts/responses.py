@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from app.bank.languages import DEFAULT_LANGUAGE, language_ids
 from app.bank.schemas import QuestionKind
 from app.errors import AnswerTooLargeError, InvalidResponseError
 
@@ -19,11 +20,15 @@ class QuestionSpec:
     question_id: str
     kind: QuestionKind
     choice_ids: frozenset[str]
+    languages: tuple[str, ...] = ()  # a coding task's, in offered order
 
     @classmethod
     def from_content(cls, question_id: str, kind: str, content: dict[str, Any]) -> QuestionSpec:
         choices = frozenset(c["id"] for c in content.get("choices", []))
-        return cls(question_id, QuestionKind(kind), choices)
+        coding = kind == QuestionKind.CODING
+        return cls(
+            question_id, QuestionKind(kind), choices, language_ids(content) if coding else ()
+        )
 
 
 def normalize_response(spec: QuestionSpec, response: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +62,30 @@ def normalize_response(spec: QuestionSpec, response: dict[str, Any]) -> dict[str
         if not math.isfinite(number):
             raise InvalidResponseError("A numeric answer must be finite.")
         return {"value": number}
-    source = _field(response, "source", str, kind)
+    return normalize_code(spec, response)
+
+
+def normalize_code(spec: QuestionSpec, response: dict[str, Any]) -> dict[str, Any]:
+    """A coding answer is `{source, language}`; without a language it is Python, as before."""
+    source, language = response.get("source"), response.get("language", DEFAULT_LANGUAGE)
+    if not set(response) <= {"source", "language"} or not isinstance(source, str):
+        raise InvalidResponseError(
+            "A coding answer is {'source': <str>, 'language': <str>}, "
+            f"got keys {sorted(response)}."
+        )
+    check_language(spec.languages, language)
     check_source_size(source)
-    return {"source": source}
+    return {"source": source, "language": language}
+
+
+def check_language(offered: tuple[str, ...], language: object) -> str:
+    """Return `language` if the task is offered in it, else raise InvalidResponseError."""
+    if not isinstance(language, str) or language not in offered:
+        raise InvalidResponseError(
+            f"This question can be answered in {', '.join(map(repr, offered))}; "
+            f"not in {str(language)[:40]!r}."
+        )
+    return language
 
 
 def check_source_size(source: str) -> None:

@@ -33,7 +33,8 @@ from app.pagination import Page, decode_time_cursor, page_size, time_page
 class CandidateView:
     attempt: Attempt
     questions: list[dict[str, Any]] | None  # only once started
-    answers: dict[str, dict[str, Any]]  # question id -> {response, revision}
+    # question id -> {response, revision}, and for coding answers {drafts: {language: source}}
+    answers: dict[str, dict[str, Any]]
     flagged: list[str] = field(default_factory=list)
     result: Score | None = None  # only when the assessment shows it and all is graded
 
@@ -185,8 +186,10 @@ def _attempt_for_token(session: Session, token: str) -> Attempt:
 def _started_view(session: Session, attempt: Attempt) -> CandidateView:
     shuffle = attempt.assessment.shuffle_choices
     questions = [candidate_question(i.question, attempt.seed, shuffle) for i in attempt.items]
+    drafts = history.latest_drafts(session, attempt_id=attempt.id)
     answers = {
         qid: {"response": a.response, "revision": a.revision}
+        | ({"drafts": drafts[qid]} if qid in drafts else {})
         for qid, a in answers_of(session, attempt.id).items()
     }
     return CandidateView(

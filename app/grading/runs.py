@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.attempts import lifecycle, lookups
-from app.attempts.responses import check_source_size
+from app.attempts.responses import check_language, check_source_size
+from app.bank.languages import DEFAULT_LANGUAGE, language_ids
 from app.db import utcnow
 from app.errors import DomainError, NotFoundError, QuestionNotFoundError
 from app.grading.practice import PracticeTask
@@ -70,32 +71,50 @@ class RunLimit:
 
 
 def request_run(
-    session: Session, *, token: str, question_id: str, source: str, limit: RunLimit
+    session: Session,
+    *,
+    token: str,
+    question_id: str,
+    source: str,
+    language: str = DEFAULT_LANGUAGE,
+    limit: RunLimit,
 ) -> Submission:
-    """Queue the public checks of `source` for one coding question of a started attempt."""
+    """Queue the public checks of `source`, in `language`, for one coding question."""
     ref = lookups.attempt_ref(session, token)
     check_source_size(source)
     attempt = _locked_attempt(session, ref.attempt_id)
     now = utcnow()
     lifecycle.ensure_writable(session, attempt, now)
     question = _coding_question(session, attempt, question_id)
+    check_language(language_ids(question.content), language)
     _check_not_busy(session, attempt.id, question_id, SubmissionPurpose.RUN)
     check_rate(session, attempt.id, limit, now)
-    return _queue(session, attempt.id, question_id, question.id, SubmissionPurpose.RUN, source)
+    return _queue(
+        session, attempt.id, question_id, question.id, SubmissionPurpose.RUN, source, language
+    )
 
 
 def request_practice_run(
-    session: Session, *, token: str, source: str, practice: PracticeTask, limit: RunLimit
+    session: Session,
+    *,
+    token: str,
+    source: str,
+    language: str = DEFAULT_LANGUAGE,
+    practice: PracticeTask,
+    limit: RunLimit,
 ) -> Submission:
     """Queue the practice task's public checks: before the start too, never after the end."""
     ref = lookups.attempt_ref(session, token)
     check_source_size(source)
+    check_language((DEFAULT_LANGUAGE,), language)  # the practice task is Python only
     attempt = _locked_attempt(session, ref.attempt_id)
     now = utcnow()
     lifecycle.ensure_practice_open(session, attempt, now)
     _check_not_busy(session, attempt.id, practice.id, SubmissionPurpose.PRACTICE)
     check_rate(session, attempt.id, limit, now)
-    return _queue(session, attempt.id, practice.id, None, SubmissionPurpose.PRACTICE, source)
+    return _queue(
+        session, attempt.id, practice.id, None, SubmissionPurpose.PRACTICE, source, language
+    )
 
 
 def _queue(
@@ -105,6 +124,7 @@ def _queue(
     question_version_id: uuid.UUID | None,
     purpose: SubmissionPurpose,
     source: str,
+    language: str,
 ) -> Submission:
     """Commit a queued run; the caller enqueues its id only after the commit."""
     submission = Submission(
@@ -113,6 +133,7 @@ def _queue(
         question_version_id=question_version_id,
         purpose=purpose,
         source=source,
+        language=language,
         status=SubmissionStatus.QUEUED,
     )
     session.add(submission)

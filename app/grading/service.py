@@ -61,6 +61,7 @@ class GradingJob:
     version_id: uuid.UUID | None  # None for a practice run: its task is the practice task
     content: dict[str, Any] | None
     source: str
+    language: str
     seed: int
     is_final: bool
     worker_id: uuid.UUID | None  # who holds the lease: released, it holds it no more
@@ -140,6 +141,7 @@ def claim_job(
         row = session.execute(
             select(
                 Submission.source,
+                Submission.language,
                 Submission.purpose,
                 Submission.created_at,
                 Submission.attempt_id,
@@ -161,6 +163,7 @@ def claim_job(
             version_id=row.version_id,
             content=row.content,
             source=row.source,
+            language=row.language,
             seed=row.seed,
             is_final=row.purpose == SubmissionPurpose.FINAL,
             worker_id=worker_id,
@@ -183,7 +186,14 @@ def run_job(
             return GradingFailure(
                 f"practice task {job.question_id!r} is not loaded here", kind="task"
             )
-        return grade(task, job.source, runner=runner, seed=job.seed, hidden=job.is_final)
+        return grade(
+            task,
+            job.source,
+            runner=runner,
+            seed=job.seed,
+            hidden=job.is_final,
+            language=job.language,
+        )
     except SandboxError as exc:
         log.warning(
             "sandbox failure on submission %s (try %d): %s", job.submission_id, job.fence, exc

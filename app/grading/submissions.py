@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bank.languages import DEFAULT_LANGUAGE
 from app.models import (
     Answer,
     Attempt,
@@ -37,6 +38,7 @@ def add_final_submissions(session: Session, attempt: Attempt) -> list[Submission
             question_version_id=question.id,
             purpose=SubmissionPurpose.FINAL,
             source=answer.response["source"],
+            language=answer.response.get("language", DEFAULT_LANGUAGE),
             status=SubmissionStatus.QUEUED,
         )
         for question, answer in rows
@@ -62,9 +64,12 @@ def coding_results(session: Session, attempt_id: uuid.UUID) -> dict[str, CodingR
                 status=s.verdict or "graded",
                 verdict=s.verdict,
                 report=s.report,
+                language=s.language,
             )
         elif s.status == SubmissionStatus.GRADING_FAILED:
-            results[question_id] = CodingResult(fraction=0.0, status="grading_failed")
+            results[question_id] = CodingResult(
+                fraction=0.0, status="grading_failed", language=s.language
+            )
         else:
-            results[question_id] = CodingResult(fraction=0.0, status="pending")
+            results[question_id] = CodingResult(fraction=0.0, status="pending", language=s.language)
     return results

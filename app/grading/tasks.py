@@ -35,6 +35,11 @@ def coding_payloads(coding_dir: Path) -> list[QuestionPayload]:
             "statement": task.statement,
             "starter": task.starter,
             "functions": list(task.functions),
+            # What the candidate reads and starts from in each language the task is offered in.
+            "languages": [
+                {"id": v.language, "statement": v.statement, "starter": v.starter}
+                for v in map(task.variant, task.languages)
+            ],
             "files": files,
         }
         payloads.append(

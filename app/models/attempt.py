@@ -81,8 +81,10 @@ class Answer(Base):
 class AnswerRevision(Base):
     """A kept revision of a coding answer, in a ring of slots so only the latest ones stay.
 
-    `seq` counts the kept revisions of the question (1, 2, ...); revision `seq` lives in slot
-    `(seq - 1) % HISTORY_SLOTS`, overwriting the one HISTORY_SLOTS earlier.
+    `seq` counts the kept revisions of the question (1, 2, ...), all languages together;
+    revision `seq` lives in slot `(seq - 1) % HISTORY_SLOTS` of its language's ring, where it
+    can only be overwritten by a newer revision in the same language: the latest draft of every
+    language stays, however long the candidate then writes in another.
     """
 
     __tablename__ = "answer_revision"
@@ -92,6 +94,7 @@ class AnswerRevision(Base):
 
     attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True, server_default="python")
     slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int]
     revision: Mapped[int]  # the answer's revision this source was saved as

@@ -42,6 +42,7 @@ class Submission(Base):
     question_version_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("question_version.id"))
     purpose: Mapped[str] = mapped_column(String(8))
     source: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16), default="python", server_default="python")
     status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)
     tries: Mapped[int] = mapped_column(default=0)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,16 +1,19 @@
 """The replay of a coding answer: its kept revisions, one step each, as a line diff.
 
-Step k compares revision k with the one before it (step 1 with the starter code), over the
-whole file, so each step shows the code as it then stood with what changed marked.
+Step k compares revision k with the one before it in the same language (the first in a language
+with that language's starter code), over the whole file, so each step shows the code as it then
+stood with what changed marked; a step in another language than the one before says so.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from app.bank.languages import language_name
 from app.models import AnswerRevision
 
 
@@ -37,6 +40,17 @@ class ReplayStep:
     added: int
     removed: int
     lines: list[DiffLine]
+    language: str
+    from_starter: bool  # compared with the language's starter: its first revision in it
+    switched_from: str | None = None  # the language of the step before, when another
+
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
+    @property
+    def switched_from_name(self) -> str | None:
+        return language_name(self.switched_from) if self.switched_from else None
 
     @property
     def has_previous(self) -> bool:
@@ -52,13 +66,17 @@ def clamp_step(step: int | None, steps: int) -> int:
     return min(max(step or 1, 1), max(steps, 1))
 
 
-def replay_step(revisions: list[AnswerRevision], step: int, *, starter: str) -> ReplayStep | None:
-    """The diff of revision `step` against the one before; None when nothing was saved."""
+def replay_step(
+    revisions: list[AnswerRevision], step: int, *, starters: Mapping[str, str]
+) -> ReplayStep | None:
+    """The diff of revision `step` against the one before in its language; None if none saved."""
     if not revisions:
         return None
     step = clamp_step(step, len(revisions))
     current = revisions[step - 1]
-    before = revisions[step - 2].source if step > 1 else starter
+    earlier = [r for r in revisions[: step - 1] if r.language == current.language]
+    before = earlier[-1].source if earlier else starters.get(current.language, "")
+    previous = revisions[step - 2].language if step > 1 else current.language
     lines = diff_lines(before, current.source)
     return ReplayStep(
         step=step,
@@ -68,6 +86,9 @@ def replay_step(revisions: list[AnswerRevision], step: int, *, starter: str) -> 
         added=sum(1 for line in lines if line.change == Change.ADDED),
         removed=sum(1 for line in lines if line.change == Change.REMOVED),
         lines=lines,
+        language=current.language,
+        from_starter=not earlier,
+        switched_from=previous if previous != current.language else None,
     )
 
 

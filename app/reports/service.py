@@ -15,6 +15,7 @@ from app.attempts.integrity import IntegritySummary
 from app.attempts.presentation import candidate_question
 from app.bank.instances import render_for_attempt
 from app.bank.items import parse_item
+from app.bank.languages import DEFAULT_LANGUAGE, code_languages, language_name
 from app.bank.schemas import NumericItem, QuestionKind
 from app.models import (
     AnswerRevision,
@@ -39,6 +40,7 @@ class ChoiceLine:
 @dataclass(frozen=True)
 class CodeWork:
     source: str | None  # the graded source (the final submission), else the last saved one
+    language: str  # its language's display name
     checks: list[dict[str, Any]]  # the judge's recruiter view, hidden cases included
     hidden: dict[str, int] | None
     message: str
@@ -122,11 +124,11 @@ def code_replay(
         session, organization_id=organization_id, attempt_id=attempt_id, question_id=question_id
     )
     attempt = attempts.get_attempt(session, organization_id=organization_id, attempt_id=attempt_id)
-    starter = ""
+    starters: dict[str, str] = {}
     for item in _items(session, attempt.id):
         if item.question.question_id == question_id:
-            starter = str(item.question.content.get("starter") or "")
-    return replay_step(revisions, step, starter=starter)
+            starters = _starters(item.question)
+    return replay_step(revisions, step, starters=starters)
 
 
 def _items(session: Session, attempt_id: uuid.UUID) -> list[AttemptItem]:
@@ -216,16 +218,22 @@ def _coding(
     base = _base(number, question, attempt, result, response)
     report = (result or {}).get("report") or (final.report if final else None) or {}
     source = final.source if final else (response or {}).get("source")
+    language = final.language if final else (response or {}).get("language", DEFAULT_LANGUAGE)
     base["code"] = CodeWork(
         source=source if isinstance(source, str) else None,
+        language=language_name(language),
         checks=list(report.get("checks", [])),
         hidden=report.get("hidden"),
         message=str(report.get("message", "")),
         seconds=report.get("seconds"),
         revisions=len(revisions),
-        replay=replay_step(revisions, step, starter=str(question.content.get("starter") or "")),
+        replay=replay_step(revisions, step, starters=_starters(question)),
     )
     return QuestionReport(**base)
+
+
+def _starters(question: QuestionVersion) -> dict[str, str]:
+    return {lang.id: lang.starter for lang in code_languages(question.content)}
 
 
 def _text(value: object) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.bank.choices import choice_order
 from app.bank.items import parse_item
+from app.bank.languages import DEFAULT_LANGUAGE
 from app.bank.schemas import QuestionKind
 from app.db import utcnow
 from app.models import Answer, Attempt, AttemptItem, Score
@@ -29,6 +30,7 @@ class QuestionResult:
     report: dict[str, Any] | None = None  # the judge's recruiter view, for coding questions
     # Choice items: the choice ids in the order this candidate saw them.
     choice_order: list[str] | None = None
+    language: str | None = None  # coding questions: the language of the answer
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class CodingResult:
     status: str
     verdict: str | None = None
     report: dict[str, Any] | None = None
+    language: str | None = None  # of the graded source
 
 
 def score_attempt(
@@ -84,13 +87,15 @@ def _score_item(
     coding: dict[str, CodingResult],
 ) -> QuestionResult:
     question = item.question
-    verdict = report = order = None
+    verdict = report = order = language = None
     if question.kind == QuestionKind.CODING:
         graded = coding.get(question.question_id)
         fraction = graded.fraction if graded else 0.0
         status = graded.status if graded else ("pending" if response else "unanswered")
         if graded is not None:
-            verdict, report = graded.verdict, graded.report
+            verdict, report, language = graded.verdict, graded.report, graded.language
+        if language is None and response is not None:
+            language = response.get("language", DEFAULT_LANGUAGE)
     else:
         fraction = rules.credit(parse_item(question.id, question.content), response, seed)
         status = _status(fraction, response)
@@ -108,6 +113,7 @@ def _score_item(
         verdict=verdict,
         report=report,
         choice_order=order,
+        language=language,
     )
 
 

@@ -47,6 +47,15 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class LanguagePanel:
+    """One language of a coding question: its name and its own statement."""
+
+    id: str
+    name: str
+    statement_html: Markup
+
+
+@dataclass(frozen=True)
 class QuestionPanel:
     """One question as the test page renders it; the page's script fills in saved answers."""
 
@@ -60,6 +69,12 @@ class QuestionPanel:
     choices: list[Choice] = field(default_factory=list)
     unit: str | None = None
     functions: list[str] = field(default_factory=list)
+    languages: list[LanguagePanel] = field(default_factory=list)
+    language: str | None = None  # the coding answer's language, as last saved (or the first)
+
+    @property
+    def language_name(self) -> str:
+        return next((lang.name for lang in self.languages if lang.id == self.language), "")
 
 
 @dataclass(frozen=True)
@@ -91,13 +106,25 @@ def overview(view: CandidateView) -> Overview:
 
 def question_panels(view: CandidateView) -> list[QuestionPanel]:
     """Every question of a started attempt, its text rendered from Markdown."""
-    return [question_panel(q, number) for number, q in enumerate(view.questions or [], start=1)]
+    saved = {qid: a["response"] for qid, a in view.answers.items()}
+    return [
+        question_panel(q, number, saved.get(q["id"]))
+        for number, q in enumerate(view.questions or [], start=1)
+    ]
 
 
-def question_panel(q: dict[str, Any], number: int) -> QuestionPanel:
+def question_panel(
+    q: dict[str, Any], number: int, response: dict[str, Any] | None = None
+) -> QuestionPanel:
     """One question as the candidate sees it (the test page, and the library's preview)."""
     kind = q["kind"]
     if kind == "coding":
+        languages = [
+            LanguagePanel(
+                lang["id"], lang["name"], render_markdown(lang["statement"], heading_shift=1)
+            )
+            for lang in q["languages"]
+        ]
         return QuestionPanel(
             id=q["id"],
             number=number,
@@ -105,8 +132,10 @@ def question_panel(q: dict[str, Any], number: int) -> QuestionPanel:
             kind_name=KIND_NAMES[kind],
             points=q["points"],
             title=q.get("title") or q["prompt"],
-            prompt_html=render_markdown(q.get("statement") or "", heading_shift=1),
+            prompt_html=languages[0].statement_html,
             functions=list(q.get("functions") or []),
+            languages=languages,
+            language=(response or {}).get("language") or languages[0].id,
         )
     return QuestionPanel(
         id=q["id"],

@@ -1,8 +1,9 @@
 """Fixtures of the browser tests: one server and one Chromium for the session, a fresh context
 per test that fails the test on a script error, a CSP violation or a request leaving the origin.
 
-The browser tests run once per CI run: they serve from their own SQLite file whatever the suite's
-database is, so the PostgreSQL pass (TEST_DATABASE_URL set) does not collect them again.
+The browser and served-process tests run once per CI run: every one serves from its own SQLite
+file whatever the suite's database is, so the PostgreSQL pass (TEST_DATABASE_URL set) collects
+none of them again.
 """
 
 from __future__ import annotations
@@ -16,12 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SIZES, Org, Server
 
 if os.environ.get("TEST_DATABASE_URL"):
-    collect_ignore_glob = [
-        "test_candidate_*.py",
-        "test_workspace.py",
-        "test_report.py",
-        "test_recruiter_journey.py",
-    ]
+    collect_ignore_glob = ["test_*.py"]
 
 
 @pytest.fixture(scope="session")

@@ -99,7 +99,10 @@ def test_put_over_the_limit_is_413_and_keeps_the_previous_revision(
     session.expire_all()
     answer = session.scalar(select(Answer).where(Answer.attempt_id == world["attempt_id"]))
     assert answer is not None
-    assert (answer.revision, answer.response) == (1, {"source": "def f(): pass\n"})
+    assert (answer.revision, answer.response) == (
+        1,
+        {"source": "def f(): pass\n", "language": "python"},
+    )
 
 
 def test_lone_surrogate_is_422_not_a_crash(client: TestClient, world: dict[str, Any]) -> None:

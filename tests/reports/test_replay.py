@@ -10,11 +10,12 @@ from app.reports.replay import Change, clamp_step, diff_lines, replay_step
 STARTER = "def f(x):\n    pass\n"
 
 
-def _revisions(*sources: str) -> list[AnswerRevision]:
+def _revisions(*sources: str, languages: tuple[str, ...] = ()) -> list[AnswerRevision]:
     at = datetime(2026, 1, 1, tzinfo=UTC)
+    languages = languages or ("python",) * len(sources)
     return [
-        AnswerRevision(seq=n, revision=n * 3, source=s, saved_at=at)
-        for n, s in enumerate(sources, start=1)
+        AnswerRevision(seq=n, revision=n * 3, source=s, language=lang, saved_at=at)
+        for n, (s, lang) in enumerate(zip(sources, languages, strict=True), start=1)
     ]
 
 
@@ -38,7 +39,7 @@ def test_repeated_lines_still_align() -> None:
 
 
 def test_the_first_step_is_compared_with_the_starter() -> None:
-    step = replay_step(_revisions("def f(x):\n    return x\n"), 1, starter=STARTER)
+    step = replay_step(_revisions("def f(x):\n    return x\n"), 1, starters={"python": STARTER})
     assert step is not None
     assert (step.step, step.steps, step.revision) == (1, 1, 3)
     assert (step.added, step.removed) == (1, 1)
@@ -48,8 +49,8 @@ def test_the_first_step_is_compared_with_the_starter() -> None:
 
 def test_steps_are_clamped_into_the_history() -> None:
     revisions = _revisions("a\n", "a\nb\n", "b\n")
-    assert replay_step(revisions, 99, starter="").step == 3  # type: ignore[union-attr]
-    middle = replay_step(revisions, 2, starter="")
+    assert replay_step(revisions, 99, starters={}).step == 3  # type: ignore[union-attr]
+    middle = replay_step(revisions, 2, starters={})
     assert middle is not None
     assert (middle.has_previous, middle.has_next, middle.added, middle.removed) == (
         True,
@@ -63,4 +64,33 @@ def test_steps_are_clamped_into_the_history() -> None:
 
 
 def test_no_saved_code_is_no_replay() -> None:
-    assert replay_step([], 1, starter=STARTER) is None
+    assert replay_step([], 1, starters={"python": STARTER}) is None
+
+
+def test_a_step_is_compared_with_the_last_code_in_its_own_language() -> None:
+    r_starter = "f <- function(x) {\n}\n"
+    revisions = _revisions(
+        "def f(x):\n    return x\n",
+        "f <- function(x) {\n  x\n}\n",
+        "def f(x):\n    return 2 * x\n",
+        languages=("python", "r", "python"),
+    )
+    starters = {"python": STARTER, "r": r_starter}
+    first_r = replay_step(revisions, 2, starters=starters)
+    assert first_r is not None
+    assert (first_r.language_name, first_r.switched_from_name, first_r.from_starter) == (
+        "R",
+        "Python",
+        True,
+    )
+    assert (first_r.added, first_r.removed) == (1, 0), "only `x` is new against R's starter"
+    back = replay_step(revisions, 3, starters=starters)
+    assert back is not None
+    assert (back.language, back.switched_from, back.from_starter) == ("python", "r", False)
+    assert [line.text for line in back.lines if line.change != Change.SAME] == [
+        "    return x",
+        "    return 2 * x",
+    ], "compared with the Python of step 1, not with the R of step 2"
+    first = replay_step(revisions, 1, starters=starters)
+    assert first is not None
+    assert first.switched_from is None

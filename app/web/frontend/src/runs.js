@@ -97,7 +97,9 @@ function renderChecks(checks) {
   return blocks;
 }
 
-export function renderReport(run) {
+// `languageName` turns the run's language id into the name shown ("r" -> "R"); the practice
+// task's panel, Python only, passes none and names no language.
+export function renderReport(run, languageName = null) {
   const verdict = run.status === "grading_failed" ? "grading_failed" : run.verdict || "error";
   const report = run.report || {};
   const checks = report.checks || [];
@@ -110,6 +112,9 @@ export function renderReport(run) {
       `${VERDICTS[verdict] || verdict}${checks.length ? ` — ${passed} of ${checks.length} checks` : ""}`,
     ),
   ];
+  if (languageName && run.language) {
+    parts.push(el("p", { class: "results-language", text: `Ran as ${languageName(run.language)} code.` }));
+  }
   if (run.status === "grading_failed") {
     parts.push(el("p", { text: "This was a problem on our side, not in your code, and it does not count against you. Please run the checks again." }));
   }
@@ -124,8 +129,8 @@ export function renderReport(run) {
 }
 
 export class RunPanel {
-  constructor({ api, runPath, button, body, getSource, onFinished = () => {} }) {
-    Object.assign(this, { api, runPath, button, body, getSource, onFinished });
+  constructor({ api, runPath, button, body, getSource, getLanguage = null, languageName = null, onFinished = () => {} }) {
+    Object.assign(this, { api, runPath, button, body, getSource, getLanguage, languageName, onFinished });
     this.running = false;
     button.addEventListener("click", () => this.start());
   }
@@ -146,14 +151,16 @@ export class RunPanel {
       elapsed.textContent = `${Math.round((Date.now() - started) / 1000)} s`;
     }, 1000);
     try {
-      let run = await this.api.post(this.runPath, { source: this.getSource() });
+      const request = { source: this.getSource() };
+      if (this.getLanguage) request.language = this.getLanguage();
+      let run = await this.api.post(this.runPath, request);
       let wait = 400;
       while (!FINISHED.has(run.status)) {
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 1.4, 2000);
         run = await this.api.get(`/runs/${run.run_id}`);
       }
-      this.show(...renderReport(run));
+      this.show(...renderReport(run, this.languageName));
       this.onFinished(run);
     } catch (error) {
       this.show(el("p", { class: "field-error", text: this.explain(error) }));

@@ -4,10 +4,11 @@
 
 import { takeApi } from "./api.js";
 import { Autosaver, STATUS } from "./autosave.js";
-import { createEditor } from "./editor.js";
+import { createEditor, languageSupport } from "./editor.js";
 import { recordIntegrity } from "./integrity.js";
 import { typesetMath } from "./math.js";
 import { applyResponse, readResponse } from "./concepts.js";
+import { draftFor, languageName, questionLanguages, startingLanguage } from "./languages.js";
 import { PendingStore } from "./pending.js";
 import { RunPanel } from "./runs.js";
 import { onNewerTab } from "./tabs.js";
@@ -30,6 +31,7 @@ export async function startTestPage(body) {
   const sections = $$("section.question");
   const ids = sections.map((s) => s.dataset.question);
   const editors = new Map();
+  const coding = new Map(); // question id -> its language controls (see setupCoding)
   const flags = new Set();
   const answered = new Set();
   let current = null;
@@ -85,7 +87,7 @@ export async function startTestPage(body) {
 
   const shown = saver.load(take.answers || {});
 
-  for (const section of sections) setupQuestion(section, shown[section.dataset.question]);
+  for (const section of sections) await setupQuestion(section, shown[section.dataset.question]);
   for (const id of ids) renderFlag(id);
 
   const integrity = recordIntegrity({ api, currentQuestion: () => current, offset });
@@ -142,33 +144,11 @@ export async function startTestPage(body) {
     return sections[ids.indexOf(id)];
   }
 
-  function setupQuestion(section, response) {
+  async function setupQuestion(section, response) {
     const id = section.dataset.question;
     const kind = section.dataset.kind;
     if (kind === "coding") {
-      const question = questions.get(id) || {};
-      const starter = question.starter || "";
-      const editor = createEditor({
-        parent: $("[data-editor]", section),
-        doc: response ? response.source : starter,
-        labelId: `editor-label-${id}`,
-        describedBy: `editor-hint-${id} error-${id}`,
-        announce,
-        onChange: (source) => {
-          markAnswered(id, source.trim() !== starter.trim() || answered.has(id));
-          saver.change(id, { source });
-        },
-      });
-      editors.set(id, editor);
-      new RunPanel({
-        api,
-        runPath: `/answers/${encodeURIComponent(id)}/run`,
-        button: $("[data-action='run']", section),
-        body: $("[data-results]", section),
-        getSource: () => editor.text(),
-      });
-      $("[data-action='reset']", section).addEventListener("click", () => openReset(id));
-      markAnswered(id, Boolean(response));
+      await setupCoding(section, response);
     } else {
       applyResponse(section, kind, response);
       markAnswered(id, Boolean(response));
@@ -182,6 +162,86 @@ export async function startTestPage(body) {
     $("[data-action='prev']", section).addEventListener("click", () => step(-1));
     $("[data-action='next']", section).addEventListener("click", () => step(1));
     $("[data-action='flag']", section).addEventListener("click", () => toggleFlag(id));
+  }
+
+  // A coding question: its editor, its language picker (each language keeps its own code) and
+  // its runs, which go out in the language shown.
+  async function setupCoding(section, response) {
+    const id = section.dataset.question;
+    const languages = questionLanguages(questions.get(id) || {});
+    const saved = { shown: response, drafts: ((take.answers || {})[id] || {}).drafts };
+    let language = startingLanguage(languages, response);
+    const starter = () => languages.find((l) => l.id === language).starter;
+    const editor = createEditor({
+      parent: $("[data-editor]", section),
+      doc: draftFor(languages, saved, language),
+      language,
+      support: await languageSupport(language),
+      labelId: `editor-label-${id}`,
+      describedBy: `editor-hint-${id} error-${id}`,
+      announce,
+      onChange: (source) => {
+        markAnswered(id, source.trim() !== starter().trim() || answered.has(id));
+        saver.change(id, { source, language });
+      },
+    });
+    editors.set(id, editor);
+    const select = $("[data-language]", section);
+    const show = async (next, text = null) => {
+      await editor.switchTo(next, draftFor(languages, saved, next));
+      language = next;
+      if (text !== null && text !== editor.text()) editor.replace(text);
+      if (select) select.value = next;
+      for (const statement of $$("[data-statement]", section)) statement.hidden = statement.dataset.statement !== next;
+      $("[data-language-name]", section).textContent = `(${languageName(languages, next)})`;
+    };
+    coding.set(id, { show, starter, language: () => language });
+    if (select) {
+      select.value = language;
+      select.addEventListener("change", () => switchLanguage(id, select.value));
+    }
+    new RunPanel({
+      api,
+      runPath: `/answers/${encodeURIComponent(id)}/run`,
+      button: $("[data-action='run']", section),
+      body: $("[data-results]", section),
+      getSource: () => editor.text(),
+      getLanguage: () => language,
+      languageName: (lang) => languageName(languages, lang),
+    });
+    $("[data-action='reset']", section).addEventListener("click", () => openReset(id));
+    markAnswered(id, Boolean(response));
+  }
+
+  async function switchLanguage(id, next) {
+    const code = coding.get(id);
+    const previous = code.language();
+    if (next === previous) return;
+    const section = sectionOf(id);
+    const select = $("[data-language]", section);
+    select.disabled = true;
+    // The unsent edit of a question is kept as one record, so the code in the language left is
+    // sent before the other language's takes its place; if it can't be, nothing switches.
+    await saver.flush(id);
+    if (saver.store.get(id)) {
+      select.value = previous;
+      select.disabled = false;
+      const name = select.querySelector(`option[value="${CSS.escape(previous)}"]`).textContent;
+      const message = `The language was not switched: your ${name} code is not saved yet${saver.offline ? " (you are offline)" : ""}. It is kept here; switch again once it is saved.`;
+      $("[data-error]", section).textContent = message;
+      announce(message);
+      return;
+    }
+    await code.show(next);
+    select.disabled = false;
+    const error = $("[data-error]", section);
+    if (error.textContent.startsWith("The language was not switched")) error.textContent = "";
+    const editor = editors.get(id);
+    // Saved at once in the new language, so a reload or another device resumes in it.
+    saver.change(id, { source: editor.text(), language: next });
+    markAnswered(id, true);
+    const name = select.selectedOptions[0].textContent;
+    announce(`Switched to ${name}. The editor shows your ${name} code.`);
   }
 
   function readConcept(section, kind, { quiet = false } = {}) {
@@ -286,8 +346,9 @@ export async function startTestPage(body) {
     if (!keepLocal && saved) {
       // While the conflict stands, this edit only updates the local record; resolve drops it.
       const section = sectionOf(id);
-      if (section.dataset.kind === "coding") editors.get(id).replace(saved.response.source);
-      else applyResponse(section, section.dataset.kind, saved.response);
+      if (section.dataset.kind === "coding") {
+        await coding.get(id).show(saved.response.language || "python", saved.response.source);
+      } else applyResponse(section, section.dataset.kind, saved.response);
     }
     saver.resolve(id, { keepLocal, serverRevision: saved ? saved.revision : 0 });
     banner.hidden = true;
@@ -317,7 +378,7 @@ export async function startTestPage(body) {
     $("[data-action='cancel-reset']").addEventListener("click", () => resetDialog.close());
     $("[data-action='confirm-reset']").addEventListener("click", () => {
       const id = resetDialog.dataset.question;
-      editors.get(id).replace((questions.get(id) || {}).starter || "");
+      editors.get(id).replace(coding.get(id).starter());
       resetDialog.close();
       editors.get(id).focus();
       announce("The starter code is back. Press Control Z to undo.");

@@ -25,3 +25,8 @@ document.addEventListener("keydown", (event) => {
   button.click();
 });
 document.querySelector("[data-autofocus]")?.focus();
+// The builder's summary follows the time limit as it is typed (the rest needs the server).
+for (const mirror of document.querySelectorAll("[data-mirror]")) {
+  const field = document.getElementById(mirror.dataset.mirror);
+  field?.addEventListener("input", () => (mirror.textContent = field.value.trim() || "?"));
+}
