@@ -306,3 +306,21 @@ def test_fresh_children_load_the_harness_byte_compiled_once(tmp_path: Path) -> N
         check=True,
     )
     assert done.stdout == "bytecode"
+
+
+def test_r_children_run_without_the_jit_in_fresh_and_pooled_sandboxes(
+    fresh: IsolatedRunner, runner: Runner
+) -> None:
+    # R's JIT recompiled the candidate's closures in every job (r_runtime.environment).
+    source = "f <- function(x) x * 0 + compiler::enableJIT(-1)\n"
+    x = np.ones(3)
+    for each in (fresh, runner):
+        job = Job(
+            source=source,
+            arrays={"x": x},
+            plan=[call("level", "f", "x", keep={"level": []})],
+            language="r",
+        )
+        outcome = each.run(job, Limits())
+        assert outcome.result is not None, outcome.stderr_tail
+        np.testing.assert_array_equal(outcome.result.outputs["level"], np.zeros(3))
