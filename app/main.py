@@ -23,6 +23,7 @@ from app.api import (
     problems,
     questions,
     rate_limits,
+    results,
     take,
     webhooks,
 )
@@ -46,10 +47,12 @@ from app.web import auth as auth_pages
 from app.web import builder as builder_pages
 from app.web import builder_edit as builder_edit_pages
 from app.web import dashboard as dashboard_pages
+from app.web import invitations as invitation_pages
 from app.web import library as library_pages
 from app.web import members as member_pages
 from app.web import preview as preview_pages
 from app.web import reports as report_pages
+from app.web import results as result_pages
 from app.web import take as take_pages
 from app.web.templating import STATIC_DIR
 from app.web.workspace_errors import workspace_error_page
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         questions,
         assessments,
+        results,
         invitations,
         attempts,
         take,
@@ -132,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         preview_pages,
         report_pages,
         api_key_pages,
+        invitation_pages,
+        result_pages,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
