@@ -23,6 +23,7 @@ from app.api import (
     problems,
     questions,
     rate_limits,
+    results,
     take,
     webhooks,
 )
@@ -47,10 +48,12 @@ from app.web import auth as auth_pages
 from app.web import builder as builder_pages
 from app.web import builder_edit as builder_edit_pages
 from app.web import dashboard as dashboard_pages
+from app.web import invitations as invitation_pages
 from app.web import library as library_pages
 from app.web import members as member_pages
 from app.web import preview as preview_pages
 from app.web import reports as report_pages
+from app.web import results as result_pages
 from app.web import take as take_pages
 from app.web import webhooks as webhook_pages
 from app.web.templating import STATIC_DIR
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         questions,
         assessments,
+        results,
         invitations,
         attempts,
         take,
@@ -135,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         preview_pages,
         report_pages,
         api_key_pages,
+        invitation_pages,
+        result_pages,
         webhook_pages,
     ):
         app.include_router(pages.router)

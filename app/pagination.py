@@ -83,11 +83,32 @@ def oldest_first(
     session: Session, query: Select[R], model: type[R], cursor: str | None, limit: int
 ) -> Page[R]:
     """Run `query` as one page ordered by (created_at, id), resuming after `cursor`."""
+    return keyset_page(session, query, model, cursor, limit, newest_first=False)
+
+
+def newest_first(
+    session: Session, query: Select[R], model: type[R], cursor: str | None, limit: int
+) -> Page[R]:
+    """Run `query` as one page ordered by (created_at, id) descending, resuming after `cursor`."""
+    return keyset_page(session, query, model, cursor, limit, newest_first=True)
+
+
+def keyset_page(
+    session: Session,
+    query: Select[R],
+    model: type[R],
+    cursor: str | None,
+    limit: int,
+    *,
+    newest_first: bool,
+) -> Page[R]:
+    """One page of `query` by (created_at, id) in either direction, resuming after `cursor`."""
     size = page_size(limit)
     columns: Any = model  # on the mapped class these are columns, not the rows' values
     key = (columns.created_at, columns.id)
-    query = query.order_by(*key).limit(size + 1)
+    order = [c.desc() for c in key] if newest_first else list(key)
+    query = query.order_by(*order).limit(size + 1)
     after = decode_time_cursor(cursor)
     if after is not None:
-        query = query.where(tuple_(*key) > after)
+        query = query.where(tuple_(*key) < after if newest_first else tuple_(*key) > after)
     return time_page(list(session.scalars(query)), size)

@@ -1,4 +1,4 @@
-"""/api/v1/assessments: compose, read, invite, and read results."""
+"""/api/v1/assessments: compose, read, change, duplicate, archive."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
 from app.api.assessment_schemas import AssessmentPatch, PoolIn
-from app.api.negotiation import NotAcceptableError, negotiate
 from app.api.problems import problem_responses
 from app.assessments import editing, totals
 from app.assessments import service as assessments
@@ -25,8 +24,6 @@ from app.assessments.service import (
     UnknownQuestionsError,
     UnknownTemplateError,
 )
-from app.attempts import service as attempts
-from app.attempts.export import results_csv
 from app.bank.templates import role_templates
 from app.deps import SessionDep, SettingsDep, allowed
 from app.errors import (
@@ -38,8 +35,6 @@ from app.errors import (
 from app.models import Assessment
 
 router = APIRouter(prefix="/assessments", tags=["assessments"])
-
-_RESULT_TYPES = ("application/json", "text/csv")
 
 
 def _pool(pool: PoolIn) -> Pool:
@@ -204,47 +199,3 @@ def archive_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
     return _read(session, archived)
-
-
-@router.get(
-    "/{assessment_id}/results",
-    response_model=schemas.ResultsPage,
-    responses={
-        **problem_responses(
-            UnauthorizedError,
-            ForbiddenError,
-            AssessmentNotFoundError,
-            InvalidCursorError,
-            NotAcceptableError,
-        ),
-        200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV of every row"},
-    },
-)
-def list_results(
-    assessment_id: uuid.UUID,
-    session: SessionDep,
-    principal: Annotated[Principal, allowed(Action.RESULTS_READ)],
-    accept: Annotated[str, Header()] = "application/json",
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> schemas.ResultsPage | Response:
-    """One row per attempt; `Accept: text/csv` returns every row as CSV."""
-    if negotiate(accept, _RESULT_TYPES) == "text/csv":
-        rows = attempts.all_results(
-            session, organization_id=principal.organization_id, assessment_id=assessment_id
-        )
-        return Response(
-            results_csv(rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="results-{assessment_id}.csv"'},
-        )
-    page = attempts.list_results(
-        session,
-        organization_id=principal.organization_id,
-        assessment_id=assessment_id,
-        cursor=cursor,
-        limit=limit,
-    )
-    return schemas.ResultsPage(
-        items=[views.attempt(a) for a in page.items], next_cursor=page.next_cursor
-    )

@@ -59,8 +59,9 @@ class InvitationStatus(BaseModel):
     reminded_at: datetime | None
 
 
-class InvitationList(BaseModel):
+class InvitationPage(BaseModel):
     items: list[InvitationStatus]
+    next_cursor: str | None
 
 
 class ExtraTimePut(_In):

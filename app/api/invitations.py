@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
@@ -26,6 +26,7 @@ from app.deps import GradingQueueDep, LinksDep, SessionDep, SettingsDep, allowed
 from app.errors import (
     AssessmentArchivedError,
     AssessmentNotFoundError,
+    InvalidCursorError,
     InvalidRequestError,
     UnauthorizedError,
 )
@@ -170,19 +171,28 @@ def create_invitations_from_csv(
 
 @router.get(
     "/assessments/{assessment_id}/invitations",
-    responses=problem_responses(*_GUARD, AssessmentNotFoundError),
+    responses=problem_responses(*_GUARD, AssessmentNotFoundError, InvalidCursorError),
 )
 def list_invitations(
     assessment_id: uuid.UUID,
     session: SessionDep,
     links: LinksDep,
     principal: Annotated[Principal, allowed(Action.ASSESSMENT_READ)],
-) -> schemas.InvitationList:
-    """Every invitation of an assessment with its state, newest first."""
-    views = invitations.list_invitations(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id, links=links
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.InvitationPage:
+    """An assessment's invitations with their state, newest first, a page at a time."""
+    page = invitations.invitation_page(
+        session,
+        organization_id=principal.organization_id,
+        assessment_id=assessment_id,
+        links=links,
+        cursor=cursor,
+        limit=limit,
     )
-    return schemas.InvitationList(items=[invitation_status(v, principal) for v in views])
+    return schemas.InvitationPage(
+        items=[invitation_status(v, principal) for v in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post(

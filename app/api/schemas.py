@@ -403,6 +403,11 @@ class AttemptRead(BaseModel):
     max_score: float | None
     per_skill: dict[str, SkillScore] | None
     per_question: list[QuestionResult] | None
+    percent: float | None = Field(description="The share of the points earned, 0-100")
+    passed: bool | None = Field(
+        description="Whether the score reached the assessment's pass mark; null before grading "
+        "is complete or when the assessment has no pass mark"
+    )
     started_at: datetime | None
     deadline: datetime | None
     submitted_at: datetime | None
@@ -430,6 +435,11 @@ class CodeHistoryRead(BaseModel):
     )
 
 
+class ResultRead(AttemptRead):
+    time_used_seconds: int | None = Field(description="From the start to the end (or to now)")
+    integrity_flags: dict[str, int] = Field(description="Integrity events, counted by type")
+
+
 class ResultsPage(BaseModel):
-    items: list[AttemptRead]
+    items: list[ResultRead]
     next_cursor: str | None

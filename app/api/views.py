@@ -6,11 +6,13 @@ from app.api import schemas
 from app.api.assessment_schemas import PoolRead
 from app.assessments.totals import Activity, FormTotals
 from app.attempts.integrity import IntegritySummary
+from app.attempts.results import ResultRow
 from app.attempts.service import CandidateView
 from app.db import utcnow
 from app.grading.practice import PracticeTask
 from app.models import Assessment, Attempt, QuestionVersion, Score, Submission, SubmissionPurpose
 from app.reports.cohort import Standing
+from app.scoring import pass_mark
 from app.skills import Skill
 
 
@@ -79,11 +81,21 @@ def attempt(
         if score
         else None,
         per_question=[schemas.QuestionResult(**r) for r in score.per_question] if score else None,
+        percent=pass_mark.percent(score.score, score.max_score) if score else None,
+        passed=pass_mark.passed(a),
         started_at=a.started_at,
         deadline=a.deadline,
         submitted_at=a.submitted_at,
         integrity=integrity_read(integrity) if integrity is not None else None,
         standing=standing_read(standing) if standing is not None else None,
+    )
+
+
+def result(row: ResultRow) -> schemas.ResultRead:
+    return schemas.ResultRead(
+        **attempt(row.attempt).model_dump(exclude={"integrity", "standing"}),
+        time_used_seconds=row.seconds_used,
+        integrity_flags=row.flags,
     )
 
 

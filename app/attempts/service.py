@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.assessments import service as assessments
 from app.attempts import events as attempt_events
-from app.attempts import flags, history, integrity, lifecycle, lookups
+from app.attempts import flags, history, integrity, lifecycle, lookups, results
 from app.attempts.presentation import candidate_question
 from app.db import utcnow
 from app.errors import AttemptNotFoundError, AttemptSubmittedError
@@ -26,7 +26,7 @@ from app.models import (
     AttemptStatus,
     Score,
 )
-from app.pagination import Page, decode_time_cursor, page_size, time_page
+from app.pagination import Page, oldest_first
 
 
 @dataclass(frozen=True)
@@ -129,26 +129,15 @@ def list_results(
     assessment_id: uuid.UUID,
     cursor: str | None,
     limit: int,
-) -> Page[Attempt]:
-    """One row per attempt of an assessment, oldest invitation first."""
-    assessments.get_assessment(
+    filters: results.ResultsFilter | None = None,
+) -> Page[results.ResultRow]:
+    """One row per attempt of an assessment, oldest invitation first, narrowed by `filters`."""
+    assessment = assessments.get_assessment(
         session, organization_id=organization_id, assessment_id=assessment_id
     )
-    after = decode_time_cursor(cursor)
-    size = page_size(limit)
-    query = (
-        _org_attempts(organization_id)
-        .where(Attempt.assessment_id == assessment_id)
-        .order_by(Attempt.created_at, Attempt.id)
-        .limit(size + 1)
-    )
-    if after is not None:
-        query = query.where(tuple_(Attempt.created_at, Attempt.id) > after)
-    page = time_page(list(session.scalars(query)), size)
-    now = utcnow()
-    for attempt in page.items:
-        lifecycle.close_if_expired(session, attempt, now)
-    return page
+    query = results.filtered_attempts(assessment, filters or results.ResultsFilter())
+    page = oldest_first(session, query, Attempt, cursor, limit)
+    return Page(results.rows_of(session, page.items), page.next_cursor)
 
 
 def answers_of(session: Session, attempt_id: uuid.UUID) -> dict[str, Answer]:
@@ -213,23 +202,3 @@ def visible_result(attempt: Attempt) -> Score | None:
     if any(q["status"] == "pending" for q in score.per_question):
         return None
     return score
-
-
-def all_results(
-    session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
-) -> list[Attempt]:
-    """Every attempt of an assessment, for exports."""
-    rows: list[Attempt] = []
-    cursor: str | None = None
-    while True:
-        page = list_results(
-            session,
-            organization_id=organization_id,
-            assessment_id=assessment_id,
-            cursor=cursor,
-            limit=200,
-        )
-        rows.extend(page.items)
-        if page.next_cursor is None:
-            return rows
-        cursor = page.next_cursor

@@ -26,6 +26,7 @@ from app.candidates.links import InvitationLinks
 from app.candidates.service import MAX_EXTRA_MINUTES
 from app.db import utcnow
 from app.models import Assessment, Attempt, AttemptStatus, Invitation
+from app.pagination import Page, newest_first
 
 
 class InvitationState(StrEnum):
@@ -84,6 +85,27 @@ def list_invitations(
         .order_by(Invitation.created_at.desc(), Invitation.id)
     )
     return [InvitationView(a, state_of(a, now), links.link_of(a.invitation)) for a in attempts]
+
+
+def invitation_page(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    links: InvitationLinks,
+    cursor: str | None,
+    limit: int,
+) -> Page[InvitationView]:
+    """One page of an assessment's invitations, newest first, resuming after `cursor`."""
+    assessments.get_assessment(
+        session, organization_id=organization_id, assessment_id=assessment_id
+    )
+    query = _org_attempts(organization_id).where(Attempt.assessment_id == assessment_id)
+    # An attempt is made with its invitation, so the attempt's key orders the invitations.
+    page = newest_first(session, query, Attempt, cursor, limit)
+    now = utcnow()
+    views = [InvitationView(a, state_of(a, now), links.link_of(a.invitation)) for a in page.items]
+    return Page(views, page.next_cursor)
 
 
 def get_invitation(

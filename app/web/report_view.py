@@ -10,6 +10,7 @@ from app.models import IntegrityEvent
 from app.reports.chart import NARROW, WIDE, profile_data_url, skill_label
 from app.reports.cohort import SkillStanding
 from app.reports.service import Report
+from app.scoring import pass_mark
 
 _EVENT_LABELS = {
     "paste": "Pasted",
@@ -48,6 +49,8 @@ def report_context(report: Report) -> dict[str, Any]:
         "skill_label": skill_label,
         "timeline": [_row(e, attempt.started_at, numbers) for e in report.integrity.events],
         "time_used": _duration(attempt.started_at, attempt.submitted_at),
+        "pass_mark": report.assessment.pass_mark_percent,
+        "passed": pass_mark.passed(attempt),
     }
 
 

@@ -12,7 +12,7 @@ from sandbox.grading import numerics
 from sandbox.grading.cases import Case
 from sandbox.grading.checks import Got, Outcome, gradients, outputs, properties, timing
 from sandbox.grading.layout import Layout, layout
-from sandbox.grading.messages import describe, name_of
+from sandbox.grading.messages import describe, expectations
 from sandbox.grading.plans import timed_trials, trial_key
 from sandbox.grading.reference import Prepared
 from sandbox.grading.report import CheckResult, CheckStatus
@@ -27,7 +27,7 @@ class _Run:
     def __init__(self, task: TaskSpec, prepared: Prepared, result: Result) -> None:
         self.result = result
         self.calls = prepared.candidate.calls
-        self.signatures = {name_of(sig): sig for sig in task.functions}
+        self.signatures = expectations(task.functions, prepared.language)
         self.source_file = SOURCE_FILES[prepared.language]
 
     def got(self, key: str, step: str, label: str = "") -> Got:

@@ -12,7 +12,7 @@ import time
 
 from sandbox.grading import languages
 from sandbox.grading.checklist import run_checks
-from sandbox.grading.messages import describe, describe_load, describe_refusals, name_of
+from sandbox.grading.messages import describe, describe_load, describe_refusals, expectations
 from sandbox.grading.reference import Prepared, prepare, prepare_variant
 from sandbox.grading.report import CheckResult, CheckStatus, GradeReport, Verdict
 from sandbox.grading.tasks import LANGUAGE_NAMES, SOURCE_FILES, TaskSpec
@@ -186,7 +186,7 @@ def find_refusal(task: TaskSpec, prepared: Prepared, result: Result) -> str | No
                 err,
                 calls=prepared.candidate.calls,
                 errors=result.errors,
-                signatures={name_of(sig): sig for sig in task.functions},
+                signatures=expectations(task.functions, prepared.language),
                 source_file=SOURCE_FILES[prepared.language],
             )
         # The message is the candidate's to shape (a module name built from a hidden input):

@@ -129,6 +129,26 @@ def name_of(signature: str) -> str:
     return signature.split("(")[0].strip()
 
 
+def expectations(functions: Sequence[str], language: str = "python") -> dict[str, str]:
+    """Per function name, the sentence saying what it takes and returns, in the language's terms.
+
+    The statement's signatures are Python's ("f(x) -> (out, cache)"); an R candidate returns
+    several values as a list, so R reads "f should return list(out, cache)".
+    """
+    said = {}
+    for sig in functions:
+        name = name_of(sig)
+        _, arrow, returns = sig.partition("->")
+        if language != "r" or not arrow:
+            said[name] = f"Expected: {sig.strip()}"
+            continue
+        values = [v.strip() for v in returns.split("|")]
+        values = [f"list({v[1:-1]})" if v.startswith("(") else v for v in values]
+        who = name.replace(".", "'s ") if "." in name else name
+        said[name] = f"{who} should return {' or '.join(values)}"
+    return said
+
+
 def mismatch(label: str, cmp: gradcheck.Comparison, value: Array) -> str:
     if cmp.reason == "shape":
         return f"{label} has shape {cmp.actual_shape}, expected {cmp.expected_shape}"
@@ -152,7 +172,10 @@ def describe(
     signatures: Mapping[str, str],
     source_file: str = "solution.py",
 ) -> str:
-    """Say what went wrong at a step or an output, in the statement's names, with a hint."""
+    """Say what went wrong at a step or an output, in the statement's names, with a hint.
+
+    `signatures` maps a function's name to what it should return (`expectations`).
+    """
     fn = calls.get(key, "")
     if err.type == "Skipped":
         dep = err.message.removeprefix("depends on ").strip()
@@ -170,8 +193,10 @@ def describe(
             return f"not run because {dep_fn} failed: {cause}"
         return f"not run because {dep_fn} failed"
     if err.type in ("BadReturn", "BadOutputType"):
-        sig = signatures.get(name_of(err.message.split(":")[0]), "")
-        expected = f" Expected: {sig}." if sig else ""
+        # "f: out: expected ..." and "f returned a list of 2, expected 3" both start with f.
+        called = re.match(r"[\w.]+", err.message)
+        sig = signatures.get(called.group(0), "") if called else ""
+        expected = f" {sig}." if sig else ""
         return f"{err.message.replace(key, friendly(key))}.{expected}"
     if "/state/" in key and key in calls and err.type in ("KeyError", "AttributeError"):
         return f"{fn} did not store {err.message} in the dict it was given"

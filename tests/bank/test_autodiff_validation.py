@@ -14,10 +14,12 @@ from sandbox.grading.patches import make_patch
 CODING = REPO_ROOT / "question_bank" / "coding"
 
 
-def _leaky_relu_bank(tmp_path: Path) -> Path:
-    """A copy of relu whose reference is a leaky ReLU with its matching backward."""
+def _leaky_relu_bank(tmp_path: Path, *, keep_r: bool = False) -> Path:
+    """A copy of relu whose Python reference is a leaky ReLU with its matching backward."""
     task = tmp_path / "relu"
     shutil.copytree(CODING / "relu", task)
+    if not keep_r:  # the R reference, still a true ReLU, would object on its own (below)
+        shutil.rmtree(task / "r")
     mutants = load_task(task).mutants
     leaky = mutants["leaky_consistent"]
     (task / "reference.py").write_text(leaky)
@@ -54,6 +56,18 @@ def test_validate_lists_a_consistently_wrong_reference_that_self_grading_passes(
     assert report.autodiff["relu"] > 1e-4
     assert len(report.problems) == 1, report.problems
     assert report.problems[0].startswith("relu: the reference disagrees with autodiff by ")
+
+
+def test_an_r_version_objects_to_a_wrong_python_reference_too(
+    tmp_path: Path, judge: Runner
+) -> None:
+    # R answers are checked against the Python reference's values, so a true R ReLU fails them
+    # and the R copy of the leaky mutant passes: a second witness next to autodiff.
+    _leaky_relu_bank(tmp_path, keep_r=True)
+    problems = validate_coding(tmp_path, judge).problems
+    assert problems[0].startswith("relu: the reference disagrees with autodiff by ")
+    assert any(p.startswith("relu (R): the reference scores 0/5 at seed 0") for p in problems)
+    assert "relu (R): the mutant leaky_consistent gets full marks at seed 0" in problems
 
 
 def test_a_task_without_autodiff_is_listed_not_failed(tmp_path: Path, judge: Runner) -> None:

@@ -197,6 +197,28 @@ def test_list_shows_states_and_links_only_to_those_who_invite(world: World) -> N
     assert {i["url"] for i in seen["items"]} == {None}
 
 
+def test_the_list_pages_newest_first_with_a_cursor(world: World) -> None:
+    made = [world.invite(f"page{n}@example.com") for n in range(5)]
+    start = utcnow()
+    for n, invited in enumerate(made):  # distinct times: the key, not the clock, decides
+        attempt = world.session.get_one(Attempt, uuid.UUID(invited["attempt_id"]))
+        attempt.created_at = start + timedelta(seconds=n)
+    world.session.flush()
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = f"?limit=2&cursor={cursor}" if cursor else "?limit=2"
+        body = world.client.get(f"{world.base}/invitations{query}", headers=world.headers).json()
+        assert len(body["items"]) <= 2
+        seen += [i["invitation_id"] for i in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [i["invitation_id"] for i in reversed(made)]
+    broken = world.client.get(f"{world.base}/invitations?cursor=nonsense", headers=world.headers)
+    assert_problem(broken, 400, "invalid-cursor")
+
+
 def test_unknown_invitation_is_404(world: World) -> None:
     response = world.client.post(
         "/api/v1/invitations/00000000-0000-4000-8000-000000000000/resend", headers=world.headers

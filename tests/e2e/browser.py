@@ -69,7 +69,8 @@ class Server:
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-        deadline = time.monotonic() + 60
+        # Migrations and the bank sync take over a minute when the shared machine is loaded.
+        deadline = time.monotonic() + 240
         while True:
             try:
                 if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200:
@@ -77,6 +78,7 @@ class Server:
             except httpx.TransportError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError(f"server did not come up:\n{self.log.read_text()}")
             time.sleep(0.2)
 

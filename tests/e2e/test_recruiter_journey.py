@@ -5,8 +5,7 @@ assessment from a role template plus one pool (and the new task); invites three 
 table, opens the report with its chart and code replay, exports the CSV and the PDF; a viewer
 cannot edit.
 
-Until the builder's, the invitations' and the results table's pages land, those three steps go
-through their REST twins with the same choices; everything else is the browser.
+Every step is a page; the REST API only waits for the grading to finish.
 """
 
 from __future__ import annotations
@@ -119,41 +118,56 @@ def _author_task(page: Page) -> str:
     return page.url.rstrip("/").split("/")[-1]
 
 
-def _build_by_api(api: httpx.Client, task_id: str) -> str:
-    """The builder's pages have not landed: its REST twin, with the same choices."""
-    response = api.post(
-        "/assessments",
-        json={
-            "title": "Data scientist, spring hiring",
-            "template": "data-scientist",
-            "question_ids": [task_id],
-            "pools": [{"kind": "concept", "skill": "chain_rule", "difficulty": 1, "count": 1}],
-            "time_limit_minutes": 60,
-        },
+def _build(page: Page, task_id: str) -> str:
+    """The Data Scientist template, then one pool and the custom task added in the builder."""
+    page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Assessments").click()
+    page.get_by_role("link", name="New assessment").click()
+    card = page.get_by_role("form", name="Data Scientist")
+    card.get_by_label("Name").fill("Data scientist, spring hiring")
+    card.get_by_role("button", name="Use the Data Scientist template").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Data scientist, spring hiring")
+    page.get_by_role("navigation", name="This assessment").get_by_role("link", name="Edit").click()
+    pool = page.get_by_role("group", name="Pool 1")
+    pool.get_by_label("How many").fill("1")
+    pool.get_by_label("Kind").select_option(label="Concept items")
+    pool.get_by_label("Skill").select_option(label="Chain rule")
+    pool.get_by_label("Difficulty").select_option("1")
+    page.get_by_label("Pass mark (% of the points, empty for none)").fill("50")
+    page.get_by_label("Text").fill(TASK)
+    page.get_by_role("button", name="Search questions").click()
+    page.get_by_role("checkbox", name=f"Add: {TASK}").check()
+    page.get_by_role("button", name="Save assessment").first.click()
+    expect(page.get_by_role("status")).to_have_text("Assessment saved.")
+    expect(page.get_by_role("definition").filter(has_text="data-scientist")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("^Pools"))).to_contain_text(
+        "1 chain_rule concept item of difficulty 1"
     )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    assert body["template"] == "data-scientist"
-    assert body["pools"] == [
-        {"kind": "concept", "skill": "chain_rule", "difficulty": 1, "count": 1}
-    ]
-    return str(body["id"])
+    expect(page.get_by_role("region", name=re.compile("^Questions every"))).to_contain_text(TASK)
+    return page.url.split("?")[0].rstrip("/").split("/")[-1]
 
 
-def _invite_by_csv_api(api: httpx.Client, assessment_id: str) -> tuple[str, str]:
-    """The invitation pages have not landed: the CSV upload's REST twin, with the same file."""
-    response = api.post(
-        f"/assessments/{assessment_id}/invitations/csv",
-        content=CSV,
-        headers={"Content-Type": "text/csv"},
+def _invite_by_csv(page: Page) -> str:
+    """Three candidates from a file (a fourth row is reported); returns Ada's copied link."""
+    page.get_by_role("navigation", name="This assessment").get_by_role(
+        "link", name="Invitations"
+    ).click()
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "candidates.csv", "mimeType": "text/csv", "buffer": CSV}]
     )
-    assert response.status_code == 200, response.text
-    report: dict[str, Any] = response.json()
-    assert (report["invited"], report["refused"]) == (3, 1)
-    bad = next(r for r in report["rows"] if r["name"] == "Nobody")
-    assert "is not an e-mail address" in bad["problem"]
-    ada = next(r for r in report["rows"] if r["name"] == "Ada Lovelace")
-    return str(ada["invitation"]["url"]), str(ada["invitation"]["attempt_id"])
+    page.get_by_role("button", name="Upload and invite").click()
+    expect(page.get_by_role("status").filter(has_text="invited,")).to_have_text(
+        "3 invited, 1 not invited."
+    )
+    report = page.get_by_role("region", name="Upload report")
+    expect(report.get_by_role("row").filter(has_text="Nobody")).to_contain_text(
+        "is not an e-mail address"
+    )
+    listed = page.get_by_role("region", name="Candidates invited")
+    expect(listed.get_by_role("row").filter(has_text="grace@example.com")).to_contain_text("10 min")
+    page.get_by_role("button", name="Copy link of Ada Lovelace").click()
+    expect(page.get_by_role("status").filter(has_text="copied")).to_be_visible()
+    link: str = page.evaluate("navigator.clipboard.readText()")
+    return link
 
 
 def _take(page: Page, link: str, task_id: str) -> None:
@@ -235,10 +249,11 @@ def test_recruiter_journey(
     task_id = _author_task(page)
 
     # 3. An assessment from the Data Scientist template plus one pool, and the new task.
-    assessment_id = _build_by_api(api, task_id)
+    assessment_id = _build(page, task_id)
 
     # 4. Three candidates by CSV; the bad row is reported.
-    ada_link, attempt_id = _invite_by_csv_api(api, assessment_id)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=journey.base)
+    ada_link = _invite_by_csv(page)
 
     # 5. Ada takes the test in her own browser.
     candidate = _new_page(browser, journey, watched)
@@ -248,16 +263,31 @@ def test_recruiter_journey(
         candidate.context.close()
 
     # 6. The result in the table, the report with its chart and replay, CSV and PDF.
-    # The results table's pages have not landed: the result and the CSV export by the REST twin.
-    graded = _wait_graded(api, attempt_id)
+    page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Assessments").click()
+    page.get_by_role("link", name="Results of Data scientist, spring hiring").click()
+    table = page.get_by_role("table", name=re.compile("^Results of"))
+    attempt_id = str(table.get_by_role("link", name="Ada Lovelace").get_attribute("href")).rsplit(
+        "/", 1
+    )[1]
+    graded = _wait_graded(api, attempt_id)  # the judge runs in the background
     assert graded["status"] == "submitted"
-    exported = api.get(f"/assessments/{assessment_id}/results", headers={"Accept": "text/csv"})
-    assert exported.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
-    ada = next(r for r in rows if "Ada Lovelace" in r.values())
-    assert f"{graded['score']:g}" in ada.values() or str(graded["score"]) in ada.values(), ada
-
-    page.goto(f"{journey.base}/attempts/{attempt_id}")
+    page.reload()
+    ada_row = table.get_by_role("row").filter(has_text="ada@example.com")
+    expect(ada_row).to_contain_text(f"{graded['score']:.1f} / {graded['max_score']:.1f}")
+    expect(ada_row).to_contain_text("submitted")
+    check_accessibility(page, "journey results")
+    screenshot(page, "journey-results")
+    with page.expect_download() as exported:
+        page.get_by_role("link", name="Export CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(exported.value.path()).read_text())))
+    ada = next(r for r in rows if r["candidate_name"] == "Ada Lovelace")
+    assert float(ada["score"]) == graded["score"]
+    assert {r["candidate_email"] for r in rows} == {
+        "ada@example.com",
+        "alan@example.com",
+        "grace@example.com",
+    }
+    table.get_by_role("link", name="Ada Lovelace").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
     expect(page.get_by_role("img", name=re.compile("^Bar chart"))).to_be_visible()
     status = page.get_by_role("status").filter(has_text=re.compile(r"^Step \d+ of \d+"))
@@ -269,7 +299,7 @@ def test_recruiter_journey(
     )
     check_accessibility(page, "journey report")
     screenshot(page, "journey-report")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=90_000) as download:  # WeasyPrint on a loaded machine
         page.get_by_role("link", name="Download PDF").click()
     pdf = Path(download.value.path()).read_bytes()
     assert "Ada Lovelace" in pdf_text(pdf)
@@ -284,6 +314,14 @@ def test_recruiter_journey(
         viewer.goto(f"{journey.base}/library/{task_id}")
         expect(viewer.get_by_role("link", name="Edit question")).to_have_count(0)
         expect(viewer.get_by_role("button", name="Archive question")).to_have_count(0)
+        viewer.goto(f"{journey.base}/assessments/{assessment_id}")
+        links = viewer.get_by_role("navigation", name="This assessment")
+        expect(links.get_by_role("link", name="Invitations")).to_be_visible()
+        expect(links.get_by_role("link", name="Edit")).to_have_count(0)
+        links.get_by_role("link", name="Invitations").click()
+        expect(viewer.get_by_role("button", name="Send invitation")).to_have_count(0)
+        expect(viewer.get_by_role("button", name="Upload and invite")).to_have_count(0)
+        expect(viewer.get_by_role("button", name=re.compile("^Copy link"))).to_have_count(0)
         viewer.goto(f"{journey.base}/attempts/{attempt_id}")
         expect(viewer.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
         token = viewer.locator("form[action='/sign-out'] input[name=csrf_token]").input_value()
@@ -294,6 +332,13 @@ def test_recruiter_journey(
         )
         assert refused.status == 403
         assert "You may not do this" in refused.text()
+        invite = viewer.request.post(
+            f"{journey.base}/assessments/{assessment_id}/invitations",
+            form={"csrf_token": token, "name": "Eve", "email": "eve@example.com"},
+            max_redirects=0,
+        )
+        assert invite.status == 403
+        assert "You may not do this" in invite.text()
     finally:
         viewer.context.close()
     api.close()

@@ -296,7 +296,8 @@ def test_fresh_children_load_the_harness_byte_compiled_once(tmp_path: Path) -> N
     assert compiled.stat().st_mtime_ns == built
     probe = (
         "e <- new.env(); compiler::loadcmp(commandArgs(TRUE)[1], envir = e); "
-        "cat(typeof(.Internal(bodyCode(e$run_job))))"
+        "for (f in c('run_job', 'json_parse', 'read_job', 'protect', 'make_guards',"
+        " 'new_plan_runner')) cat(typeof(.Internal(bodyCode(get(f, e)))), '')"
     )
     done = subprocess.run(
         [str(r_runtime.R_BINARY), "--vanilla", "--no-echo", "-e", probe, "--args", str(compiled)],
@@ -305,4 +306,22 @@ def test_fresh_children_load_the_harness_byte_compiled_once(tmp_path: Path) -> N
         text=True,
         check=True,
     )
-    assert done.stdout == "bytecode"
+    assert done.stdout.split() == ["bytecode"] * 6  # one function of each of the harness's files
+
+
+def test_r_children_run_without_the_jit_in_fresh_and_pooled_sandboxes(
+    fresh: IsolatedRunner, runner: Runner
+) -> None:
+    # R's JIT recompiled the candidate's closures in every job (r_runtime.environment).
+    source = "f <- function(x) x * 0 + compiler::enableJIT(-1)\n"
+    x = np.ones(3)
+    for each in (fresh, runner):
+        job = Job(
+            source=source,
+            arrays={"x": x},
+            plan=[call("level", "f", "x", keep={"level": []})],
+            language="r",
+        )
+        outcome = each.run(job, Limits())
+        assert outcome.result is not None, outcome.stderr_tail
+        np.testing.assert_array_equal(outcome.result.outputs["level"], np.zeros(3))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from sandbox.grading import languages
+from sandbox.grading import languages, messages
 from sandbox.grading.plans import Plan
 from sandbox.grading.tasks import LanguageVariant, TaskSpec
 from sandbox.runners import RunOutcome, Termination
@@ -70,3 +70,21 @@ def test_r_outputs_read_back_as_python_would_send_them() -> None:
     np.testing.assert_array_equal(outputs["p0/u/after/x"], [1.0, 3.0])
     python = LanguageVariant("python", "", "", "")
     assert languages.outcome(python, got, reference) is got
+
+
+def test_what_a_function_should_return_is_said_in_the_candidates_language() -> None:
+    functions = [
+        "affine_forward(x, w, b) -> (out, cache)",
+        "relu_backward(dout, cache) -> dx",
+        "TwoLayerNet.loss(X, y=None) -> scores | (loss, grads)",
+        "TwoLayerNet(input_dim, hidden_dim)",
+    ]
+    in_r = messages.expectations(functions, "r")
+    assert in_r == {
+        "affine_forward": "affine_forward should return list(out, cache)",
+        "relu_backward": "relu_backward should return dx",
+        "TwoLayerNet.loss": "TwoLayerNet's loss should return scores or list(loss, grads)",
+        "TwoLayerNet": "Expected: TwoLayerNet(input_dim, hidden_dim)",
+    }
+    in_python = messages.expectations(functions, "python")
+    assert in_python["affine_forward"] == "Expected: affine_forward(x, w, b) -> (out, cache)"

@@ -133,3 +133,16 @@ def test_a_non_conformable_product_gets_a_hint_in_r_terms(
     assert report.verdict is Verdict.ERROR
     assert "non-conformable arguments (solution.R, line 2)" in report.message
     assert "Hint: In R, a %*% b needs ncol(a) == nrow(b)" in report.message
+
+
+def test_a_wrong_count_of_values_says_what_to_return_in_r_terms(
+    tasks: dict[str, TaskSpec], runner: Runner
+) -> None:
+    backward = "affine_backward <- function(dout, cache) list(dout, dout)\n"
+    source = "affine_forward <- function(x, w, b) list(x, x)\n" + backward
+    report = _grade(tasks["affine"], runner, source, "r")
+    said = {c.message for c in report.checks if "returned a list of 2, expected 3" in c.message}
+    assert said, report.checks
+    for message in said:
+        assert "affine_backward should return list(dx, dw, db)" in message
+        assert "->" not in message

@@ -30,7 +30,9 @@ local({
   lockBinding("system", baseenv())
 
   harness <- new.env(parent = baseenv())
-  sys.source(file.path(child_dir, "harness.R"), envir = harness)
+  for (part in setdiff(list.files(child_dir, "[.]R$"), c("main.R", "zygote.R"))) {
+    sys.source(file.path(child_dir, part), envir = harness)  # the harness's files (harness.R)
+  }
   # A child ends with _exit once its output is flushed: R's own clean-up at quit() forks a
   # shell to remove its temp dir (there is no shell; the zygote empties /tmp anyway).
   harness$quit <- function(save = "no", status = 0L, runLast = FALSE) {

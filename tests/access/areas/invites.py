@@ -20,7 +20,19 @@ BODIES: dict[str, dict[str, Any]] = {
     "resend_invitation": {},
     "remind_candidate": {},
     "set_extra_time": {"json": {"extra_minutes": 15}},
+    # Pages
+    "invite_candidate": {"data": {"name": "Matrix Candidate", "email": "page@example.com"}},
+    "invite_candidates_from_csv": {
+        "data": {},
+        "files": {"file": ("candidates.csv", CSV.encode(), "text/csv")},
+    },
+    "remind_all_not_started": {"data": {}},
+    "withdraw_invitation": {"data": {}},
+    "resend_invitation_page": {"data": {}},
+    "remind_candidate_page": {"data": {}},
 }
+# The upload answers with its per-row report, a page.
+PAGE_STATUS = {"invite_candidates_from_csv": 200}
 
 
 def seed(session: Session, organization: Organization, ids: dict[str, str]) -> None:

@@ -1,6 +1,9 @@
 // The recruiter pages' progressive enhancement: htmx swaps one member's row in place when a
-// role changes. Every form works without it (plain POST, redirect, full page).
+// role changes; invitation links are copied to the clipboard. Every form works without it (plain
+// POST, redirect, full page).
 import htmx from "htmx.org";
+
+import { enableCopyButtons } from "./copy_link.js";
 
 htmx.config.allowEval = false; // the page's CSP forbids eval anyway
 htmx.config.allowScriptTags = false;
@@ -13,6 +16,8 @@ document.body.addEventListener("htmx:responseError", (event) => {
   const form = event.detail.elt.closest("form");
   if (form) form.submit();
 });
+
+enableCopyButtons(document);
 
 // The builder is one form with several buttons: Enter in its search field runs the search
 // instead of the form's first button (Save), and the matches take the focus once shown.
