@@ -123,7 +123,7 @@ def update_endpoint(
     if enabled is True:
         endpoint.disabled_at, endpoint.disabled_reason = None, None
     elif enabled is False and endpoint.disabled_at is None:
-        endpoint.disabled_at, endpoint.disabled_reason = utcnow(), "Disabled through the API."
+        endpoint.disabled_at, endpoint.disabled_reason = utcnow(), "Disabled by an admin."
     session.commit()
     return endpoint
 
