@@ -124,7 +124,8 @@ def _honest_job_is_right(outcome: RunOutcome) -> None:
 
 
 def _source(name: str, library_hex: str) -> str:
-    return (ATTACKS / f"{name}.R").read_text().replace("@LIBRARY_HEX@", library_hex)
+    attack = (ATTACKS / f"{name}.R").read_text().replace("@LIBRARY_HEX@", library_hex)
+    return (ATTACKS / "r_common.R").read_text() + attack
 
 
 def _processes_of(*uids: int) -> list[int]:
@@ -324,4 +325,4 @@ def test_the_r_slots_start_with_the_first_r_job() -> None:
 
 
 def test_every_r_attack_file_has_an_expectation() -> None:
-    assert {p.stem for p in ATTACKS.glob("*.R")} == set(EXPECTED)
+    assert {p.stem for p in ATTACKS.glob("r_*.R")} - {"r_common"} == set(EXPECTED)
