@@ -17,7 +17,7 @@ from app.accounts import service as accounts
 from app.accounts import sessions
 from app.accounts.errors import SignInRequiredError
 from app.accounts.sessions import SignedIn
-from app.api.problems import is_api_path
+from app.api.problems import PARTNER_PATHS, is_api_path
 from app.api.rate_limits import KeyRateLimiter
 from app.candidates.links import InvitationLinks
 from app.errors import UnauthorizedError
@@ -33,8 +33,6 @@ from app.settings import Settings
 SESSION_COOKIE = "chainrule_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-# ATS partner APIs authenticate with HTTP Basic (the API key as user name, no password).
-PARTNER_PATHS = ("/integrations/",)
 BASIC_CHALLENGE = 'Basic realm="Chainrule partner API", charset="UTF-8"'
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Safe methods only read (HTTP semantics), so their sessions never wait on a writer; the one

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.api.guards import FORM_TYPES, NulInFormError
-from app.api.problems import is_api_path
+from app.api.problems import PARTNER_PATHS, is_api_path
 
 PROBLEM = "application/problem+json"
 _REF = {"$ref": "#/components/schemas/Problem"}
@@ -84,7 +84,7 @@ def install(app: FastAPI, rules: Sequence[Rule]) -> None:
                     description=app.description,
                     routes=app.routes,
                 ),
-                [problems_are_problem_json, input_problems, preconditions, *rules],
+                [problems_are_problem_json, input_problems, preconditions, partner_auth, *rules],
             )
         return app.openapi_schema
 
@@ -101,9 +101,24 @@ def complete(document: dict[str, Any], rules: Sequence[Rule]) -> dict[str, Any]:
             if method in {"get", "put", "post", "patch", "delete"}:
                 for change in rules:
                     change(path, method, operation)
+    security = document["components"].setdefault("securitySchemes", {})
+    security["HTTPBasic"] = BASIC_SCHEME
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return document
+
+
+BASIC_SCHEME = {
+    "type": "http",
+    "scheme": "basic",
+    "description": "The organization's API key as the user name, no password (Greenhouse's way)",
+}
+
+
+def partner_auth(path: str, _method: str, operation: dict[str, Any]) -> None:
+    """The partner API takes HTTP Basic, as Greenhouse sends it, besides the Bearer key."""
+    if path.startswith(PARTNER_PATHS) and operation.get("security"):
+        operation["security"] = [{"HTTPBasic": []}, *operation["security"]]
 
 
 def problems_are_problem_json(_path: str, _method: str, operation: dict[str, Any]) -> None:

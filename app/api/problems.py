@@ -24,7 +24,9 @@ PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
 HtmlErrorPage = Callable[[Request, DomainError], Response]
-_MACHINE_PATHS = ("/api/", "/integrations/", "/openapi.json", "/healthz", "/readyz", "/metrics")
+# ATS partner APIs authenticate with HTTP Basic (the API key as user name, no password).
+PARTNER_PATHS = ("/integrations/",)
+_MACHINE_PATHS = ("/api/", *PARTNER_PATHS, "/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
 def is_api_path(path: str) -> bool:

@@ -276,3 +276,18 @@ def test_a_greenhouse_401_challenges_with_basic(api: TestClient, org: Org) -> No
         assert refused.headers["www-authenticate"].startswith('Basic realm="')
     # The REST API keeps its Bearer challenge.
     assert api.get("/api/v1/assessments").headers["www-authenticate"] == "Bearer"
+
+
+def test_the_openapi_document_says_the_partner_api_takes_basic(api: TestClient) -> None:
+    document = api.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["HTTPBasic"]["scheme"] == "basic"
+    partner = [
+        operation
+        for path, item in document["paths"].items()
+        if path.startswith("/integrations/greenhouse/")
+        for operation in item.values()
+    ]
+    assert len(partner) == 4
+    for operation in partner:
+        assert operation["security"] == [{"HTTPBasic": []}, {"HTTPBearer": []}]
+    assert document["paths"]["/api/v1/assessments"]["get"]["security"] == [{"HTTPBearer": []}]
