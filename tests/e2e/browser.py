@@ -208,6 +208,9 @@ def screenshot(page: Page, name: str, *, show: Locator | None = None) -> None:
     for size_name, size in SIZES.items():
         page.set_viewport_size(size)
         page.wait_for_timeout(150)  # let the editor re-measure
+        # A page wider than the screen scrolls sideways as a whole: on a phone it looks broken.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= size["width"], f"{name}-{size_name} is {width}px wide"
         if show is not None:
             page.evaluate("window.scrollTo(0, 0)")
             show.scroll_into_view_if_needed()
