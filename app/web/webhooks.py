@@ -45,7 +45,8 @@ def _page(
     listed = endpoints.list_endpoints(
         session, organization_id=principal.organization_id, cursor=None, limit=200
     ).items
-    response = render_workspace(
+    # A secret shown once stays out of caches: every page is sent with no-store.
+    return render_workspace(
         request,
         "workspace/webhooks.html",
         {
@@ -61,9 +62,6 @@ def _page(
         active="webhooks",
         status_code=error.status if error else 200,
     )
-    # The page may hold a secret shown once: no cache, no back-button copy.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @router.get(PAGE, response_class=HTMLResponse)

@@ -226,3 +226,34 @@ def screenshot(page: Page, name: str, *, show: Locator | None = None) -> None:
 
 def expect_saved(page: Page) -> None:
     expect(page.get_by_role("status")).to_have_text("Saved", timeout=15_000)
+
+
+def watch(page: Page, base: str) -> list[str]:
+    """What goes wrong on `page`, collected as it happens: script errors, CSP refusals, and
+    requests leaving `base` (data: and about: URLs stay home)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"CSP: {m.text}") if "Content Security Policy" in m.text else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda r: (
+            problems.append(f"left the origin: {r.url}")
+            if not r.url.startswith((base, "data:", "about:"))
+            else None
+        ),
+    )
+    return problems
+
+
+def set_password_and_sign_in(page: Page, link: str, name: str, password: str) -> None:
+    """Follow create-org's one-time link as the new owner would."""
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("New password").fill(password)
+    page.get_by_label("Repeat the password").fill(password)
+    page.get_by_role("button", name="Save the password and sign in").click()

@@ -8,7 +8,7 @@ import json
 import httpx
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.browser import Server, check_accessibility, screenshot
+from tests.e2e.browser import Server, check_accessibility, screenshot, set_password_and_sign_in
 
 PASSWORD = "amber kettle quorum 7"
 
@@ -20,11 +20,7 @@ def test_an_owner_manages_api_keys_with_the_keyboard(
         server.cli("create-org", "Keys Inc", "--admin-email", "owner@keys.test", "--json")
     )
     page = context.new_page()
-    page.goto(created["set_password_url"])
-    page.get_by_label("Your name").fill("Kim Owner")
-    page.get_by_label("New password").fill(PASSWORD)
-    page.get_by_label("Repeat the password").fill(PASSWORD)
-    page.get_by_role("button", name="Save the password and sign in").click()
+    set_password_and_sign_in(page, created["set_password_url"], "Kim Owner", PASSWORD)
     page.get_by_role("navigation", name="Workspace").get_by_role("link", name="API keys").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("API keys")
     # create-org's key is listed, with its scope, but never its secret.

@@ -12,7 +12,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.browser import SCREENSHOTS, SIZES, Server, check_accessibility, screenshot
+from tests.e2e.browser import (
+    SCREENSHOTS,
+    SIZES,
+    Server,
+    check_accessibility,
+    screenshot,
+    watch,
+)
 
 PASSWORD = "amber kettle sonnet 17"
 
@@ -23,26 +30,6 @@ def builder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.start()
     yield server
     server.stop()
-
-
-def _watch(page: Page, server: Server) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"CSP: {m.text}") if "Content Security Policy" in m.text else None
-        ),
-    )
-    page.on(
-        "request",
-        lambda r: (
-            problems.append(f"left the origin: {r.url}")
-            if not r.url.startswith((server.base, "data:", "about:"))
-            else None
-        ),
-    )
-    return problems
 
 
 def _tab_to(page: Page, target: Locator, *, limit: int = 120) -> None:
@@ -78,7 +65,7 @@ def test_recruiter_builds_edits_and_previews_an_assessment(
     context = browser.new_context(viewport=SIZES["desktop"], reduced_motion="reduce")
     context.set_default_timeout(15_000)
     page = context.new_page()
-    problems = _watch(page, builder)
+    problems = watch(page, builder.base)
 
     page.goto(created["set_password_url"])
     page.get_by_label("Your name").fill("Bea Builder")

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from app.db import make_engine, make_sessionmaker
 from app.models import Organization, Role
 from app.settings import Settings
-from tests.e2e.browser import SIZES, Server, check_accessibility, screenshot
+from tests.e2e.browser import SIZES, Server, check_accessibility, screenshot, watch
 from tests.factories import make_member
 from tests.questions.drafts import BROKEN_REFERENCE, REFERENCE, SPEC, STARTER
 
@@ -37,23 +37,8 @@ def _context(browser: Browser, server: Server, size: str = "desktop") -> Browser
 
 
 def _watch(page: Page, server: Server) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    problems = watch(page, server.base)
     page.on("dialog", lambda d: problems.append(f"a script opened a dialog: {d.message}"))
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"CSP: {m.text}") if "Content Security Policy" in m.text else None
-        ),
-    )
-    page.on(
-        "request",
-        lambda r: (
-            problems.append(f"left the origin: {r.url}")
-            if not r.url.startswith((server.base, "data:", "about:"))
-            else None
-        ),
-    )
     return problems
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.browser import Server, check_accessibility, screenshot
+from tests.e2e.browser import Server, check_accessibility, screenshot, set_password_and_sign_in
 from tests.webhooks.receiver import Receiver, webhook_receiver
 
 PASSWORD = "amber kettle quorum 7"
@@ -42,11 +42,7 @@ def test_an_admin_adds_an_endpoint_and_reads_its_deliveries_by_keyboard(
         server.cli("create-org", "Hooks Inc", "--admin-email", "owner@hooks.test", "--json")
     )
     page = context.new_page()
-    page.goto(created["set_password_url"])
-    page.get_by_label("Your name").fill("Hana Owner")
-    page.get_by_label("New password").fill(PASSWORD)
-    page.get_by_label("Repeat the password").fill(PASSWORD)
-    page.get_by_role("button", name="Save the password and sign in").click()
+    set_password_and_sign_in(page, created["set_password_url"], "Hana Owner", PASSWORD)
     nav = page.get_by_role("navigation", name="Workspace")
     nav.get_by_role("link", name="Webhooks").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Webhooks")
