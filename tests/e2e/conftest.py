@@ -29,6 +29,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
+def hooks_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that may deliver webhooks to receivers on 127.0.0.1, for the webhook modules."""
+    server = Server(tmp_path_factory.mktemp("hooks") / "hooks_test.db")
+    server.env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def org(server: Server) -> Iterator[Org]:
     org = Org(server)
     yield org
