@@ -19,9 +19,9 @@ PASSWORD = "amber kettle quorum 7"
 
 
 @pytest.fixture(scope="module")
-def server(hooks_server: Server) -> Server:
+def server(hooks_and_mail_server: Server) -> Server:
     """The receiver is on 127.0.0.1: the server that may deliver there."""
-    return hooks_server
+    return hooks_and_mail_server
 
 
 def _wait_for(receiver: Receiver, requests: int, seconds: float = 30) -> None:

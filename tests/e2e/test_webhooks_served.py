@@ -16,9 +16,9 @@ from tests.webhooks.receiver import Receiver, webhook_receiver
 
 
 @pytest.fixture(scope="module")
-def served(hooks_server: Server) -> Server:
+def served(hooks_and_mail_server: Server) -> Server:
     """The receiver is on 127.0.0.1: the server that may deliver there."""
-    return hooks_server
+    return hooks_and_mail_server
 
 
 def _wait_for(receiver: Receiver, count: int, seconds: float = 30) -> None:
