@@ -9,14 +9,17 @@ answers 503 `database-unavailable` with Retry-After meanwhile, as in production.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.e2e.browser import SIZES, check_accessibility, expect_saved, screenshot
 from tests.e2e.stall import api_client, create_orgs, invite
@@ -236,3 +239,46 @@ def test_reload_during_the_outage_keeps_the_answer_for_when_the_database_is_back
     saved = saved_answers(deployment, token)["affine"]["response"]["source"]
     assert saved.endswith("# typed, then the page reloaded during the outage")
     assert pending_on_device(page) == {}
+
+
+def test_answers_given_while_the_test_waits_to_load_are_saved_once_it_loads(
+    deployment: Deployment, candidate: BrowserContext
+) -> None:
+    """The narrow window a real outage can't hold open: the page's HTML came, then its first
+    API call met the outage. Here that call alone is answered 503 (Retry-After: 2) by the
+    browser's request routing, for as long as the test says."""
+    token = invited(deployment)
+    page = open_test(candidate, deployment, token)
+    overview = f"{deployment.base}/api/v1/take/{token}"
+    refused: list[float] = []
+
+    def unavailable(route: Route) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        refused.append(time.monotonic())
+        route.fulfill(
+            status=503,
+            headers={"Retry-After": "2", "Content-Type": "application/problem+json"},
+            body=json.dumps({"type": "/problems/database-unavailable", "status": 503}),
+        )
+
+    page.route(overview, unavailable)
+    page.reload()
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("this page tries again by itself")
+    expect(page.get_by_role("status")).to_have_text("Not loaded yet — retrying")
+    # The candidate answers meanwhile: the question is on the page, the script not ready yet.
+    page.get_by_role("textbox", name=re.compile("^Your answer")).fill("2.5")
+    screenshot(page, "candidate-outage-loading", show=banner)
+    while len(refused) < 3:
+        page.wait_for_timeout(200)
+    page.unroute(overview)
+
+    expect(banner).to_be_hidden(timeout=RECOVERY_MS)
+    expect_saved(page)
+    assert saved_answers(deployment, token)[deployment.numeric]["response"] == {"value": 2.5}
+    # Retry-After 2 s, then the doubling backoff: never sooner.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(refused)]
+    assert gaps[0] >= 2.0
+    assert gaps[1] >= 4.0

@@ -57,7 +57,11 @@ export async function startTestPage(body) {
         return;
       }
       if (failures === 1) {
-        showBanner("The test could not be loaded yet: the server or your connection is unavailable. Your answers are kept; this page tries again by itself.");
+        // "Saved", as the page was served, would not be true of what the candidate enters now.
+        const status = $("#save-status");
+        status.dataset.state = "retrying";
+        status.textContent = "Not loaded yet — retrying";
+        showBanner("The test could not be loaded yet: the server or your connection is unavailable. Your saved answers are safe; this page tries again by itself.");
       }
       await sleep(retryDelay(error, failures));
     }
@@ -172,6 +176,10 @@ export async function startTestPage(body) {
         numeric.addEventListener("input", () => readConcept(section, kind, { quiet: true }));
         numeric.addEventListener("blur", () => readConcept(section, kind));
       }
+      // What was entered before this script was ready (the test was still loading, or waiting
+      // for the server) is an answer too.
+      const early = response ? null : readResponse(section, kind, { quiet: true });
+      if (early && (kind !== "multi_choice" || early.choices.length)) readConcept(section, kind, { quiet: true });
     }
     $("[data-action='prev']", section).addEventListener("click", () => step(-1));
     $("[data-action='next']", section).addEventListener("click", () => step(1));
