@@ -9,31 +9,28 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.access.policy import KEY_SCOPES, ROLE_ACTIONS
-from app.accounts import links
+from app.api.rate_limits import KeyRateLimiter
+from app.deps import get_session
 from app.main import create_app
-from app.models import ApiKey, MemberInvitation, Membership, Role
-from app.organizations.service import add_api_key, hash_secret
+from app.models import Account, Organization, Role
 from app.settings import Settings
-from tests.access.areas import BODIES, FORM_TARGETS, PAGE_STATUS, SEEDS
+from tests.access.areas import BODIES, FORM_TARGETS, PAGE_STATUS
 from tests.access.routes import Route, app_routes
-from tests.factories import (
-    make_assessment,
-    make_invitation,
-    make_member,
-    make_org,
-    make_question,
-    sign_in_as,
-    single_choice,
-)
+from tests.access.worlds import World, build_world
+from tests.factories import sign_in_as
+from tests.queues import InlineCheckQueue, InlineQueue
+from tests.table_rows import fingerprint
 
 # /metrics has no member or key: it answers its scraper's token (tests/observability).
 PUBLIC = (
@@ -66,50 +63,76 @@ def test_every_write_has_a_body() -> None:
     assert writes <= set(BODIES), writes - set(BODIES)
 
 
-@dataclass
-class World:
-    ids: dict[str, str]
-    members: dict[Role, Membership]
-    keys: dict[str, str]
+# The two organizations are built once, in a transaction of the module's own that is rolled back
+# at its end; each cell runs in a SAVEPOINT rolled back after it. The requests' commits end only
+# their session's inner savepoint (join_transaction_mode="create_savepoint", tests/conftest.py).
+APP_STATE = {"settings", "sealer", "practice", "rate_limiter"}
 
 
-def _world(session: Session, name: str) -> World:
-    org = make_org(session, name=name)
-    question = make_question(
-        session,
-        single_choice(f"custom-{name}", "chain_rule", answer="a"),
-        organization_id=org.organization.id,
-        source="custom",
-    )
-    assessment = make_assessment(session, org.organization, [question])
-    invited = make_invitation(session, org.organization, assessment)
-    members = {role: make_member(session, org.organization, role) for role in Role}
-    target = make_member(session, org.organization, Role.VIEWER)
-    pending = MemberInvitation(
-        organization_id=org.organization.id,
-        email=f"pending-{name}@example.com",
-        role=Role.VIEWER,
-        token_hash=links.new_token()[1],
-        expires_at=invited.invitation.expires_at,
-    )
-    session.add(pending)
-    keys = {}
-    for scope in KEY_SCOPE_NAMES:
-        keys[scope] = add_api_key(session, organization_id=org.organization.id, name=scope)
-        key_row = session.query(ApiKey).filter_by(key_hash=hash_secret(keys[scope])).one()
-        key_row.scope = scope
-    session.flush()
-    ids = {
-        "assessment_id": str(assessment.id),
-        "attempt_id": str(invited.attempt.id),
-        "question_id": question.question_id,
-        "membership_id": str(target.id),
-        "invitation_id": str(pending.id),
-        "organization_id": str(org.organization.id),
-    }
-    for seed in SEEDS:
-        seed(session, org.organization, ids)
-    return World(ids, members, keys)
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.fixture(scope="module")
+def worlds(module_connection: Connection) -> tuple[World, World]:
+    with Session(bind=module_connection, join_transaction_mode="create_savepoint") as session:
+        own, other = build_world(session, "own"), build_world(session, "other")
+        session.commit()  # releases the session's savepoint; the module's transaction stays open
+    return own, other
+
+
+@pytest.fixture(scope="module")
+def baseline(module_connection: Connection, worlds: tuple[World, World]) -> str:
+    return fingerprint(module_connection)
+
+
+@pytest.fixture
+def connection(module_connection: Connection, baseline: str) -> Iterator[Connection]:
+    """The module's connection (overriding tests/conftest.py), in a savepoint of this cell's own."""
+    savepoint = module_connection.begin_nested()
+    yield module_connection
+    savepoint.rollback()
+    # Every row is back as the worlds left it, so no cell sees what another wrote.
+    assert fingerprint(module_connection) == baseline
+
+
+@pytest.fixture(scope="module")
+def module_app(settings: Settings) -> FastAPI:
+    app = create_app(settings)  # ~0.2 s to build: once for the module, not per cell
+    # What an app keeps between requests: read-only but for the rate limiter, fresh per cell. A new
+    # entry fails here, so whoever adds it decides whether cells may share it.
+    assert set(app.state._state) == APP_STATE, set(app.state._state) ^ APP_STATE
+    return app
+
+
+@pytest.fixture
+def app(
+    module_app: FastAPI,
+    settings: Settings,
+    session: Session,
+    queue: InlineQueue,
+    checks: InlineCheckQueue,
+) -> FastAPI:
+    """The module's app (overriding tests/conftest.py), wired to this cell as conftest wires one."""
+    module_app.dependency_overrides[get_session] = lambda: session
+    module_app.state.grading_queue = queue
+    module_app.state.check_queue = checks
+    module_app.state.rate_limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
+    return module_app
+
+
+def test_a_cells_committed_write_is_gone_after_it(
+    session: Session, module_connection: Connection, baseline: str
+) -> None:
+    """The isolation every cell relies on: a committed write shows in its cell, then disappears."""
+    session.add(Organization(name="left behind?"))
+    session.commit()  # as a route commits
+    assert fingerprint(module_connection) != baseline
+    # The connection fixture's teardown then finds every row as the worlds left it.
 
 
 def _targets(route: Route) -> set[str]:
@@ -165,15 +188,22 @@ def _send(
 
 @pytest.mark.parametrize(("route", "actor", "where", "wrong_door"), _cells())
 def test_permission_cell(
-    client: TestClient, session: Session, route: Route, actor: str, where: str, wrong_door: bool
+    client: TestClient,
+    session: Session,
+    worlds: tuple[World, World],
+    route: Route,
+    actor: str,
+    where: str,
+    wrong_door: bool,
 ) -> None:
-    own, other = _world(session, "own"), _world(session, "other")
+    own, other = worlds
     headers: dict[str, str] = {}
     csrf = None
     if actor.startswith("key:"):
         headers["Authorization"] = f"Bearer {own.keys[actor.removeprefix('key:')]}"
     elif actor.startswith("member:"):
-        account = own.members[Role(actor.removeprefix("member:"))].account
+        account = session.get(Account, own.accounts[Role(actor.removeprefix("member:"))])
+        assert account is not None
         csrf = sign_in_as(client, session, account)
     ids = dict(own.ids)
     if where == "other":
