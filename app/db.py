@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -21,6 +23,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+# A pooled PostgreSQL connection idle this long is pinged before use (see _ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "chainrule_idle_since"
 
 # An execution option (and Connection.info key) marking a session's transactions as reads.
 READ_ONLY = "chainrule_read_only"
@@ -75,12 +81,11 @@ def make_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+    engine = create_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
     )
+    _ping_when_idle(engine)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -118,6 +123,31 @@ def _ensure_sqlite_dir(url: str) -> None:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before handing it out, when it has sat idle a while.
+
+    SQLAlchemy's pool_pre_ping checks on every checkout, and with psycopg that is three round
+    trips (autocommit on, SELECT 1, autocommit off): as many as an autosave's own. A connection
+    used moments ago is trusted; if the server went away since, the request that finds out
+    gets a 503 and the pool replaces every connection older than the failure (SQLAlchemy's
+    disconnect handling), so one request per process pays, not every request.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError from exc  # the pool retries with a new connection
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -113,13 +113,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics_endpoint.install(app, token.get_secret_value() if token else None)
 
     api = APIRouter(prefix="/api/v1", dependencies=[IdempotencyGuard])
+    # The candidate's routes first: routing tries routes in order, and theirs are the hottest.
     for module in (
+        take,
         questions,
         assessments,
         results,
         invitations,
         attempts,
-        take,
         preview,
         api_keys,
         webhooks,

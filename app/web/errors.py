@@ -39,6 +39,11 @@ _ADVICE = {
         "Your answers saved before the deadline were submitted for grading.",
     ),
     "not-found": ("Page not found", "Check the address, or open the link you were sent again."),
+    "database-unavailable": (
+        "The service is briefly unavailable",
+        "Wait a moment and reload the page. Saved answers are safe, and answers typed on a test "
+        "page are kept in this browser and sent when the test opens again.",
+    ),
     "internal-error": (
         "Something went wrong on our side",
         "Your saved answers are safe. Wait a moment and reload the page.",
@@ -50,7 +55,7 @@ def error_page(request: Request, error: DomainError) -> HTMLResponse:
     """Render `error` as an HTML page with its own status."""
     heading, advice = _ADVICE.get(error.code, (error.title, ""))
     detail = error.detail if error.detail != error.title else ""
-    return render_page(
+    page = render_page(
         request,
         "errors/error.html",
         {
@@ -62,3 +67,5 @@ def error_page(request: Request, error: DomainError) -> HTMLResponse:
         },
         status_code=error.status,
     )
+    page.headers.update(error.headers)  # Retry-After, as the API gives it
+    return page

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SIZES, Org, Server
+from tests.mail.smtp_sink import Sink, smtp_sink
 
 if os.environ.get("TEST_DATABASE_URL"):
     collect_ignore_glob = ["test_*.py"]
@@ -23,6 +24,29 @@ if os.environ.get("TEST_DATABASE_URL"):
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("browser") / "browser_test.db")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mail() -> Iterator[tuple[str, Sink]]:
+    """An SMTP sink on 127.0.0.1: its SMTP_URL and what it received."""
+    with smtp_sink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def hooks_and_mail_server(
+    tmp_path_factory: pytest.TempPathFactory, mail: tuple[str, Sink]
+) -> Iterator[Server]:
+    """A second server, for the settings the session one must not have: webhooks may go to
+    receivers on 127.0.0.1, mail goes to the sink, and every candidate invitation "expires soon".
+    One for the webhook and workspace modules: each works in an organization of its own."""
+    server = Server(tmp_path_factory.mktemp("hooks") / "hooks_test.db")
+    server.env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
+    server.env["SMTP_URL"] = mail[0]
+    server.env["INVITATION_VALID_DAYS"] = "2"
     server.start()
     yield server
     server.stop()

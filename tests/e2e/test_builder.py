@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.browser import (
@@ -22,14 +20,6 @@ from tests.e2e.browser import (
 )
 
 PASSWORD = "amber kettle sonnet 17"
-
-
-@pytest.fixture(scope="module")
-def builder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("builder") / "builder_test.db")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _tab_to(page: Page, target: Locator, *, limit: int = 120) -> None:
@@ -52,20 +42,20 @@ def _answer_the_shown_question(page: Page) -> None:
 
 
 def test_recruiter_builds_edits_and_previews_an_assessment(
-    browser: Browser, builder: Server
+    browser: Browser, server: Server
 ) -> None:
     created = json.loads(
-        builder.cli("create-org", "Builder Co", "--admin-email", "b@acme.test", "--json")
+        server.cli("create-org", "Builder Co", "--admin-email", "b@acme.test", "--json")
     )
     api = httpx.Client(
-        base_url=f"{builder.base}/api/v1",
+        base_url=f"{server.base}/api/v1",
         headers={"Authorization": f"Bearer {created['api_key']}"},
         timeout=30,
     )
     context = browser.new_context(viewport=SIZES["desktop"], reduced_motion="reduce")
     context.set_default_timeout(15_000)
     page = context.new_page()
-    problems = watch(page, builder.base)
+    problems = watch(page, server.base)
 
     page.goto(created["set_password_url"])
     page.get_by_label("Your name").fill("Bea Builder")
@@ -73,7 +63,7 @@ def test_recruiter_builds_edits_and_previews_an_assessment(
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Save the password and sign in").click()
     page.get_by_role("button", name="Sign out").click()
-    page.goto(f"{builder.base}/sign-in")
+    page.goto(f"{server.base}/sign-in")
     page.get_by_label("E-mail").fill("b@acme.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

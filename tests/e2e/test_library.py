@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from app.db import make_engine, make_sessionmaker
@@ -20,14 +18,6 @@ from tests.questions.drafts import BROKEN_REFERENCE, REFERENCE, SPEC, STARTER
 
 PASSWORD = "violet staple orbit 42"
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("library") / "library_test.db")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _context(browser: Browser, server: Server, size: str = "desktop") -> BrowserContext:
@@ -60,14 +50,14 @@ def _add_viewer(server: Server, email: str) -> None:
 
 
 def test_recruiter_curates_the_library_and_a_viewer_cannot_edit(
-    browser: Browser, library: Server
+    browser: Browser, server: Server
 ) -> None:
     created = json.loads(
-        library.cli("create-org", "Library Co", "--admin-email", "lib@acme.test", "--json")
+        server.cli("create-org", "Library Co", "--admin-email", "lib@acme.test", "--json")
     )
-    context = _context(browser, library)
+    context = _context(browser, server)
     page = context.new_page()
-    problems = _watch(page, library)
+    problems = _watch(page, server)
 
     # The owner chooses a password, signs out, and signs in with it.
     page.goto(created["set_password_url"])
@@ -76,7 +66,7 @@ def test_recruiter_curates_the_library_and_a_viewer_cannot_edit(
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Save the password and sign in").click()
     page.get_by_role("button", name="Sign out").click()
-    _sign_in(page, library, "lib@acme.test")
+    _sign_in(page, server, "lib@acme.test")
 
     # Filter the bank: htmx swaps the results in place, the address follows the filters.
     page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Library").click()
@@ -162,13 +152,13 @@ def test_recruiter_curates_the_library_and_a_viewer_cannot_edit(
     assert not problems, "\n".join(problems)
 
     # A viewer finds nothing to edit, and a hand-made POST is refused.
-    _add_viewer(library, "vic@acme.test")
-    viewer = _context(browser, library, "phone")
+    _add_viewer(server, "vic@acme.test")
+    viewer = _context(browser, server, "phone")
     try:
         vpage = viewer.new_page()
-        vproblems = _watch(vpage, library)
-        _sign_in(vpage, library, "vic@acme.test")
-        vpage.goto(f"{library.base}/library?source=custom")
+        vproblems = _watch(vpage, server)
+        _sign_in(vpage, server, "vic@acme.test")
+        vpage.goto(f"{server.base}/library?source=custom")
         expect(vpage.get_by_role("link", name="New coding task")).to_have_count(0)
         vpage.goto(task_url)
         expect(vpage.get_by_role("heading", name="Question 1 of 1")).to_be_visible()

@@ -50,16 +50,8 @@ CSV = (
 )
 
 
-@pytest.fixture(scope="module")
-def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("journey") / "journey_test.db")
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def watched(journey: Server) -> Iterator[list[str]]:
+def watched(server: Server) -> Iterator[list[str]]:
     """Problems any watched page saw; the test fails on one."""
     problems: list[str] = []
     yield problems
@@ -224,17 +216,17 @@ def _add_viewer(server: Server, email: str) -> None:
 
 
 def test_recruiter_journey(
-    browser: Browser, journey: Server, watched: list[str], tmp_path: Path
+    browser: Browser, server: Server, watched: list[str], tmp_path: Path
 ) -> None:
     created = json.loads(
-        journey.cli("create-org", ORG, "--admin-email", "rae@journey.test", "--json")
+        server.cli("create-org", ORG, "--admin-email", "rae@journey.test", "--json")
     )
     api = httpx.Client(
-        base_url=f"{journey.base}/api/v1",
+        base_url=f"{server.base}/api/v1",
         headers={"Authorization": f"Bearer {created['api_key']}"},
         timeout=30,
     )
-    page = _new_page(browser, journey, watched)
+    page = _new_page(browser, server, watched)
 
     # 1. Sign in: the owner sets a password from create-org's link, signs out, signs in.
     page.goto(created["set_password_url"])
@@ -243,7 +235,7 @@ def test_recruiter_journey(
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Save the password and sign in").click()
     page.get_by_role("button", name="Sign out").click()
-    _sign_in(page, journey, "rae@journey.test")
+    _sign_in(page, server, "rae@journey.test")
 
     # 2. A custom coding task: the broken reference is rejected with the judge's report.
     task_id = _author_task(page)
@@ -252,11 +244,11 @@ def test_recruiter_journey(
     assessment_id = _build(page, task_id)
 
     # 4. Three candidates by CSV; the bad row is reported.
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=journey.base)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.base)
     ada_link = _invite_by_csv(page)
 
     # 5. Ada takes the test in her own browser.
-    candidate = _new_page(browser, journey, watched)
+    candidate = _new_page(browser, server, watched)
     try:
         _take(candidate, ada_link, task_id)
     finally:
@@ -307,14 +299,14 @@ def test_recruiter_journey(
     page.context.close()
 
     # 7. A viewer reads everything and can change nothing.
-    _add_viewer(journey, "vic@journey.test")
-    viewer = _new_page(browser, journey, watched, "phone")
+    _add_viewer(server, "vic@journey.test")
+    viewer = _new_page(browser, server, watched, "phone")
     try:
-        _sign_in(viewer, journey, "vic@journey.test")
-        viewer.goto(f"{journey.base}/library/{task_id}")
+        _sign_in(viewer, server, "vic@journey.test")
+        viewer.goto(f"{server.base}/library/{task_id}")
         expect(viewer.get_by_role("link", name="Edit question")).to_have_count(0)
         expect(viewer.get_by_role("button", name="Archive question")).to_have_count(0)
-        viewer.goto(f"{journey.base}/assessments/{assessment_id}")
+        viewer.goto(f"{server.base}/assessments/{assessment_id}")
         links = viewer.get_by_role("navigation", name="This assessment")
         expect(links.get_by_role("link", name="Invitations")).to_be_visible()
         expect(links.get_by_role("link", name="Edit")).to_have_count(0)
@@ -322,18 +314,18 @@ def test_recruiter_journey(
         expect(viewer.get_by_role("button", name="Send invitation")).to_have_count(0)
         expect(viewer.get_by_role("button", name="Upload and invite")).to_have_count(0)
         expect(viewer.get_by_role("button", name=re.compile("^Copy link"))).to_have_count(0)
-        viewer.goto(f"{journey.base}/attempts/{attempt_id}")
+        viewer.goto(f"{server.base}/attempts/{attempt_id}")
         expect(viewer.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
         token = viewer.locator("form[action='/sign-out'] input[name=csrf_token]").input_value()
         refused = viewer.request.post(
-            f"{journey.base}/library/{task_id}/archive",
+            f"{server.base}/library/{task_id}/archive",
             form={"csrf_token": token},
             max_redirects=0,
         )
         assert refused.status == 403
         assert "You may not do this" in refused.text()
         invite = viewer.request.post(
-            f"{journey.base}/assessments/{assessment_id}/invitations",
+            f"{server.base}/assessments/{assessment_id}/invitations",
             form={"csrf_token": token, "name": "Eve", "email": "eve@example.com"},
             max_redirects=0,
         )

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,12 +19,9 @@ PASSWORD = "amber kettle quorum 7"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    served = Server(Path(tmp_path_factory.mktemp("hookpages")) / "hookpages_test.db")
-    served.env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"  # the receiver is on 127.0.0.1
-    served.start()
-    yield served
-    served.stop()
+def server(hooks_and_mail_server: Server) -> Server:
+    """The receiver is on 127.0.0.1: the server that may deliver there."""
+    return hooks_and_mail_server
 
 
 def _wait_for(receiver: Receiver, requests: int, seconds: float = 30) -> None:

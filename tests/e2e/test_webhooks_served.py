@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,12 +16,9 @@ from tests.webhooks.receiver import Receiver, webhook_receiver
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(Path(tmp_path_factory.mktemp("hooks")) / "hooks_test.db")
-    server.env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"  # the receiver is on 127.0.0.1
-    server.start()
-    yield server
-    server.stop()
+def served(hooks_and_mail_server: Server) -> Server:
+    """The receiver is on 127.0.0.1: the server that may deliver there."""
+    return hooks_and_mail_server
 
 
 def _wait_for(receiver: Receiver, count: int, seconds: float = 30) -> None:

@@ -14,26 +14,16 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.browser import SIZES, Server, check_accessibility, screenshot
-from tests.mail.smtp_sink import Sink, smtp_sink
+from tests.mail.smtp_sink import Sink
 
 PASSWORD = "violet staple orbit 42"
 XSS_NAME = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
-def mail() -> Iterator[tuple[str, Sink]]:
-    with smtp_sink() as sink:
-        yield sink
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory, mail: tuple[str, Sink]) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("workspace") / "workspace_test.db")
-    server.env["SMTP_URL"] = mail[0]
-    server.env["INVITATION_VALID_DAYS"] = "2"  # every candidate invitation "expires soon"
-    server.start()
-    yield server
-    server.stop()
+def workspace(hooks_and_mail_server: Server) -> Server:
+    """Mail goes to the sink (`mail`), and every candidate invitation "expires soon"."""
+    return hooks_and_mail_server
 
 
 @pytest.fixture

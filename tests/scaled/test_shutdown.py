@@ -44,6 +44,14 @@ def _extra_api(cluster: Cluster, **env: str) -> tuple[Process, str]:
     return api, base
 
 
+def _refuses(base: str) -> bool:
+    try:
+        httpx.get(f"{base}/healthz", timeout=5)
+    except httpx.TransportError:
+        return True
+    return False
+
+
 def _blocked_on_a_lock(cluster: Cluster) -> bool:
     return bool(
         cluster.scalar(
@@ -77,10 +85,9 @@ def test_an_api_told_to_stop_finishes_the_request_in_flight(cluster: Cluster) ->
     api, base = _extra_api(cluster)
     lock, future = _save_while_the_answer_is_locked(cluster, base, token, attempt_id)
     api.popen.terminate()
-    time.sleep(2)
-    assert api.alive()  # waiting for its request
-    with pytest.raises(httpx.TransportError):  # and taking no new one
-        httpx.get(f"{base}/healthz", timeout=5)
+    # Taking no new request (it closed its socket) yet still alive: waiting for the one in flight.
+    wait_for("the API to refuse new connections", lambda: _refuses(base))
+    assert api.alive()
     lock.rollback()
     lock.close()
     saved = future.result(timeout=120)  # type: ignore[attr-defined]
@@ -98,7 +105,7 @@ def test_an_api_stops_after_its_grace_even_with_a_request_stuck(cluster: Cluster
     people = Candidates(cluster, "sigterm-grace")
     [token] = people.started_with_code(1)
     [attempt_id] = people.attempt_ids([token])
-    api, base = _extra_api(cluster, SHUTDOWN_GRACE_SECONDS="2")
+    api, base = _extra_api(cluster, SHUTDOWN_GRACE_SECONDS="1")
     lock, future = _save_while_the_answer_is_locked(cluster, base, token, attempt_id)
     api.popen.terminate()
     try:
@@ -116,7 +123,8 @@ def test_an_api_stops_after_its_grace_even_with_a_request_stuck(cluster: Cluster
 
 def test_a_worker_told_to_stop_finishes_its_grading(cluster: Cluster) -> None:
     people = Candidates(cluster, "sigterm-worker")
-    [token] = people.started_with_code(1, sleeper(8))
+    # Long enough to be still running when the worker is told to stop, well inside its grace.
+    [token] = people.started_with_code(1, sleeper(3))
     people.submit(token)
     submission_id, worker = _running(cluster, tries=1)
     told = cluster.scalar("SELECT now()")
@@ -138,7 +146,8 @@ def test_a_worker_told_to_stop_finishes_its_grading(cluster: Cluster) -> None:
 
 def test_a_worker_past_its_grace_releases_its_job_to_another_at_once(cluster: Cluster) -> None:
     people = Candidates(cluster, "sigterm-release")
-    [token] = people.started_with_code(1, sleeper(20))
+    # Outlasts the quick worker's 1 s grace, and runs long enough on try 2 to be seen running.
+    [token] = people.started_with_code(1, sleeper(5))
     # Only a worker with a short grace is left to take the submission.
     for worker in list(cluster.workers):
         worker.popen.terminate()
@@ -161,8 +170,9 @@ def test_a_worker_past_its_grace_releases_its_job_to_another_at_once(cluster: Cl
     )[0]
     assert (worker_id, lease_over) == (None, True)
     started = time.monotonic()
-    for _ in range(2):
-        cluster.wait_registered(cluster.start_worker())
+    replacements = [cluster.start_worker() for _ in range(2)]  # started together: both boot at once
+    for worker in replacements:
+        cluster.wait_registered(worker)
     _, taken_by = _running(cluster, tries=2)
     assert taken_by is not quick
     assert time.monotonic() - started < 110  # well inside the 2-minute lease it had

@@ -1,5 +1,7 @@
 // The candidate API (/api/v1/take/{token}) over fetch: JSON in, JSON or problem+json out.
 
+import { parseRetryAfter } from "./retry.js";
+
 export class ApiError extends Error {
   constructor(status, problem, retryAfter) {
     super(problem.detail || problem.title || `HTTP ${status}`);
@@ -44,8 +46,7 @@ export function takeApi(base) {
     } catch (error) {
       throw new NetworkError(error.message);
     }
-    const retry = Number(response.headers.get("Retry-After"));
-    throw new ApiError(response.status, data || {}, Number.isFinite(retry) ? retry : null);
+    throw new ApiError(response.status, data || {}, parseRetryAfter(response.headers.get("Retry-After")));
   }
   return {
     get: async (path) => (await request("GET", path)).data,

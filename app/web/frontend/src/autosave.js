@@ -1,18 +1,21 @@
 // Autosave: every change is written to localStorage at once, sent to the server ~1 s later (or at
 // once when the candidate leaves a question or the page) with the revision it started from, and
 // dropped from localStorage only when the server confirms it. A stale revision is never
-// overwritten silently: the page asks the candidate which version to keep.
+// overwritten silently: the page asks the candidate which version to keep. When the server is
+// down or answers 503 (its database is), nothing is sent again before its Retry-After or the
+// backoff says so; the latest edit of each question goes out once it answers again.
 
-import { ApiError, isTransient } from "./api.js";
+import { ApiError, NetworkError, isTransient } from "./api.js";
 import { same } from "./pending.js";
+import { retryDelay } from "./retry.js";
 
 const DEBOUNCE_MS = 1000;
-const RETRY_MS = 3000;
 
 export const STATUS = {
   saved: "Saved",
   saving: "Saving…",
   offline: "Offline — your answers are kept here and will be sent when the connection returns",
+  retrying: "Server unavailable — not saved yet. Your answers are kept here; saving retries by itself",
 };
 
 export class Autosaver {
@@ -24,12 +27,14 @@ export class Autosaver {
     this.timers = new Map();
     this.inflight = new Map();
     this.offline = !navigator.onLine;
+    this.unavailable = false; // the server answered 5xx: it is up, its database may not be
+    this.failures = 0; // failed tries in a row, for the backoff
     this.closed = false;
     this.suspended = false;
-    this.retryTimer = null;
+    this.retryTimer = null; // while set, nothing is sent: the timer sends everything
     window.addEventListener("online", () => {
       this.offline = false;
-      this.flushAll();
+      this.retryNow();
     });
     window.addEventListener("offline", () => {
       this.offline = true;
@@ -98,7 +103,7 @@ export class Autosaver {
       return Promise.resolve();
     }
     if (this.inflight.has(id)) return this.inflight.get(id).then(() => this.flush(id));
-    if (this.offline && !navigator.onLine) {
+    if ((this.offline && !navigator.onLine) || this.retryTimer !== null) {
       this.report();
       return Promise.resolve();
     }
@@ -119,7 +124,7 @@ export class Autosaver {
         response: sent.response,
         base_revision: sent.base,
       });
-      this.offline = false;
+      this.recovered();
       this.revisions.set(id, saved.revision);
       const current = this.store.get(id);
       if (!current || same(current.response, sent.response)) this.store.delete(id);
@@ -135,15 +140,26 @@ export class Autosaver {
 
   async failed(id, error) {
     if (isTransient(error)) {
-      this.offline = true;
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => this.flushAll(), RETRY_MS);
+      // No answer at all reads as offline; an answer of 5xx means the server is up but can't save.
+      this.offline = error instanceof NetworkError;
+      this.unavailable = !this.offline;
+      // Saves of several questions fail together: one wait for all of them, one step of backoff.
+      if (this.retryTimer === null) {
+        this.failures += 1;
+        this.retryTimer = setTimeout(() => this.retryNow(), retryDelay(error, this.failures));
+      }
       return;
     }
     if (!(error instanceof ApiError)) throw error;
     const record = this.store.get(id);
     if (error.code === "revision-conflict") {
-      if (record && (await this.adoptOwnSave(id, record))) return;
+      let adopted;
+      try {
+        adopted = record && (await this.adoptOwnSave(id, record));
+      } catch (lookup) {
+        return this.failed(id, lookup); // the server went away in between: retry the save later
+      }
+      if (adopted) return;
       if (record) this.store.set(id, { ...record, conflict: true });
       this.callbacks.onConflict(id, record && record.response, null);
     } else if (error.code === "attempt-expired" || error.code === "attempt-submitted") {
@@ -163,7 +179,8 @@ export class Autosaver {
     let latest;
     try {
       latest = await this.api.get("");
-    } catch {
+    } catch (error) {
+      if (isTransient(error)) throw error;
       return false;
     }
     const saved = (latest.answers || {})[id];
@@ -182,6 +199,22 @@ export class Autosaver {
 
   flushAll() {
     return Promise.all(this.store.ids().map((id) => this.flush(id)));
+  }
+
+  // The wait is over (or the connection came back): send every unsaved answer, latest content.
+  retryNow() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    return this.flushAll();
+  }
+
+  // The server confirmed a save: it is reachable again. Answers held back by a wait go out now.
+  recovered() {
+    const waited = this.retryTimer !== null;
+    this.offline = false;
+    this.unavailable = false;
+    this.failures = 0;
+    if (waited) setTimeout(() => this.retryNow(), 0);
   }
 
   // The candidate chose a version after a conflict: keep theirs here (resend it on top of the
@@ -203,6 +236,7 @@ export class Autosaver {
     this.store.freeze();
     for (const timer of this.timers.values()) clearTimeout(timer);
     clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   hasUnsaved() {
@@ -228,6 +262,7 @@ export class Autosaver {
     });
     let state = "saved";
     if (this.offline && (waiting.length || !navigator.onLine)) state = "offline";
+    else if (this.unavailable && waiting.length) state = "retrying";
     else if (waiting.length || this.inflight.size) state = "saving";
     else if (this.blocked().length) state = "error";
     this.callbacks.onStatus(state);

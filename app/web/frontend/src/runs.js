@@ -1,7 +1,8 @@
 // "Run public checks": start a run (graded by the queue, never in the request), poll it, and show
 // its report per case and per output or gradient. One run at a time per question.
 
-import { ApiError, NetworkError } from "./api.js";
+import { ApiError, NetworkError, isTransient } from "./api.js";
+import { retryDelay, sleep } from "./retry.js";
 
 const VERDICTS = {
   passed: "All public checks passed",
@@ -14,6 +15,8 @@ const VERDICTS = {
   grading_failed: "The checks could not run",
 };
 const FINISHED = new Set(["graded", "grading_failed"]);
+// A run goes on on the server while its poll fails (a database restart): keep asking a while.
+const POLL_FAILURES = 6;
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -158,12 +161,12 @@ export class RunPanel {
       while (!FINISHED.has(run.status)) {
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 1.4, 2000);
-        run = await this.api.get(`/runs/${run.run_id}`);
+        run = await this.poll(run.run_id);
       }
       this.show(...renderReport(run, this.languageName));
       this.onFinished(run);
     } catch (error) {
-      this.show(el("p", { class: "field-error", text: this.explain(error) }));
+      this.show(el("p", { class: "field-error", text: explainRunError(error) }));
     } finally {
       clearInterval(tick);
       this.running = false;
@@ -172,15 +175,27 @@ export class RunPanel {
     }
   }
 
-  explain(error) {
-    if (error instanceof NetworkError) {
-      return "Could not reach the server, so the checks did not run. Your code is kept; try again when the connection returns.";
+  async poll(runId) {
+    for (let failures = 1; ; failures += 1) {
+      try {
+        return await this.api.get(`/runs/${runId}`);
+      } catch (error) {
+        if (!isTransient(error) || failures >= POLL_FAILURES) throw error;
+        await sleep(retryDelay(error, failures));
+      }
     }
-    if (error instanceof ApiError) {
-      if (error.status === 429) return `Not run: too many runs in a short time. ${error.detail}`;
-      if (error.code === "run-in-progress") return "A run of this question is still in progress; wait for its results.";
-      return error.detail;
-    }
-    throw error;
   }
+}
+
+export function explainRunError(error) {
+  if (error instanceof NetworkError) {
+    return "Could not reach the server, so the checks did not run. Your code is kept; try again when the connection returns.";
+  }
+  if (error instanceof ApiError) {
+    if (error.status === 429) return `Not run: too many runs in a short time. ${error.detail}`;
+    if (error.status >= 500) return "Not run: the server is unavailable right now. Your code is kept; try again in a few seconds.";
+    if (error.code === "run-in-progress") return "A run of this question is still in progress; wait for its results.";
+    return error.detail;
+  }
+  throw error;
 }

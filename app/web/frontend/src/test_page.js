@@ -2,7 +2,7 @@
 // the second-tab guard and submitting. The server rendered the questions; this module brings
 // them to life from GET /api/v1/take/{token}.
 
-import { takeApi } from "./api.js";
+import { isTransient, takeApi } from "./api.js";
 import { Autosaver, STATUS } from "./autosave.js";
 import { createEditor, languageSupport } from "./editor.js";
 import { recordIntegrity } from "./integrity.js";
@@ -10,6 +10,7 @@ import { typesetMath } from "./math.js";
 import { applyResponse, readResponse } from "./concepts.js";
 import { draftFor, languageName, questionLanguages, startingLanguage } from "./languages.js";
 import { PendingStore } from "./pending.js";
+import { retryDelay, sleep } from "./retry.js";
 import { RunPanel } from "./runs.js";
 import { onNewerTab } from "./tabs.js";
 import { clockOffset, startTimer } from "./timer.js";
@@ -39,14 +40,31 @@ export async function startTestPage(body) {
 
   typesetMath(document);
 
-  const sentAt = Date.now();
+  let sentAt;
   let take;
   let date;
-  try {
-    ({ data: take, date } = await api.getTimed(""));
-  } catch {
-    showBanner("The test could not be loaded. Check your connection and reload the page; your saved answers are safe.");
-    return;
+  // A server that is down or answers 503 is tried again by itself: answers not yet saved wait
+  // in localStorage and go out as soon as the test loads.
+  for (let failures = 1; ; failures += 1) {
+    sentAt = Date.now();
+    try {
+      ({ data: take, date } = await api.getTimed(""));
+      banner.hidden = true;
+      break;
+    } catch (error) {
+      if (!isTransient(error)) {
+        showBanner("The test could not be loaded. Check your connection and reload the page; your saved answers are safe.");
+        return;
+      }
+      if (failures === 1) {
+        // "Saved", as the page was served, would not be true of what the candidate enters now.
+        const status = $("#save-status");
+        status.dataset.state = "retrying";
+        status.textContent = "Not loaded yet — retrying";
+        showBanner("The test could not be loaded yet: the server or your connection is unavailable. Your saved answers are safe; this page tries again by itself.");
+      }
+      await sleep(retryDelay(error, failures));
+    }
   }
   if (take.status !== "started") {
     window.location.assign(endUrl);
@@ -158,6 +176,10 @@ export async function startTestPage(body) {
         numeric.addEventListener("input", () => readConcept(section, kind, { quiet: true }));
         numeric.addEventListener("blur", () => readConcept(section, kind));
       }
+      // What was entered before this script was ready (the test was still loading, or waiting
+      // for the server) is an answer too.
+      const early = response ? null : readResponse(section, kind, { quiet: true });
+      if (early && (kind !== "multi_choice" || early.choices.length)) readConcept(section, kind, { quiet: true });
     }
     $("[data-action='prev']", section).addEventListener("click", () => step(-1));
     $("[data-action='next']", section).addEventListener("click", () => step(1));
@@ -227,7 +249,8 @@ export async function startTestPage(body) {
       select.value = previous;
       select.disabled = false;
       const name = select.querySelector(`option[value="${CSS.escape(previous)}"]`).textContent;
-      const message = `The language was not switched: your ${name} code is not saved yet${saver.offline ? " (you are offline)" : ""}. It is kept here; switch again once it is saved.`;
+      const why = saver.offline ? " (you are offline)" : saver.unavailable ? " (the server is unavailable)" : "";
+      const message = `The language was not switched: your ${name} code is not saved yet${why}. It is kept here; switch again once it is saved.`;
       $("[data-error]", section).textContent = message;
       announce(message);
       return;
@@ -426,12 +449,13 @@ export async function startTestPage(body) {
     await saver.flushAll();
     if (saver.hasUnsaved()) {
       button.disabled = false;
-      const p = document.createElement("p");
-      p.className = "field-error";
-      p.textContent = saver.offline
-        ? "Some answers are not saved yet because you are offline. Submit again when the connection returns."
-        : "Some answers could not be saved; see the message on the page before submitting.";
-      $("[data-submit-summary]").append(p);
+      submitError(
+        saver.offline
+          ? "Not submitted: some answers are not saved yet because you are offline. They are kept here. Submit again when the connection returns."
+          : saver.unavailable
+            ? "Not submitted: the server is unavailable, so some answers are not saved yet. They are kept here and saving retries by itself. Submit again when the status at the top says Saved."
+            : "Some answers could not be saved; see the message on the page before submitting.",
+      );
       return;
     }
     try {
@@ -439,16 +463,29 @@ export async function startTestPage(body) {
     } catch (error) {
       if (!(error.code === "attempt-submitted" || error.code === "attempt-expired")) {
         button.disabled = false;
-        const p = document.createElement("p");
-        p.className = "field-error";
-        p.textContent = `The test was not submitted: ${error.message}. Try again.`;
-        $("[data-submit-summary]").append(p);
+        submitError(
+          isTransient(error)
+            ? "Not submitted: the server could not be reached or is unavailable. Your answers are saved. Try again in a few seconds."
+            : `The test was not submitted: ${error.message}. Try again.`,
+        );
         return;
       }
     }
     ending = true;
     integrity.flush(true);
     window.location.assign(endUrl);
+  }
+
+  // One message at a time, read out at once: the candidate is waiting on this button.
+  function submitError(message) {
+    const summary = $("[data-submit-summary]");
+    for (const old of $$("[data-submit-error]", summary)) old.remove();
+    const p = document.createElement("p");
+    p.className = "field-error";
+    p.dataset.submitError = "";
+    p.setAttribute("role", "alert");
+    p.textContent = message;
+    summary.append(p);
   }
 
   async function finish() {
