@@ -124,7 +124,7 @@ def test_an_api_stops_after_its_grace_even_with_a_request_stuck(cluster: Cluster
 def test_a_worker_told_to_stop_finishes_its_grading(cluster: Cluster) -> None:
     people = Candidates(cluster, "sigterm-worker")
     # Long enough to be still running when the worker is told to stop, well inside its grace.
-    [token] = people.started_with_code(1, sleeper(3))
+    [token] = people.started_with_code(1, sleeper(4))
     people.submit(token)
     submission_id, worker = _running(cluster, tries=1)
     told = cluster.scalar("SELECT now()")
