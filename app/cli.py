@@ -99,6 +99,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        # Longer than the idle timeout of clients and load balancers in front (60 s is common):
+        # with uvicorn's 5 s, a client reusing a connection the server is just closing gets a
+        # reset, and a POST is not retried (bench/load.py lost submits that way).
+        timeout_keep_alive=75,
     )
     return 0
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, Any
 
+import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -46,8 +47,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Async, so that opening and closing it cost no trip through the thread pool (a sync
     dependency with yield costs two): a new session holds no connection, and one whose work
-    ended with a commit holds none either. Only one still in a transaction talks to the
-    database when closed (a rollback), so only that close runs off the event loop.
+    ended with a commit holds none either. One still in a transaction rolls back when closed,
+    a database round trip, so that close runs in a thread, outside the request threads' limit:
+    its connection goes back to the pool only then, and requests holding every request thread
+    may be waiting for that very connection (FastAPI closes its own in the same way).
     """
     state = request.app.state
     make = state.read_sessionmaker if request.method in _READ_METHODS else state.sessionmaker
@@ -56,7 +59,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
     finally:
         if session.in_transaction():
-            await anyio.to_thread.run_sync(session.close)
+            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
         else:
             session.close()
 

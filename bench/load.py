@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,11 +42,16 @@ class Seen:
 
     took: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # why they failed
 
     def add(self, what: str, seconds: float, ok: bool) -> None:
         self.took[what].append(seconds)
         if not ok:
             self.failed[what] += 1
+
+    def status(self, what: str, response: httpx.Response) -> None:
+        if response.status_code >= 400:
+            self.errors[f"{what}: {response.status_code}"] += 1
 
     def table(self) -> str:
         lines = [
@@ -79,33 +86,93 @@ async def timed(seen: Seen, what: str, call: object) -> httpx.Response | None:
     started = time.perf_counter()
     try:
         response: httpx.Response = await call  # type: ignore[misc]
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
         seen.add(what, time.perf_counter() - started, False)
+        seen.errors[f"{what}: {type(exc).__name__}"] += 1
         return None
     seen.add(what, time.perf_counter() - started, response.status_code < 400)
+    seen.status(what, response)
     return response
 
 
-async def saturate(
-    client: httpx.AsyncClient, urls: list[tuple[str, dict[str, object]]], seconds: float
-) -> tuple[float, Seen]:
-    seen = Seen()
-    stop = time.monotonic() + seconds
-    done = 0
+@dataclass
+class Saturation:
+    saves_per_second: float
+    p50_ms: float
+    p99_ms: float
+    failed: int
+    cpu_ms_per_save: float  # CPU of the serving processes (not the database's), per save
 
-    async def loop(i: int) -> None:
-        nonlocal done
-        url, make = urls[i % len(urls)]
-        n = 0
-        while time.monotonic() < stop:
-            n += 1
-            response = await timed(seen, "save", client.put(url, json=make(n)))  # type: ignore[operator]
-            if response is not None and response.status_code == 200:
-                done += 1
 
-    started = time.monotonic()
-    await asyncio.gather(*(loop(i) for i in range(len(urls))))
-    return done / (time.monotonic() - started), seen
+def saturate(
+    targets: dict[str, list[tuple[str, str]]], pids: list[int], seconds: float, connections: int
+) -> Saturation:
+    """PUT the (path, body) pairs round-robin to each base with wrk, all bases at once.
+
+    wrk, not a Python client: one asyncio httpx process saturated at about 100 saves/s on this
+    machine, below either server, so it measured itself.
+    """
+    runs = []
+    for base, requests in targets.items():
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(_wrk_script(requests))
+        command = [
+            "wrk", "-t1", f"-c{connections // len(targets)}", f"-d{seconds:.0f}s",
+            "--latency", "-s", str(script), base,
+        ]  # fmt: skip
+        runs.append((subprocess.Popen(command, stdout=subprocess.PIPE, text=True), script))
+    cpu_before = sum(_cpu_seconds(pid) for pid in pids)
+    outputs = [process.communicate()[0] for process, _ in runs]
+    cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu_before
+    for _, script in runs:
+        script.unlink()
+    parsed = [_wrk_figures(output) for output in outputs]
+    saves = sum(p["requests"] - p["failed"] for p in parsed)
+    return Saturation(
+        saves_per_second=saves / seconds,
+        p50_ms=max(p["p50"] for p in parsed),
+        p99_ms=max(p["p99"] for p in parsed),
+        failed=int(sum(p["failed"] for p in parsed)),
+        cpu_ms_per_save=1000 * cpu / max(saves, 1),
+    )
+
+
+def _wrk_script(requests: list[tuple[str, str]]) -> str:
+    rows = ",\n".join(f"  {{[==[{path}]==], [==[{body}]==]}}" for path, body in requests)
+    return (
+        f"local requests = {{\n{rows}\n}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #requests + 1\n"
+        '  return wrk.format("PUT", requests[i][1], '
+        '{["Content-Type"] = "application/json"}, requests[i][2])\nend\n'
+    )
+
+
+def _wrk_figures(output: str) -> dict[str, float]:
+    """Requests, failures (non-2xx and socket errors) and p50/p99 in ms from wrk's report."""
+    figures = {"requests": 0.0, "failed": 0.0, "p50": 0.0, "p99": 0.0}
+    for line in output.splitlines():
+        words = line.split()
+        if "requests in" in line:
+            figures["requests"] = float(words[0])
+        elif line.startswith("Non-2xx"):
+            figures["failed"] += float(words[-1])
+        elif line.startswith("  Socket errors"):
+            figures["failed"] += sum(float(w.strip(",")) for w in words[3::2])
+        elif words[:1] in (["50%"], ["99%"]):
+            figures["p" + words[0].rstrip("%")] = _ms(words[1])
+    return figures
+
+
+def _ms(text: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def candidate_life(
@@ -127,7 +194,11 @@ async def candidate_life(
             break
         n += 1
         if n % 3 == 0:
-            qid, response = "affine", {"source": f"{REFERENCE}\n# edit {n}\n"}
+            qid = "affine"
+            response: dict[str, object] = {
+                "source": f"{REFERENCE}\n# edit {n}\n",
+                "language": "python",
+            }
         else:
             q = rng.choice(c.concepts)
             qid = str(q["id"])
@@ -266,38 +337,42 @@ async def run(args: argparse.Namespace, cluster: Cluster, candidates: list[Candi
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         # 1. Saturation: product vs floor, the same concept answers, the same concurrency.
         pool = candidates[: args.concurrency]
-        product = [
-            (
-                f"{cluster.bases[i % 2]}/api/v1/take/{c.token}/answers/{c.concepts[0]['id']}",
-                lambda n, c=c: {"response": {"choice": c.concepts[0]["choices"][n % 2]["id"]}},
-            )  # type: ignore[index]
-            for i, c in enumerate(pool)
-        ]
+        product: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        floor: dict[str, list[tuple[str, str]]] = defaultdict(list)
         floors = start_floor(cluster, 2)
-        floor = [
-            (
-                f"{floors[i % 2][1]}/floor/{c.attempt_id}/{c.concepts[1]['id']}",
-                lambda n, c=c: {"response": {"choice": c.concepts[1]["choices"][n % 2]["id"]}},
-            )  # type: ignore[index]
-            for i, c in enumerate(pool)
-        ]
-        await saturate(client, product[:8], 2)  # warm both
-        await saturate(client, floor[:8], 2)
-        product_rps, product_seen = await saturate(client, product, args.saturate)
-        floor_rps, floor_seen = await saturate(client, floor, args.saturate)
+        for i, c in enumerate(pool):
+            for choice in c.concepts[0]["choices"][:2]:  # type: ignore[index]
+                body = json.dumps({"response": {"choice": choice["id"]}})
+                qid = c.concepts[0]["id"]
+                product[cluster.bases[i % 2]].append(
+                    (f"/api/v1/take/{c.token}/answers/{qid}", body)
+                )
+                floor[floors[i % 2][1]].append((f"/floor/{c.attempt_id}/{qid}", body))
+        api_pids = [process.pid for process, _ in cluster.apis]
+        floor_pids = [process.pid for process, _ in floors]
+        saturate(product, api_pids, 3, 16)  # warm both
+        saturate(floor, floor_pids, 3, 16)
+        measured = {
+            "product autosave": saturate(product, api_pids, args.saturate, args.concurrency),
+            "floor (asyncpg)": saturate(floor, floor_pids, args.saturate, args.concurrency),
+        }
         for process, _ in floors:
             process.stop()
-        print(f"\n== saturation: {args.concurrency} clients, {args.saturate:.0f} s each")
-        for name, rps, run_seen in (
-            ("product autosave", product_rps, product_seen),
-            ("floor (asyncpg)", floor_rps, floor_seen),
-        ):
-            took = run_seen.took["save"]
+        print(
+            f"\n== saturation: wrk, {args.concurrency} connections over 2 processes each, "
+            f"{args.saturate:.0f} s each (load {os.getloadavg()[0]:.1f})"
+        )
+        header = ("saves/s", "p50 ms", "p99 ms", "failed", "cpu ms/save")
+        print(f"  {'':18} " + " ".join(f"{h:>8}" for h in header))
+        for name, m in measured.items():
             print(
-                f"  {name:18} {rps:8.0f} saves/s   p50 {_pct(took, 50):.1f} ms"
-                f"  p99 {_pct(took, 99):.1f} ms  failed {run_seen.failed['save']}"
+                f"  {name:18} {m.saves_per_second:8.0f} {m.p50_ms:8.1f} {m.p99_ms:8.1f}"
+                f" {m.failed:8} {m.cpu_ms_per_save:11.2f}"
             )
-        print(f"  product / floor   {product_rps / floor_rps:8.0%}")
+        ratio = measured["product autosave"].saves_per_second / max(
+            measured["floor (asyncpg)"].saves_per_second, 1
+        )
+        print(f"  product / floor    {ratio:8.0%}")
         for c in pool:  # the saturation saves are not part of the scenario's accounting
             c.acked.clear()
         cluster.execute("DELETE FROM answer_revision")
@@ -323,6 +398,8 @@ async def run(args: argparse.Namespace, cluster: Cluster, candidates: list[Candi
             f"({requests / (time.monotonic() - started):.0f} req/s)"
         )
         print(seen.table())
+        for why, count in sorted(seen.errors.items()):
+            print(f"  failed: {why} x{count}")
     print(f"\n  waiting for {len(submitted)} final gradings...")
     wait_for(
         "every final submission graded",
@@ -359,7 +436,7 @@ def main() -> None:
         },
     )
     try:
-        cluster.start(apis=2, workers=2)
+        cluster.start(apis=2, workers=2, api_log_level="INFO")
         print(
             f"cluster up: APIs {cluster.bases}, 2 workers x {args.judge_slots} slots; "
             f"cores: {os.cpu_count()}, load {os.getloadavg()[0]:.1f}"

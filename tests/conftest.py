@@ -19,9 +19,9 @@ from app.db import make_engine
 from app.deps import get_session
 from app.grading.judge import build_runner
 from app.grading.practice import load_practice
-from app.main import create_app
 from app.settings import Settings
 from sandbox import Runner
+from tests.apps import AppPool
 from tests.queues import InlineCheckQueue, InlineQueue
 
 
@@ -87,11 +87,20 @@ def checks(session: Session, judge: Runner) -> InlineCheckQueue:
     return InlineCheckQueue(session, judge)
 
 
+@pytest.fixture(scope="session")
+def apps() -> AppPool:
+    return AppPool()
+
+
 @pytest.fixture
 def app(
-    settings: Settings, session: Session, queue: InlineQueue, checks: InlineCheckQueue
+    apps: AppPool,
+    settings: Settings,
+    session: Session,
+    queue: InlineQueue,
+    checks: InlineCheckQueue,
 ) -> FastAPI:
-    app = create_app(settings)
+    app = apps.borrow(settings)
     app.dependency_overrides[get_session] = lambda: session
     app.state.grading_queue = queue
     app.state.check_queue = checks

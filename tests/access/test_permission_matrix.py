@@ -13,15 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.access.policy import KEY_SCOPES, ROLE_ACTIONS
-from app.api.rate_limits import KeyRateLimiter
-from app.deps import get_session
 from app.main import create_app
 from app.models import Account, Organization, Role
 from app.settings import Settings
@@ -29,7 +26,6 @@ from tests.access.areas import BODIES, FORM_TARGETS, PAGE_STATUS
 from tests.access.routes import Route, app_routes
 from tests.access.worlds import World, build_world
 from tests.factories import sign_in_as
-from tests.queues import InlineCheckQueue, InlineQueue
 from tests.table_rows import fingerprint
 
 # /metrics has no member or key: it answers its scraper's token (tests/observability).
@@ -66,7 +62,6 @@ def test_every_write_has_a_body() -> None:
 # The two organizations are built once, in a transaction of the module's own that is rolled back
 # at its end; each cell runs in a SAVEPOINT rolled back after it. The requests' commits end only
 # their session's inner savepoint (join_transaction_mode="create_savepoint", tests/conftest.py).
-APP_STATE = {"settings", "sealer", "practice", "rate_limiter"}
 
 
 @pytest.fixture(scope="module")
@@ -98,31 +93,6 @@ def connection(module_connection: Connection, baseline: str) -> Iterator[Connect
     savepoint.rollback()
     # Every row is back as the worlds left it, so no cell sees what another wrote.
     assert fingerprint(module_connection) == baseline
-
-
-@pytest.fixture(scope="module")
-def module_app(settings: Settings) -> FastAPI:
-    app = create_app(settings)  # ~0.2 s to build: once for the module, not per cell
-    # What an app keeps between requests: read-only but for the rate limiter, fresh per cell. A new
-    # entry fails here, so whoever adds it decides whether cells may share it.
-    assert set(app.state._state) == APP_STATE, set(app.state._state) ^ APP_STATE
-    return app
-
-
-@pytest.fixture
-def app(
-    module_app: FastAPI,
-    settings: Settings,
-    session: Session,
-    queue: InlineQueue,
-    checks: InlineCheckQueue,
-) -> FastAPI:
-    """The module's app (overriding tests/conftest.py), wired to this cell as conftest wires one."""
-    module_app.dependency_overrides[get_session] = lambda: session
-    module_app.state.grading_queue = queue
-    module_app.state.check_queue = checks
-    module_app.state.rate_limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
-    return module_app
 
 
 def test_a_cells_committed_write_is_gone_after_it(

@@ -163,7 +163,13 @@ class Cluster:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    def start(self, apis: int = 2, workers: int = 2, before_serving: str = "") -> None:
+    def start(
+        self,
+        apis: int = 2,
+        workers: int = 2,
+        before_serving: str = "",
+        api_log_level: str = "DEBUG",
+    ) -> None:
         self.redis.start()
         self.chainrule("migrate")
         self.chainrule("bank", "sync")
@@ -171,7 +177,7 @@ class Cluster:
             self.execute(before_serving)
         for _ in range(apis):
             # DEBUG: the log tests check that not even debug lines carry a secret.
-            self.start_api(LOG_LEVEL="DEBUG")
+            self.start_api(LOG_LEVEL=api_log_level)
         for _ in range(workers):
             self.start_worker()
         for process, base in self.apis:

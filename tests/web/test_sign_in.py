@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.deps import SESSION_COOKIE, get_session
-from app.main import create_app
 from app.models import Role, WebSession
 from app.settings import Settings
+from tests.apps import AppPool
 from tests.factories import make_member, make_org, sign_in_as
-from tests.queues import InlineQueue
 from tests.web.pages import csrf_of
 
 PASSWORD = "correct horse battery"
@@ -82,12 +80,13 @@ def test_session_cookie_is_httponly_and_lax(client: TestClient, owner_email: str
 
 
 def test_session_cookie_is_secure_behind_https(
-    settings: Settings, session: Session, queue: InlineQueue
+    apps: AppPool, settings: Settings, session: Session
 ) -> None:
-    app: FastAPI = create_app(settings.model_copy(update={"public_base_url": "https://hr.test"}))
+    app = apps.borrow(settings.model_copy(update={"public_base_url": "https://hr.test"}))
     app.dependency_overrides[get_session] = lambda: session
-    with TestClient(app, base_url="https://testserver") as client:
-        cookie = client.get("/sign-in").headers["set-cookie"].lower()
+    # No lifespan (as tests/conftest.py): its own engine would wait 30 s on this test's write lock.
+    client = TestClient(app, base_url="https://testserver")
+    cookie = client.get("/sign-in").headers["set-cookie"].lower()
     assert "secure" in cookie
     assert "httponly" in cookie
 

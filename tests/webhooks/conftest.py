@@ -13,11 +13,11 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.deps import get_session
-from app.main import create_app
 from app.sealing import Sealer
 from app.settings import Settings
 from app.webhooks.outbound import outbound_client
 from tests import factories
+from tests.apps import AppPool
 from tests.queues import InlineQueue
 
 
@@ -27,8 +27,10 @@ def loopback_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def loopback_app(loopback_settings: Settings, session: Session, queue: InlineQueue) -> FastAPI:
-    app = create_app(loopback_settings)
+def loopback_app(
+    apps: AppPool, loopback_settings: Settings, session: Session, queue: InlineQueue
+) -> FastAPI:
+    app = apps.borrow(loopback_settings)
     app.dependency_overrides[get_session] = lambda: session
     app.state.grading_queue = queue
     return app
