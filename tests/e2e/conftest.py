@@ -20,6 +20,10 @@ from tests.mail.smtp_sink import Sink, smtp_sink
 if os.environ.get("TEST_DATABASE_URL"):
     collect_ignore_glob = ["test_*.py"]
 
+# The servers besides the session one, launched as soon as it is ready (when a collected test
+# needs them); each is waited for at its first use.
+BOOT_AHEAD = ("hooks_and_mail_launched", "stall_launched")
+
 
 @pytest.fixture(scope="session")
 def server(
@@ -27,10 +31,11 @@ def server(
 ) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("browser") / "browser_test.db")
     server.start()
-    if any("hooks_and_mail_server" in item.fixturenames for item in request.session.items):
-        # Booting takes 5-30 s of a loaded machine: the second server boots while the first
-        # tests run (they mostly wait on the browser), not when its first test asks for it.
-        request.getfixturevalue("hooks_and_mail_launched")
+    # Booting takes 5-30 s of a loaded machine: the other servers boot while the first tests
+    # run (they mostly wait on the browser), not when their first test asks for them.
+    for launched in BOOT_AHEAD:
+        if any(launched in item.fixturenames for item in request.session.items):
+            request.getfixturevalue(launched)
     yield server
     server.stop()
 
@@ -53,6 +58,15 @@ def hooks_and_mail_launched(
     server.env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
     server.env["SMTP_URL"] = mail[0]
     server.env["INVITATION_VALID_DAYS"] = "2"
+    server.launch()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stall_launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The grading-stall test's own server: both grading threads free for its measurement."""
+    server = Server(tmp_path_factory.mktemp("stall") / "stall_test.db")
     server.launch()
     yield server
     server.stop()

@@ -7,15 +7,12 @@ busy with sleeping submissions, and times another organization's reads and autos
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from app.settings import REPO_ROOT
-from tests.e2e.servers import free_port, running_server
+from tests.e2e.browser import Server
 from tests.e2e.stall import (
     Bystander,
     api_client,
@@ -31,14 +28,10 @@ FAST_ENOUGH = 1.0
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
-    db = tmp_path_factory.mktemp("stall") / "stall_test.db"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PUBLIC_BASE_URL": base}
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    with running_server(command, env, base, cwd=REPO_ROOT):
-        yield base, create_orgs(env["DATABASE_URL"], ["sleepy", "busy"])
+def server(stall_launched: Server) -> Iterator[tuple[str, list[str]]]:
+    stall_launched.wait_ready()
+    yield stall_launched.base, create_orgs(stall_launched.database_url, ["sleepy", "busy"])
+    stall_launched.stop()  # at the module's end, as before: its sleeping runs end with it
 
 
 def test_sleeping_submissions_do_not_stall_other_organizations(
