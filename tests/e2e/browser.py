@@ -61,6 +61,11 @@ class Server:
         self.log = db.with_suffix(".log")
 
     def start(self, *, setup: bool = True) -> None:
+        self.launch(setup=setup)
+        self.wait_ready()
+
+    def launch(self, *, setup: bool = True) -> None:
+        """Start the process and return at once; wait_ready() waits for it to serve."""
         args = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)]
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
@@ -70,6 +75,9 @@ class Server:
                 stderr=subprocess.STDOUT,
                 text=True,
             )
+
+    def wait_ready(self) -> None:
+        assert self.process is not None, "launch() first"
         # Migrations and the bank sync take over a minute when the shared machine is loaded.
         deadline = time.monotonic() + 240
         while True:

@@ -22,9 +22,15 @@ if os.environ.get("TEST_DATABASE_URL"):
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("browser") / "browser_test.db")
     server.start()
+    if any("hooks_and_mail_server" in item.fixturenames for item in request.session.items):
+        # Booting takes 5-30 s of a loaded machine: the second server boots while the first
+        # tests run (they mostly wait on the browser), not when its first test asks for it.
+        request.getfixturevalue("hooks_and_mail_launched")
     yield server
     server.stop()
 
@@ -37,7 +43,7 @@ def mail() -> Iterator[tuple[str, Sink]]:
 
 
 @pytest.fixture(scope="session")
-def hooks_and_mail_server(
+def hooks_and_mail_launched(
     tmp_path_factory: pytest.TempPathFactory, mail: tuple[str, Sink]
 ) -> Iterator[Server]:
     """A second server, for the settings the session one must not have: webhooks may go to
@@ -47,9 +53,15 @@ def hooks_and_mail_server(
     server.env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
     server.env["SMTP_URL"] = mail[0]
     server.env["INVITATION_VALID_DAYS"] = "2"
-    server.start()
+    server.launch()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def hooks_and_mail_server(hooks_and_mail_launched: Server) -> Server:
+    hooks_and_mail_launched.wait_ready()
+    return hooks_and_mail_launched
 
 
 @pytest.fixture(scope="session")
