@@ -8,13 +8,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import update
 
 from app.db import make_engine, make_sessionmaker
@@ -256,6 +257,45 @@ def watch(page: Page, base: str) -> list[str]:
         ),
     )
     return problems
+
+
+@contextmanager
+def watched_context(
+    browser: Browser, base: str, *, home: tuple[str, ...] = (), dialogs: bool = False
+) -> Iterator[BrowserContext]:
+    """A fresh desktop profile whose every page is watched: on leaving, fail on a script error,
+    a CSP refusal, a request leaving `base` (data: and about: and `home` stay home) or, with
+    `dialogs`, a dialog a script opened."""
+    context = browser.new_context(viewport=SIZES["desktop"], reduced_motion="reduce")
+    context.set_default_timeout(15_000)
+    problems: list[str] = []
+    stays = (base, "data:", "about:", *home)
+    context.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(stays)
+            else problems.append(f"request left the origin: {r.url}")
+        ),
+    )
+
+    def watch(page: Page) -> None:
+        page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(f"CSP: {m.text} at {m.location} on {m.page and m.page.url}")
+                if "Content Security Policy" in m.text
+                else None
+            ),
+        )
+        if dialogs:
+            page.on("dialog", lambda d: problems.append(f"a script opened a dialog: {d.message}"))
+
+    context.on("page", watch)
+    yield context
+    context.close()
+    assert not problems, "\n".join(problems)
 
 
 def set_password_and_sign_in(page: Page, link: str, name: str, password: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SIZES, Org, Server
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Org, Server, watched_context
 from tests.mail.smtp_sink import Sink, smtp_sink
 
 if os.environ.get("TEST_DATABASE_URL"):
@@ -100,30 +100,5 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=SIZES["desktop"], reduced_motion="reduce")
-    context.set_default_timeout(15_000)
-    problems: list[str] = []
-    context.on(
-        "request",
-        lambda r: (
-            problems.append(f"request left the origin: {r.url}")
-            if not r.url.startswith((server.base, "data:", "blob:", "about:"))
-            else None
-        ),
-    )
-
-    def watch(page: object) -> None:
-        page.on("pageerror", lambda e: problems.append(f"script error: {e}"))  # type: ignore[attr-defined]
-        page.on(  # type: ignore[attr-defined]
-            "console",
-            lambda m: (
-                problems.append(f"CSP: {m.text} at {m.location} on {m.page and m.page.url}")
-                if "Content Security Policy" in m.text
-                else None
-            ),
-        )
-
-    context.on("page", watch)
-    yield context
-    context.close()
-    assert not problems, "\n".join(problems)
+    with watched_context(browser, server.base, home=("blob:",)) as context:
+        yield context

@@ -21,7 +21,12 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.e2e.browser import SIZES, check_accessibility, expect_saved, screenshot
+from tests.e2e.browser import (
+    check_accessibility,
+    expect_saved,
+    screenshot,
+    watched_context,
+)
 from tests.e2e.stall import api_client, create_orgs, invite
 from tests.scaled.cluster import Cluster, logs_dir
 from tests.scaled.postgres import PrivatePostgres
@@ -65,30 +70,8 @@ def deployment() -> Iterator[Deployment]:
 def candidate(browser: Browser, deployment: Deployment) -> Iterator[BrowserContext]:
     """A fresh browser profile; the test fails on a script error, a CSP refusal or a request
     leaving the deployment's origin."""
-    context = browser.new_context(viewport=SIZES["desktop"], reduced_motion="reduce")
-    context.set_default_timeout(15_000)
-    problems: list[str] = []
-    home = (deployment.base, "data:", "blob:", "about:")
-    context.on(
-        "request",
-        lambda r: (
-            problems.append(f"left the origin: {r.url}") if not r.url.startswith(home) else None
-        ),
-    )
-
-    def watch(page: Page) -> None:
-        page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-        page.on(
-            "console",
-            lambda m: (
-                problems.append(f"CSP: {m.text}") if "Content Security Policy" in m.text else None
-            ),
-        )
-
-    context.on("page", watch)
-    yield context
-    context.close()
-    assert not problems, "\n".join(problems)
+    with watched_context(browser, deployment.base, home=("blob:",)) as context:
+        yield context
 
 
 @pytest.fixture

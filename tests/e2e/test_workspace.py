@@ -11,9 +11,9 @@ from email.message import Message
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.e2e.browser import SIZES, Server, check_accessibility, screenshot
+from tests.e2e.browser import SIZES, Server, check_accessibility, screenshot, watched_context
 from tests.mail.smtp_sink import Sink
 
 PASSWORD = "violet staple orbit 42"
@@ -28,32 +28,8 @@ def workspace(hooks_and_mail_server: Server) -> Server:
 
 @pytest.fixture
 def browse(browser: Browser, workspace: Server) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=SIZES["desktop"], reduced_motion="reduce")
-    context.set_default_timeout(15_000)
-    problems: list[str] = []
-    context.on(
-        "request",
-        lambda r: (
-            problems.append(f"request left the origin: {r.url}")
-            if not r.url.startswith((workspace.base, "data:", "about:"))
-            else None
-        ),
-    )
-
-    def watch(page: Page) -> None:
-        page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-        page.on("dialog", lambda d: problems.append(f"a script opened a dialog: {d.message}"))
-        page.on(
-            "console",
-            lambda m: (
-                problems.append(f"CSP: {m.text}") if "Content Security Policy" in m.text else None
-            ),
-        )
-
-    context.on("page", watch)
-    yield context
-    context.close()
-    assert not problems, "\n".join(problems)
+    with watched_context(browser, workspace.base, dialogs=True) as context:
+        yield context
 
 
 def _wait_for_mail(sink: Sink, to: str) -> Message:
