@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,20 @@ from sandbox import Runner
 from tests.apps import AppPool
 from tests.queues import InlineCheckQueue, InlineQueue
 
+# scripts/test runs the suite in pytest-xdist workers. The served-process tests (browser and
+# scaled mode) share servers per session and run one after the other on one worker, first, as
+# they take the longest; every other module goes to whichever worker is free, whole, in order.
+SERVED = ("tests/e2e/", "tests/scaled/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("served" if path.startswith(SERVED) else path))
+    items.sort(key=lambda item: not item.nodeid.startswith(SERVED))  # stable: order kept
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -33,7 +47,21 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     name = Path(make_url(url).database or "").stem
     if not name.endswith("_test"):
         pytest.exit(f"refusing to run tests against {name!r}: its name must end in _test")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and make_url(url).get_backend_name() == "postgresql":
+        url = _worker_database(url, f"{name.removesuffix('_test')}_{worker}_test")
     return url
+
+
+def _worker_database(url: str, name: str) -> str:
+    """A PostgreSQL database of the worker's own beside `url`'s (created if missing)."""
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if found.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
