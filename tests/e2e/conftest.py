@@ -85,13 +85,16 @@ def org(server: Server) -> Iterator[Org]:
     org.api.close()
 
 
-@pytest.fixture(scope="session")
+# Per package, not per session: Playwright's sync API keeps an asyncio loop running in the main
+# thread until it stops, and the tests a worker runs after these (scripts/test's pytest-xdist
+# workers) may start loops of their own there (anyio.run).
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
