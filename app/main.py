@@ -98,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Skills assessment for deep learning: backprop quizzes and sandboxed numpy tasks.",
         lifespan=lifespan,
+        # Our own Prometheus metrics and structlog logs observe requests; FastAPI's native
+        # OpenTelemetry would cost each request a look-up of the global providers.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.sealer = Sealer(settings.secret_key.get_secret_value())

@@ -29,8 +29,10 @@ _pool: asyncpg.Pool | None = None
 async def _upsert(attempt_id: str, question_id: str, response: Any) -> int | None:
     assert _pool is not None
     async with _pool.acquire() as conn:
-        statement = await conn.prepare(UPSERT)  # asyncpg caches it per connection
-        revision: int | None = await statement.fetchval(
+        # Prepared on each connection's first use and kept in asyncpg's statement cache
+        # (conn.prepare() would prepare again on every call: a second round trip per save).
+        revision: int | None = await conn.fetchval(
+            UPSERT,
             uuid.uuid4(),
             uuid.UUID(attempt_id),
             question_id,

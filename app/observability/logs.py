@@ -62,11 +62,12 @@ def configure_logging(log_format: str, level: str = "INFO") -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_SHARED,
+        # structlog's own events were redacted on their way here; the standard library's
+        # records (message and traceback redacted by the record factory) get their fields done.
+        foreign_pre_chain=[*_SHARED, redaction.redact_event],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            redaction.redact_event,
             renderer,
         ],
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 
 import pytest
 import structlog
 
-from app.observability.logs import route_structlog_to_logging
+from app.observability.logs import configure_logging, route_structlog_to_logging
 from app.observability.redaction import redact
 
 KEY = "cr_0a1b2c3d_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0"
@@ -63,3 +65,25 @@ def test_records_and_events_are_redacted_before_any_handler(
     assert len(caplog.records) == 4
     for secret in (TOKEN, KEY.split("_", 2)[2], WHSEC.removeprefix("whsec_"), "hunter2"):
         assert secret not in everything
+
+
+def test_a_served_process_writes_no_secret_from_either_kind_of_logger() -> None:
+    """configure_logging's own handler: a record's extra fields and an event's fields alike."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    out = io.StringIO()
+    try:
+        configure_logging("json", "INFO")
+        root.handlers[0].setStream(out)  # type: ignore[attr-defined]
+        logging.getLogger("chainrule.test").info(
+            "calling back", extra={"target": f"https://gh.test/take/{TOKEN}", "token": TOKEN}
+        )
+        structlog.get_logger("chainrule.test").info("signed in", secret=WHSEC, key=KEY)
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ["calling back", "signed in"]
+    assert lines[0]["target"] == "https://gh.test/take/[redacted]"
+    assert lines[0]["token"] == lines[1]["secret"] == "[redacted]"
+    assert lines[1]["key"] == "cr_0a1b2c3d_[redacted]"
