@@ -198,7 +198,7 @@ def statements_table(engine: Engine, token: str, body: str) -> None:
             conn.commit()
         session = Session(bind=conn)
         ref = lookups.attempt_ref(session, token)
-        upsert = answers._upsert(dialect, checked=False)
+        upsert = answers.upsert_statement(dialect, checked=False)
 
         def save(i: int, *, keep: bool, changed: bool) -> None:
             source = body + (f"# statement {i}\n" if changed else "")
@@ -208,19 +208,22 @@ def statements_table(engine: Engine, token: str, body: str) -> None:
                     "answer_id": uuid.uuid4(),
                     "attempt_id": ref.attempt_id,
                     "question_id": "bench-code",
-                    "response": {"source": source},
+                    "response": {"source": source, "language": "python"},
                     "now": utcnow(),
                     "base": None,
                 },
             ).scalar_one()
             if keep:
-                history.keep_revision(
-                    session,
-                    attempt_id=ref.attempt_id,
-                    question_id="bench-code",
-                    revision=revision,
-                    source=source,
-                    now=utcnow(),
+                conn.execute(
+                    history.statement(dialect),
+                    {
+                        "attempt_id": ref.attempt_id,
+                        "question_id": "bench-code",
+                        "revision": revision,
+                        "source": source,
+                        "language": "python",
+                        "now": utcnow(),
+                    },
                 )
             conn.commit()
 

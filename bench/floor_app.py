@@ -42,13 +42,19 @@ async def _upsert(attempt_id: str, question_id: str, response: Any) -> int | Non
         return revision
 
 
+async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
+    """As the product's pool (app/attempts/autosave.py): no reset query per release."""
+
+
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     global _pool
     if scope["type"] == "lifespan":
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                _pool = await asyncpg.create_pool(os.environ["FLOOR_DSN"], min_size=4, max_size=10)
+                _pool = await asyncpg.create_pool(
+                    os.environ["FLOOR_DSN"], min_size=4, max_size=10, reset=_nothing_to_reset
+                )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if _pool is not None:

@@ -7,11 +7,15 @@ run to gigabytes and minutes of garbage collection at exit.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 
 from app.api.rate_limits import KeyRateLimiter
+from app.attempts.autosave import SessionAutosave
+from app.deps import get_session
 from app.main import create_app
 from app.settings import Settings
 
@@ -39,3 +43,10 @@ class AppPool:
         app.state._state.update(pristine)
         app.state.rate_limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
         return app
+
+
+def on_session(app: FastAPI, session: Session) -> FastAPI:
+    """Make `app`'s requests run on the test's session: its dependency, and the autosave's."""
+    app.dependency_overrides[get_session] = lambda: session
+    app.state.autosave = SessionAutosave(lambda: nullcontext(session))
+    return app

@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 
 from app.cli import alembic_config
 from app.db import make_engine
-from app.deps import get_session
 from app.grading.judge import build_runner
 from app.grading.practice import load_practice
 from app.settings import Settings
 from sandbox import Runner
-from tests.apps import AppPool
+from tests.apps import AppPool, on_session
 from tests.queues import InlineCheckQueue, InlineQueue
 
 # scripts/test runs the suite in pytest-xdist workers. The served-process tests (browser and
@@ -129,7 +128,7 @@ def app(
     checks: InlineCheckQueue,
 ) -> FastAPI:
     app = apps.borrow(settings)
-    app.dependency_overrides[get_session] = lambda: session
+    on_session(app, session)
     app.state.grading_queue = queue
     app.state.check_queue = checks
     return app

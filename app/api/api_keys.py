@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
+from app.api.idempotency import GuardedPosts
 from app.api.key_schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyRead
 from app.api.problems import problem_responses
 from app.deps import SessionDep, allowed
@@ -17,7 +18,7 @@ from app.models import ApiKey
 from app.organizations import api_keys
 from app.organizations.api_keys import ApiKeyNotFoundError
 
-router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+router = APIRouter(prefix="/api-keys", tags=["api-keys"], route_class=GuardedPosts)
 Manager = Annotated[Principal, allowed(Action.API_KEYS_MANAGE)]
 
 

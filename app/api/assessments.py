@@ -11,6 +11,7 @@ from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
 from app.api.assessment_schemas import AssessmentPatch, PoolIn
+from app.api.idempotency import GuardedPosts
 from app.api.problems import problem_responses
 from app.assessments import editing, totals
 from app.assessments import service as assessments
@@ -34,7 +35,7 @@ from app.errors import (
 )
 from app.models import Assessment
 
-router = APIRouter(prefix="/assessments", tags=["assessments"])
+router = APIRouter(prefix="/assessments", tags=["assessments"], route_class=GuardedPosts)
 
 
 def _pool(pool: PoolIn) -> Pool:

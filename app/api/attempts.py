@@ -10,13 +10,14 @@ from fastapi import APIRouter
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
+from app.api.idempotency import GuardedPosts
 from app.api.problems import problem_responses
 from app.attempts import service as attempts
 from app.deps import SessionDep, allowed
 from app.errors import AttemptNotFoundError, QuestionNotFoundError, UnauthorizedError
 from app.reports import cohort
 
-router = APIRouter(prefix="/attempts", tags=["attempts"])
+router = APIRouter(prefix="/attempts", tags=["attempts"], route_class=GuardedPosts)
 
 
 @router.get(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import greenhouse_schemas as schemas
+from app.api.idempotency import GuardedPosts
 from app.api.problems import problem_responses
 from app.candidates.errors import InvalidCandidateError
 from app.deps import (
@@ -36,8 +37,10 @@ from app.integrations.greenhouse import PartnerInterviewNotFoundError
 from app.sealing import CALLBACK_KEY
 from app.webhooks.errors import InvalidWebhookUrlError
 
-router = APIRouter(prefix="/integrations/greenhouse", tags=["greenhouse"])
-errors_router = APIRouter(prefix="/integration-errors", tags=["greenhouse"])
+router = APIRouter(prefix="/integrations/greenhouse", tags=["greenhouse"], route_class=GuardedPosts)
+errors_router = APIRouter(
+    prefix="/integration-errors", tags=["greenhouse"], route_class=GuardedPosts
+)
 _AUTH = (UnauthorizedError, ForbiddenError)
 
 

@@ -1,5 +1,5 @@
 """Checks on the raw request before routing: the body's size while it streams, NUL in the URL
-and in form bodies.
+and in form bodies; and a 503 for a request the server cuts as it stops.
 
 They run before authentication and before any parsing, so a stranger cannot make the server
 buffer a large body or hand a NUL to the database (PostgreSQL refuses NUL in text). JSON bodies
@@ -9,6 +9,7 @@ multipart (fields and files), are checked here, for every route at once.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
@@ -23,6 +24,14 @@ Render = Callable[[Request, DomainError], Response]
 
 class BodyTooLargeError(DomainError):
     status, code, title = 413, "body-too-large", "The request body is over the size limit"
+
+
+class ServerStoppingError(DomainError):
+    status, code, title = 503, "server-stopping", "The server is stopping"
+
+    def __init__(self) -> None:
+        super().__init__("The server stopped before it could answer; nothing was saved. Retry.")
+        self.headers["Retry-After"] = "1"
 
 
 class NulInUrlError(DomainError):
@@ -96,6 +105,12 @@ class RequestGuard:
 
         try:
             await self.app(scope, limited_receive, guarded_send)
+        except asyncio.CancelledError:
+            # The server cut the request: its shutdown grace ran out. A 503 tells the client to
+            # retry (with another process), where uvicorn would answer a bare 500.
+            if not started:
+                await self._refuse(scope, receive, send, ServerStoppingError())
+            raise
         except _OverflowSignalError:
             if started:
                 raise

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import invitation_schemas as schemas
+from app.api.idempotency import GuardedPosts
 from app.api.problems import problem_responses
 from app.api.schemas import CandidateRead
 from app.assessments.forms import PoolUnavailableError
@@ -31,7 +32,7 @@ from app.errors import (
     UnauthorizedError,
 )
 
-router = APIRouter(tags=["invitations"])
+router = APIRouter(tags=["invitations"], route_class=GuardedPosts)
 _ONE = "/invitations/{candidate_invitation_id}"
 _GUARD = (UnauthorizedError, ForbiddenError)
 Writer = Annotated[Principal, allowed(Action.INVITATION_WRITE)]

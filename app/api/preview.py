@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api import schemas
+from app.api.idempotency import GuardedPosts
 from app.api.preview_schemas import PreviewRead
 from app.api.problems import problem_responses
 from app.assessments import preview
@@ -32,7 +33,7 @@ from app.errors import (
 )
 from app.settings import Settings
 
-router = APIRouter(prefix="/preview/{token}", tags=["preview"])
+router = APIRouter(prefix="/preview/{token}", tags=["preview"], route_class=GuardedPosts)
 
 _TOKEN_PROBLEMS = (
     PreviewNotFoundError,

@@ -10,6 +10,7 @@ from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import question_bodies as bodies
 from app.api import schemas, views
+from app.api.idempotency import GuardedPosts
 from app.api.problems import problem_responses
 from app.bank.schemas import QuestionKind
 from app.deps import CheckQueueDep, SessionDep, allowed
@@ -30,7 +31,7 @@ from app.questions.errors import (
 )
 from app.skills import Skill
 
-router = APIRouter(prefix="/questions", tags=["questions"])
+router = APIRouter(prefix="/questions", tags=["questions"], route_class=GuardedPosts)
 _WRITE_PROBLEMS = (UnauthorizedError, ForbiddenError, QuestionInvalidError, InvalidRequestError)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import schemas, views
+from app.api.idempotency import GuardedPosts
 from app.api.negotiation import NotAcceptableError, negotiate
 from app.api.problems import problem_responses
 from app.attempts import results
@@ -19,7 +20,7 @@ from app.deps import SessionDep, allowed
 from app.errors import AssessmentNotFoundError, InvalidCursorError, UnauthorizedError
 from app.models import AttemptStatus
 
-router = APIRouter(prefix="/assessments", tags=["assessments"])
+router = APIRouter(prefix="/assessments", tags=["assessments"], route_class=GuardedPosts)
 
 _RESULT_TYPES = ("application/json", "text/csv")
 Reader = Annotated[Principal, allowed(Action.RESULTS_READ)]

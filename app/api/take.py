@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter
 
 from app.api import schemas, views
+from app.api.idempotency import GuardedPosts
 from app.api.problems import problem_responses
-from app.attempts import answers, flags, integrity
+from app.attempts import flags, integrity
 from app.attempts import service as attempts
-from app.deps import GradingQueueDep, PracticeDep, SessionDep, SettingsDep
+from app.deps import AutosaveDep, GradingQueueDep, PracticeDep, SessionDep, SettingsDep
 from app.errors import (
     AnswerTooLargeError,
     AssessmentClosedError,
@@ -35,7 +36,7 @@ from app.grading.runs import (
     RunRateLimitedError,
 )
 
-router = APIRouter(prefix="/take/{token}", tags=["take"])
+router = APIRouter(prefix="/take/{token}", tags=["take"], route_class=GuardedPosts)
 
 _STATE_PROBLEMS = (
     AttemptExpiredError,
@@ -81,12 +82,11 @@ def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
         AnswerTooLargeError,
     ),
 )
-def put_answer(
-    token: str, question_id: str, body: schemas.AnswerPut, session: SessionDep
+async def put_answer(
+    token: str, question_id: str, body: schemas.AnswerPut, autosave: AutosaveDep
 ) -> schemas.AnswerSaved:
     """Save a response (autosave); returns its new revision."""
-    saved = answers.save_answer(
-        session,
+    saved = await autosave.save(
         token=token,
         question_id=question_id,
         response=body.response,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.access.policy import Action
 from app.access.principal import ForbiddenError, Principal
 from app.api import webhook_schemas as schemas
+from app.api.idempotency import GuardedPosts
 from app.api.problems import problem_responses
 from app.deps import SealerDep, SessionDep, SettingsDep, allowed
 from app.errors import InvalidCursorError, InvalidRequestError, UnauthorizedError
@@ -22,7 +23,7 @@ from app.webhooks.errors import (
     WebhookEndpointNotFoundError,
 )
 
-router = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"])
+router = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"], route_class=GuardedPosts)
 Manager = Annotated[Principal, allowed(Action.WEBHOOKS_MANAGE)]
 _NOT_FOUND = (UnauthorizedError, ForbiddenError, WebhookEndpointNotFoundError)
 

@@ -9,7 +9,6 @@ holds without a DELETE and the latest draft in each language is never pushed out
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Insert, Integer, Table, bindparam, func, select
@@ -26,32 +25,12 @@ _revision = cast(Table, AnswerRevision.__table__)
 _statements: dict[str, Insert] = {}
 
 
-def keep_revision(
-    session: Session,
-    *,
-    attempt_id: uuid.UUID,
-    question_id: str,
-    revision: int,
-    source: str,
-    language: str,
-    now: datetime,
-) -> None:
-    """Keep `source` as the newest revision, unless it equals the last kept one."""
-    dialect = session.get_bind().dialect.name
-    statement = _statements.get(dialect)
-    if statement is None:
-        statement = _statements[dialect] = _build(dialect)
-    session.connection().execute(
-        statement,
-        {
-            "attempt_id": attempt_id,
-            "question_id": question_id,
-            "revision": revision,
-            "source": source,
-            "language": language,
-            "now": now,
-        },
-    )
+def statement(dialect: str) -> Insert:
+    """The history's insert, run after the answer's upsert in the same transaction."""
+    built = _statements.get(dialect)
+    if built is None:
+        built = _statements[dialect] = _build(dialect)
+    return built
 
 
 def code_history(

@@ -49,6 +49,14 @@ _refs: _BoundedCache[str, AttemptRef] = _BoundedCache()
 _specs: _BoundedCache[uuid.UUID, dict[str, QuestionSpec]] = _BoundedCache()
 
 
+def cached_attempt_ref(token: str) -> AttemptRef | None:
+    return _refs.get(hash_secret(token))
+
+
+def cached_question_specs(attempt_id: uuid.UUID) -> dict[str, QuestionSpec] | None:
+    return _specs.get(attempt_id)
+
+
 def attempt_ref(session: Session, token: str) -> AttemptRef:
     """Resolve an invitation token to its attempt, or raise InvitationNotFoundError."""
     token_hash = hash_secret(token)

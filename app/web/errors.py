@@ -44,6 +44,11 @@ _ADVICE = {
         "Wait a moment and reload the page. Saved answers are safe, and answers typed on a test "
         "page are kept in this browser and sent when the test opens again.",
     ),
+    "server-stopping": (
+        "The service is restarting",
+        "Reload the page in a moment. Saved answers are safe, and answers typed on a test page "
+        "are kept in this browser and sent when the test opens again.",
+    ),
     "internal-error": (
         "Something went wrong on our side",
         "Your saved answers are safe. Wait a moment and reload the page.",

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from app.deps import get_session
 from app.main import create_app
 from app.settings import Settings
 from tests import factories
+from tests.apps import on_session
 from tests.problems import assert_problem
 
 SCRAPER = "scrape-9f2c71d4e0b8a6"
@@ -23,8 +23,7 @@ AUTOSAVE = 'route="/api/v1/take/{token}/answers/{question_id}"'
 
 def _app(settings: Settings, session: Session, **overrides: Any) -> FastAPI:
     app = create_app(settings.model_copy(update=overrides))
-    app.dependency_overrides[get_session] = lambda: session
-    return app
+    return on_session(app, session)
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from sqlalchemy import text
 
 from tests.e2e.stall import REFERENCE, sleeper
+from tests.problems import assert_problem
 from tests.scaled.candidates import Candidates
 from tests.scaled.cluster import Cluster, Process, wait_for
 
@@ -115,9 +115,15 @@ def test_an_api_stops_after_its_grace_even_with_a_request_stuck(cluster: Cluster
         lock.rollback()
         lock.close()
     assert _exited(api, 10) in API_STOPPED
-    # The stuck save was cut: no answer, so nothing acknowledged (its transaction rolled back).
-    with pytest.raises(httpx.TransportError):
-        future.result(timeout=120)  # type: ignore[attr-defined]
+    # The stuck save was cut, and told so: a 503 to retry, nothing acknowledged or stored.
+    cut = future.result(timeout=120)  # type: ignore[attr-defined]
+    assert_problem(cut, 503, "server-stopping")
+    assert cut.headers["retry-after"] == "1"
+    stored = cluster.scalar(
+        "SELECT response->>'source' FROM answer WHERE attempt_id = :a AND question_id = 'affine'",
+        a=attempt_id,
+    )
+    assert not str(stored).startswith("# version 2\n")  # the cut save's
     people.close()
 
 

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.deps import SESSION_COOKIE, get_session
+from app.deps import SESSION_COOKIE
 from app.models import Role, WebSession
 from app.settings import Settings
-from tests.apps import AppPool
+from tests.apps import AppPool, on_session
 from tests.factories import make_member, make_org, sign_in_as
 from tests.web.pages import csrf_of
 
@@ -83,7 +83,7 @@ def test_session_cookie_is_secure_behind_https(
     apps: AppPool, settings: Settings, session: Session
 ) -> None:
     app = apps.borrow(settings.model_copy(update={"public_base_url": "https://hr.test"}))
-    app.dependency_overrides[get_session] = lambda: session
+    on_session(app, session)
     # No lifespan (as tests/conftest.py): its own engine would wait 30 s on this test's write lock.
     client = TestClient(app, base_url="https://testserver")
     cookie = client.get("/sign-in").headers["set-cookie"].lower()

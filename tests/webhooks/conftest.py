@@ -12,12 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.deps import get_session
 from app.sealing import Sealer
 from app.settings import Settings
 from app.webhooks.outbound import outbound_client
 from tests import factories
-from tests.apps import AppPool
+from tests.apps import AppPool, on_session
 from tests.queues import InlineQueue
 
 
@@ -31,7 +30,7 @@ def loopback_app(
     apps: AppPool, loopback_settings: Settings, session: Session, queue: InlineQueue
 ) -> FastAPI:
     app = apps.borrow(loopback_settings)
-    app.dependency_overrides[get_session] = lambda: session
+    on_session(app, session)
     app.state.grading_queue = queue
     return app
 
