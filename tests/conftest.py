@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -25,17 +26,25 @@ from tests.queues import InlineCheckQueue, InlineQueue
 
 # scripts/test runs the suite in pytest-xdist workers. The served-process tests (browser and
 # scaled mode) share servers per session and run one after the other on one worker, first, as
-# they take the longest; every other module goes to whichever worker is free, whole, in order.
+# they take the longest; every other module goes, whole, to whichever worker is free.
 SERVED = ("tests/e2e/", "tests/scaled/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group("served" if path.startswith(SERVED) else path))
-    items.sort(key=lambda item: not item.nodeid.startswith(SERVED))  # stable: order kept
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not item.nodeid.startswith(SERVED))  # stable: order kept
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    # xdist's own loadgroup reads its marks into Item._nodeid, which pytest 9 no longer has.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ServedTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return "served" if path.startswith(SERVED) else path
+
+    return ServedTogether(config, log)
 
 
 @pytest.fixture(scope="session")
