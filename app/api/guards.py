@@ -30,7 +30,7 @@ class ServerStoppingError(DomainError):
     status, code, title = 503, "server-stopping", "The server is stopping"
 
     def __init__(self) -> None:
-        super().__init__("The server stopped before it could answer; nothing was saved. Retry.")
+        super().__init__("The server stopped before it could answer; send the request again.")
         self.headers["Retry-After"] = "1"
 
 
