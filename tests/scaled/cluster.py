@@ -193,6 +193,13 @@ class Cluster:
         self.apis.append(api)
         return api
 
+    def own_api(self, **env: str) -> tuple[Process, str]:
+        """A healthy API of the caller's own, kept out of `bases` (where other tests send)."""
+        api, base = self.start_api(**env)
+        self.apis.remove((api, base))
+        self.wait_healthy(api, base)
+        return api, base
+
     def wait_healthy(self, process: Process, base: str) -> None:
         # Generous: on a loaded 2-core machine importing the app alone has taken 25 s.
         wait_for(f"API {base}", lambda: _healthy(base, process), timeout=180)

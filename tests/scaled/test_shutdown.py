@@ -36,14 +36,6 @@ def _source(version: int) -> dict[str, object]:
     return {"response": {"source": f"# version {version}\n{REFERENCE}"}}
 
 
-def _extra_api(cluster: Cluster, **env: str) -> tuple[Process, str]:
-    """An API of this test's own, kept out of the ones other tests send to."""
-    api, base = cluster.start_api(**env)
-    cluster.apis.remove((api, base))
-    cluster.wait_healthy(api, base)
-    return api, base
-
-
 def _refuses(base: str) -> bool:
     try:
         httpx.get(f"{base}/healthz", timeout=5)
@@ -82,7 +74,7 @@ def test_an_api_told_to_stop_finishes_the_request_in_flight(cluster: Cluster) ->
     people = Candidates(cluster, "sigterm-api")
     [token] = people.started_with_code(1)
     [attempt_id] = people.attempt_ids([token])
-    api, base = _extra_api(cluster)
+    api, base = cluster.own_api()
     lock, future = _save_while_the_answer_is_locked(cluster, base, token, attempt_id)
     api.popen.terminate()
     # Taking no new request (it closed its socket) yet still alive: waiting for the one in flight.
@@ -105,7 +97,7 @@ def test_an_api_stops_after_its_grace_even_with_a_request_stuck(cluster: Cluster
     people = Candidates(cluster, "sigterm-grace")
     [token] = people.started_with_code(1)
     [attempt_id] = people.attempt_ids([token])
-    api, base = _extra_api(cluster, SHUTDOWN_GRACE_SECONDS="1")
+    api, base = cluster.own_api(SHUTDOWN_GRACE_SECONDS="1")
     lock, future = _save_while_the_answer_is_locked(cluster, base, token, attempt_id)
     api.popen.terminate()
     try:
@@ -188,7 +180,7 @@ def test_a_worker_past_its_grace_releases_its_job_to_another_at_once(cluster: Cl
 def test_an_api_killed_mid_request_loses_no_acknowledged_save(cluster: Cluster) -> None:
     people = Candidates(cluster, "kill-api")
     tokens = people.started_with_code(4)
-    api, base = _extra_api(cluster)
+    api, base = cluster.own_api()
     acknowledged = dict.fromkeys(tokens, 1)  # started_with_code saved version 1
     stop = threading.Event()
 
