@@ -329,7 +329,7 @@ def test_a_slow_optimizer_only_warns(tmp_path: Path, runner: Runner) -> None:
     slow = OPTIMIZER_REF.replace(
         '    config["velocity"] = v\n',
         '    config["velocity"] = v\n'
-        "    for _ in range(30):\n"
+        "    for _ in range(100):\n"
         "        for i in np.ndindex(*w.shape):\n"
         "            float(w[i]) + float(v[i])\n",
     )
