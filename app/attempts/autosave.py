@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any, NoReturn, Protocol
 
 import anyio.to_thread
@@ -104,11 +104,14 @@ class _Compiled:
         return [params[n] if n in params else self.literals[n] for n in self.names]
 
 
-_UPSERT = {
-    checked: _Compiled.of(answers.upsert_statement("postgresql", checked=checked))
-    for checked in (False, True)
-}
-_HISTORY = _Compiled.of(history.statement("postgresql"))
+@cache
+def _upsert(*, checked: bool) -> _Compiled:
+    return _Compiled.of(answers.upsert_statement("postgresql", checked=checked))
+
+
+@cache
+def _history() -> _Compiled:
+    return _Compiled.of(history.statement("postgresql"))
 
 
 class AsyncpgAutosave:
@@ -165,19 +168,18 @@ class AsyncpgAutosave:
         return write.saved(revision)
 
     async def _write(self, write: AnswerWrite) -> int | None:
-        upsert = _UPSERT[write.base_revision is not None]
+        upsert = _upsert(checked=write.base_revision is not None)
         async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as conn:
-            if not write.coding:
+            # A concept answer's one statement commits by itself; a coding answer's two are one
+            # transaction, the upsert's row lock ordering concurrent saves of its history.
+            async with conn.transaction() if write.coding else nullcontext():
                 revision: int | None = await conn.fetchval(
                     upsert.sql, *upsert.args(write.upsert_params())
                 )
-                return revision
-            async with conn.transaction():
-                # The upsert's row lock orders concurrent saves of this answer's history.
-                revision = await conn.fetchval(upsert.sql, *upsert.args(write.upsert_params()))
-                if revision is not None:
-                    await conn.execute(_HISTORY.sql, *_HISTORY.args(write.history_params(revision)))
-                return revision
+                if write.coding and revision is not None:
+                    kept = _history()
+                    await conn.execute(kept.sql, *kept.args(write.history_params(revision)))
+            return revision
 
     async def _form(self, token: str) -> tuple[lookups.AttemptRef, dict[str, QuestionSpec]]:
         """The attempt and its form: from the process's cache, else read in a thread."""
