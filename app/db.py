@@ -119,6 +119,18 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={READ_ONLY: False})
 
 
+def end_read(session: Session) -> None:
+    """End a transaction that only read, so its connection goes back to the pool now.
+
+    For dependencies, which run in a trip through the thread pool of their own: a request must
+    not hold a connection while it waits for the route's thread (app.one_hop). What was loaded
+    stays loaded (the sessions keep rows on commit), and a transaction that wrote nothing
+    commits nothing. The next statement begins a new transaction.
+    """
+    if session.in_transaction():
+        session.commit()
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":

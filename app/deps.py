@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -23,6 +24,7 @@ from app.api.problems import PARTNER_PATHS, is_api_path
 from app.api.rate_limits import KeyRateLimiter
 from app.attempts.autosave import Autosave
 from app.candidates.links import InvitationLinks
+from app.db import end_read
 from app.errors import UnauthorizedError
 from app.grading.check_queue import CheckQueue
 from app.grading.practice import PracticeTask
@@ -130,9 +132,22 @@ async def submitted_csrf_token(request: Request) -> str | None:
 CsrfTokenDep = Annotated[str | None, Depends(submitted_csrf_token)]
 
 
-def get_web_session(request: Request, session: SessionDep) -> WebSession | None:
-    """The browser's live session (signed in or not), from its cookie."""
-    return sessions.find_session(session, token=request.cookies.get(SESSION_COOKIE))
+async def get_web_session(request: Request, session: SessionDep) -> WebSession | None:
+    """The browser's live session (signed in or not), from its cookie.
+
+    Async, so that a request without the cookie (every API request) costs no trip through the
+    thread pool; the look-up ends its read before it returns (app.one_hop says why).
+    """
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    return await anyio.to_thread.run_sync(partial(_find_web_session, session, token))
+
+
+def _find_web_session(session: Session, token: str) -> WebSession | None:
+    found = sessions.find_session(session, token=token)
+    end_read(session)
+    return found
 
 
 WebSessionDep = Annotated[WebSession | None, Depends(get_web_session)]
@@ -216,6 +231,8 @@ class Permission:
             )
         if self.action is not None:
             principal.require(self.action)
+        # The route waits for a thread of its own next: it must not hold a connection then.
+        end_read(session)
         return principal
 
 

@@ -41,6 +41,7 @@ from app.observability import endpoint as metrics_endpoint
 from app.observability.collectors import QueueDepth, register
 from app.observability.http import ObservedRequests
 from app.observability.logs import route_structlog_to_logging
+from app.one_hop import OneHopRoute
 from app.sealing import Sealer
 from app.settings import Settings, get_settings
 from app.web import api_keys as api_key_pages
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # OpenTelemetry would cost each request a look-up of the global providers.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    # The app's own routes (/healthz, /readyz, /metrics) too: see app.one_hop.
+    app.router.route_class = OneHopRoute
     app.state.settings = settings
     app.state.sealer = Sealer(settings.secret_key.get_secret_value())
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +28,7 @@ from app.deps import SessionDep
 from app.errors import DomainError
 from app.idempotency import service as idempotency
 from app.idempotency.service import Claim, StoredResponse
+from app.one_hop import OneHopRoute
 
 HEADER = "Idempotency-Key"
 _STATE = "idempotency_claim"
@@ -93,9 +93,10 @@ async def idempotency_guard(
 IdempotencyGuard = Depends(idempotency_guard)
 
 
-class GuardedPosts(APIRoute):
+class GuardedPosts(OneHopRoute):
     """The route class of the API's routers: a POST runs the guard first; other methods never
-    pay for it (it took a database session per request, a tenth of an autosave's CPU)."""
+    pay for it (it took a database session per request, a tenth of an autosave's CPU). A sync
+    route takes one trip through the thread pool (OneHopRoute)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         if "POST" in (options.get("methods") or ()):

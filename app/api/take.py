@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import TypeVar
 
-import anyio.to_thread
 from fastapi import APIRouter
 
 from app.api import schemas, views
@@ -41,20 +38,6 @@ from app.grading.runs import (
 
 router = APIRouter(prefix="/take/{token}", tags=["take"], route_class=GuardedPosts)
 
-T = TypeVar("T")
-
-
-async def _one_hop(work: Callable[[], T]) -> T:
-    """Run a route's database work in one trip through the thread pool.
-
-    A sync route takes a second trip (FastAPI validates a sync route's response in the thread
-    pool) while its session still holds a connection. Under a deadline's burst of submits every
-    thread then waited for a connection held by a request waiting for a thread, until the pool's
-    30 s timeout broke the deadlock with 503s. Async, the response is validated on the loop.
-    """
-    return await anyio.to_thread.run_sync(work)
-
-
 _STATE_PROBLEMS = (
     AttemptExpiredError,
     AttemptSubmittedError,
@@ -72,18 +55,18 @@ _STATE_PROBLEMS = (
         AssessmentClosedError,
     ),
 )
-async def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
+def get_take(token: str, session: SessionDep) -> schemas.TakeRead:
     """The overview; the questions and saved answers once started."""
-    return await _one_hop(lambda: views.take(attempts.overview(session, token=token)))
+    return views.take(attempts.overview(session, token=token))
 
 
 @router.post(
     "/start",
     responses=problem_responses(*_STATE_PROBLEMS, InvitationExpiredError, AssessmentClosedError),
 )
-async def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
+def start_take(token: str, session: SessionDep) -> schemas.TakeRead:
     """Start the clock; returns the deadline and the questions."""
-    return await _one_hop(lambda: views.take(attempts.start(session, token=token)))
+    return views.take(attempts.start(session, token=token))
 
 
 @router.put(
@@ -150,14 +133,10 @@ def post_events(
 
 
 @router.post("/submit", responses=problem_responses(*_STATE_PROBLEMS, AttemptNotStartedError))
-async def submit_take(token: str, session: SessionDep, queue: GradingQueueDep) -> schemas.TakeRead:
+def submit_take(token: str, session: SessionDep, queue: GradingQueueDep) -> schemas.TakeRead:
     """Finish the attempt; grading happens after."""
-
-    def submit() -> schemas.TakeRead:
-        attempts.submit(session, token=token, queue=queue)
-        return views.take(attempts.overview(session, token=token))
-
-    return await _one_hop(submit)
+    attempts.submit(session, token=token, queue=queue)
+    return views.take(attempts.overview(session, token=token))
 
 
 @router.post(

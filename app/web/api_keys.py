@@ -13,11 +13,12 @@ from app.access.principal import Principal
 from app.api.text import check_storable
 from app.deps import SessionDep, allowed
 from app.errors import DomainError
+from app.one_hop import OneHopRoute
 from app.organizations import api_keys
 from app.organizations.api_keys import NewApiKey
 from app.web.workspace import render_workspace
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 PAGE = "/settings/api-keys"
 Manager = Annotated[Principal, allowed(Action.API_KEYS_MANAGE)]
 

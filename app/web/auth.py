@@ -27,11 +27,12 @@ from app.deps import (
     verify_csrf,
 )
 from app.models import Account, WebSession
+from app.one_hop import OneHopRoute
 from app.settings import Settings
 from app.web.templating import render_page
 from app.web.workspace import clear_session_cookie, safe_next, set_session_cookie
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 CsrfChecked = Depends(verify_csrf)
 
 

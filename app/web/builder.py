@@ -15,10 +15,11 @@ from app.assessments import editing, totals
 from app.assessments import service as assessments
 from app.bank.templates import role_templates
 from app.deps import SessionDep, SettingsDep, allowed
+from app.one_hop import OneHopRoute
 from app.web.candidate_pages import KIND_NAMES, SKILL_NAMES
 from app.web.workspace import render_workspace
 
-router = APIRouter(prefix="/assessments", include_in_schema=False)
+router = APIRouter(prefix="/assessments", include_in_schema=False, route_class=OneHopRoute)
 
 Reader = Annotated[Principal, allowed(Action.ASSESSMENT_READ)]
 Writer = Annotated[Principal, allowed(Action.ASSESSMENT_WRITE)]

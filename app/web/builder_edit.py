@@ -21,6 +21,7 @@ from app.bank.templates import role_templates
 from app.deps import SessionDep, SettingsDep, allowed
 from app.errors import DomainError
 from app.models import Assessment
+from app.one_hop import OneHopRoute
 from app.questions import service as questions
 from app.skills import Skill
 from app.web import builder_form
@@ -28,7 +29,7 @@ from app.web.builder_form import BuilderForm, PoolRow
 from app.web.candidate_pages import KIND_NAMES, SKILL_NAMES
 from app.web.workspace import render_workspace
 
-router = APIRouter(prefix="/assessments", include_in_schema=False)
+router = APIRouter(prefix="/assessments", include_in_schema=False, route_class=OneHopRoute)
 
 _SEARCH_LIMIT = 40
 _SETTING_NAMES = {

@@ -13,9 +13,10 @@ from app.access.principal import Principal
 from app.accounts import sessions
 from app.dashboard import service as dashboards
 from app.deps import SessionDep, allowed, signed_in_member
+from app.one_hop import OneHopRoute
 from app.web.workspace import render_workspace
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 
 
 @router.get("/", response_class=HTMLResponse)

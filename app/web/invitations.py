@@ -19,9 +19,10 @@ from app.candidates.invitations import InvitationState
 from app.candidates.service import MAX_EXTRA_MINUTES, MAX_VALID_DAYS
 from app.deps import GradingQueueDep, LinksDep, SessionDep, SettingsDep, allowed
 from app.errors import DomainError
+from app.one_hop import OneHopRoute
 from app.web.workspace import render_workspace
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 PAGE = "/assessments/{assessment_id}/invitations"
 ONE = PAGE + "/{candidate_invitation_id}"
 PER_PAGE = 50

@@ -17,6 +17,7 @@ from app.bank.schemas import NumericItem, QuestionKind
 from app.deps import CheckQueueDep, SessionDep, allowed
 from app.errors import QuestionNotFoundError
 from app.models import QuestionVersion, ValidationStatus
+from app.one_hop import OneHopRoute
 from app.questions import authoring
 from app.questions import service as questions
 from app.questions.drafts import draft_fields
@@ -26,7 +27,7 @@ from app.web import question_forms as forms
 from app.web.candidate_pages import KIND_NAMES, SKILL_NAMES, question_panel
 from app.web.workspace import render_workspace
 
-router = APIRouter(prefix="/library", include_in_schema=False)
+router = APIRouter(prefix="/library", include_in_schema=False, route_class=OneHopRoute)
 _OPEN = (ValidationStatus.QUEUED, ValidationStatus.RUNNING)
 
 

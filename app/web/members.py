@@ -15,9 +15,10 @@ from app.accounts.errors import AlreadyMemberError, InvalidEmailError
 from app.deps import SessionDep, SettingsDep, allowed, signed_in_member
 from app.mail import outbox
 from app.models import Role
+from app.one_hop import OneHopRoute
 from app.web.workspace import render_workspace
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 
 
 def _members_page(

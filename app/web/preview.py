@@ -13,10 +13,11 @@ from app.access.policy import Action
 from app.access.principal import Principal
 from app.assessments import preview
 from app.deps import SessionDep, SettingsDep, allowed
+from app.one_hop import OneHopRoute
 from app.web import candidate_pages as pages
 from app.web.templating import render_page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 
 
 @router.post("/assessments/{assessment_id}/preview")

@@ -11,13 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from app.access.policy import Action
 from app.access.principal import Principal
 from app.deps import SessionDep, allowed
+from app.one_hop import OneHopRoute
 from app.reports import service as reports
 from app.reports.pdf import render_pdf
 from app.web.report_view import report_context
 from app.web.templating import STATIC_DIR, render_page, templates
 from app.web.workspace import render_workspace
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 
 StepQuery = Annotated[int | None, Query(ge=1, le=10_000)]
 

@@ -16,10 +16,11 @@ from app.api.results import csv_response
 from app.attempts import results
 from app.deps import SessionDep, allowed
 from app.models import AttemptStatus
+from app.one_hop import OneHopRoute
 from app.reports.chart import skill_label
 from app.web.workspace import render_workspace
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 PAGE = "/assessments/{assessment_id}/results"
 Reader = Annotated[Principal, allowed(Action.RESULTS_READ)]
 Text = Annotated[str, Query(max_length=results.MAX_TEXT)]

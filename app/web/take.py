@@ -8,11 +8,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.attempts import service as attempts
 from app.deps import PracticeDep, SessionDep
 from app.models import AttemptStatus
+from app.one_hop import OneHopRoute
 from app.web import candidate_pages as pages
 from app.web.markdown import render_markdown
 from app.web.templating import render_page
 
-router = APIRouter(prefix="/take/{token}", include_in_schema=False)
+router = APIRouter(prefix="/take/{token}", include_in_schema=False, route_class=OneHopRoute)
 
 
 @router.get("", response_class=HTMLResponse)

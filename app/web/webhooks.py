@@ -14,13 +14,14 @@ from app.access.principal import Principal
 from app.deps import SealerDep, SessionDep, SettingsDep, allowed
 from app.errors import DomainError
 from app.integrations import greenhouse
+from app.one_hop import OneHopRoute
 from app.web.workspace import render_workspace
 from app.webhooks import endpoints
 from app.webhooks.endpoints import NewEndpoint
 from app.webhooks.errors import InvalidWebhookUrlError
 from app.webhooks.events import WebhookEventType
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=OneHopRoute)
 PAGE = "/settings/webhooks"
 INTEGRATIONS = "/settings/integrations"
 Manager = Annotated[Principal, allowed(Action.WEBHOOKS_MANAGE)]
