@@ -88,31 +88,31 @@ def test_recruiter_reads_a_report_steps_the_replay_and_downloads_the_pdf(
     created = json.loads(
         server.cli("create-org", "Report Co", "--admin-email", "lead@report.test", "--json")
     )
-    api = httpx.Client(
+    with httpx.Client(
         base_url=f"{server.base}/api/v1",
         headers={"Authorization": f"Bearer {created['api_key']}"},
         timeout=30,
-    )
-    choice = api.get("/questions", params={"kind": "single_choice"}).json()["items"][0]["id"]
-    assessment = api.post(
-        "/assessments",
-        json={
-            "title": "Layers and gradients",
-            "question_ids": [choice, "affine"],
-            "time_limit_minutes": 30,
-        },
-    ).json()
-    invited = api.post(
-        f"/assessments/{assessment['id']}/invitations",
-        json={"candidate": {"email": "grace@example.com", "name": "Grace Hopper"}},
-    ).json()
-    candidate = browser.new_context(viewport=SIZES["desktop"])
-    try:
-        _take_in_the_browser(candidate.new_page(), f"{server.base}/take/{invited['token']}")
-    finally:
-        candidate.close()
-    hostile = _take_by_api(api, server, assessment["id"])
-    result = _graded(api, invited["attempt_id"])
+    ) as api:
+        choice = api.get("/questions", params={"kind": "single_choice"}).json()["items"][0]["id"]
+        assessment = api.post(
+            "/assessments",
+            json={
+                "title": "Layers and gradients",
+                "question_ids": [choice, "affine"],
+                "time_limit_minutes": 30,
+            },
+        ).json()
+        invited = api.post(
+            f"/assessments/{assessment['id']}/invitations",
+            json={"candidate": {"email": "grace@example.com", "name": "Grace Hopper"}},
+        ).json()
+        candidate = browser.new_context(viewport=SIZES["desktop"])
+        try:
+            _take_in_the_browser(candidate.new_page(), f"{server.base}/take/{invited['token']}")
+        finally:
+            candidate.close()
+        hostile = _take_by_api(api, server, assessment["id"])
+        result = _graded(api, invited["attempt_id"])
     assert result["standing"]["cohort_size"] >= 1  # type: ignore[index]
 
     # The recruiter's browser: a script error, a CSP report or an off-site request fails the test.
@@ -178,4 +178,3 @@ def test_recruiter_reads_a_report_steps_the_replay_and_downloads_the_pdf(
     expect(page.get_by_role("button", name="Next revision")).to_be_visible()
     assert dialogs == []
     assert loaded == []
-    api.close()
