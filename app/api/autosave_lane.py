@@ -57,11 +57,9 @@ class AutosaveLane:
         token, question_id = target
         try:
             saved = await take.put_answer(token, question_id, answer, scope["app"].state.autosave)
-        except DomainError as error:
-            await self._problem(scope, receive, send, error)
-            return
-        except DATABASE_OUTAGES as exc:
-            await self._problem(scope, receive, send, outage_problem("PUT", exc))
+        except (DomainError, *DATABASE_OUTAGES) as exc:
+            error = exc if isinstance(exc, DomainError) else outage_problem("PUT", exc)
+            await self.render(Request(scope, receive), error)(scope, receive, send)
             return
         content = saved.model_dump_json().encode()
         await send(
@@ -75,11 +73,6 @@ class AutosaveLane:
             }
         )
         await send({"type": "http.response.body", "body": content})
-
-    async def _problem(
-        self, scope: Scope, receive: Receive, send: Send, error: DomainError
-    ) -> None:
-        await self.render(Request(scope, receive), error)(scope, receive, send)
 
 
 def _autosave_target(scope: Scope) -> tuple[str, str] | None:
