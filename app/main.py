@@ -27,6 +27,7 @@ from app.api import (
     take,
     webhooks,
 )
+from app.api.autosave_lane import AutosaveLane
 from app.api.guards import RequestGuard
 from app.api.rate_limits import KeyRateLimiter
 from app.attempts.autosave import open_autosave
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Loaded now, so a broken practice task stops the service at start, not a candidate later.
     app.state.practice = load_practice(settings)
     render_problem = problems.install(app, html_page=workspace_error_page)
+    app.add_middleware(AutosaveLane, render=render_problem)  # innermost: behind every guard
     idempotency.install(app)  # inside RequestGuard: an oversized body is refused first
     app.state.rate_limiter = KeyRateLimiter(settings.api_rate_limit_per_minute)
     openapi.install(app, [idempotency.openapi_rule, rate_limits.openapi_rule])

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     judge_mode: Literal["pooled", "isolated", "unsafe"] = "pooled"
     judge_slots: int = 2
     judge_allow_weaker: bool = False
+    # Each slot's CPU weight against the host's processes, 1024 weighing as one process: a
+    # quarter, so that the service's requests (a candidate's autosave) go first when grading
+    # competes for the cores, and grading still has every idle core.
+    judge_cpu_shares: int = Field(default=256, ge=2, le=262144)
     # Grading threads; unset, one per judge slot. Fewer leaves slots idle (JUDGE_SLOTS=8 still
     # graded two at a time); more only queue inside the runner with their lease running.
     grading_workers: int | None = None

@@ -71,7 +71,7 @@ class RequestGuard:
         if (_declared_length(scope) or 0) > self.max_body_bytes:
             await self._refuse(scope, receive, send, self._too_large())
             return
-        content_type = _header(scope, b"content-type").lower()
+        content_type = header(scope, b"content-type").lower()
         if content_type.startswith(FORM_TYPES):
             body = await self._read_form(receive)
             if body is None:
@@ -81,7 +81,7 @@ class RequestGuard:
                 error = NulInFormError("Remove the NUL character (U+0000); nothing was saved.")
                 await self._refuse(scope, receive, send, error)
                 return
-            receive = _replay(body, receive)
+            receive = replay(body, receive)
         total, over, started = 0, False, False
 
         async def limited_receive() -> Message:
@@ -147,12 +147,12 @@ class RequestGuard:
 
 def _declared_length(scope: Scope) -> int | None:
     try:
-        return int(_header(scope, b"content-length"))
+        return int(header(scope, b"content-length"))
     except ValueError:  # absent (chunked) or not a number
         return None
 
 
-def _header(scope: Scope, name: bytes) -> str:
+def header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers", ()):
         if key == name:
             return str(value.decode("latin-1"))
@@ -169,18 +169,18 @@ def _form_has_nul(content_type: str, body: bytes) -> bool:
     return False
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     """Hand the app the body already read, then the connection's own messages (a disconnect)."""
     sent = False
 
-    async def replay() -> Message:
+    async def replayed() -> Message:
         nonlocal sent
         if sent:
             return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return replay
+    return replayed
 
 
 def _has_nul(scope: Scope) -> bool:

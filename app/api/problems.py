@@ -95,12 +95,9 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> HtmlErro
         return respond(request, problem)
 
     async def _database_down(request: Request, exc: Exception) -> Response:
-        # An outage, not a bug: the client may retry, and the process recovers by itself
-        # (the pool pre-pings and reconnects). The driver's message stays out of the answer.
-        log.warning("database unavailable on %s %s", request.method, type(exc).__name__)
-        return respond(request, DatabaseUnavailableError())
+        return respond(request, outage_problem(request.method, exc))
 
-    for outage in (OperationalError, InterfaceError, PoolTimeoutError):
+    for outage in DATABASE_OUTAGES:
         app.add_exception_handler(outage, _database_down)
 
     @app.exception_handler(Exception)
@@ -111,6 +108,16 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> HtmlErro
         return respond(request, problem)
 
     return respond
+
+
+DATABASE_OUTAGES = (OperationalError, InterfaceError, PoolTimeoutError)
+
+
+def outage_problem(method: str, exc: Exception) -> DatabaseUnavailableError:
+    """An outage, not a bug: the client may retry, and the process recovers by itself (the pool
+    pings and reconnects). The driver's message stays out of the answer."""
+    log.warning("database unavailable on %s %s", method, type(exc).__name__)
+    return DatabaseUnavailableError()
 
 
 def allowed_methods(request: Request) -> str:

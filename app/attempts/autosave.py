@@ -138,6 +138,7 @@ class AsyncpgAutosave:
             dsn.render_as_string(hide_password=False),
             min_size=0,
             max_size=size,
+            timeout=ACQUIRE_TIMEOUT_SECONDS,  # to connect
             init=_json_as_python,
             reset=_nothing_to_reset,
         )
@@ -169,7 +170,7 @@ class AsyncpgAutosave:
 
     async def _write(self, write: AnswerWrite) -> int | None:
         upsert = _upsert(checked=write.base_revision is not None)
-        async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as conn:
+        async with self._pool.acquire(timeout=self._acquire_timeout()) as conn:
             # A concept answer's one statement commits by itself; a coding answer's two are one
             # transaction, the upsert's row lock ordering concurrent saves of its history.
             async with conn.transaction() if write.coding else nullcontext():
@@ -180,6 +181,11 @@ class AsyncpgAutosave:
                     kept = _history()
                     await conn.execute(kept.sql, *kept.args(write.history_params(revision)))
             return revision
+
+    def _acquire_timeout(self) -> float | None:
+        """None when a connection is idle, so taken at once: asyncpg runs an acquire with a
+        timeout as a task of its own, which cost a save more CPU than its round trip."""
+        return None if self._pool.get_idle_size() else ACQUIRE_TIMEOUT_SECONDS
 
     async def _form(self, token: str) -> tuple[lookups.AttemptRef, dict[str, QuestionSpec]]:
         """The attempt and its form: from the process's cache, else read in a thread."""

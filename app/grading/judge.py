@@ -24,8 +24,16 @@ def build_runner(settings: Settings) -> Runner:
         )
         return UnsafeLocalRunner(allow_unsafe=True)
     if mode == "isolated":
-        return IsolatedRunner(slots=settings.judge_slots, allow_weaker=settings.judge_allow_weaker)
-    return PooledRunner(slots=settings.judge_slots, allow_weaker=settings.judge_allow_weaker)
+        return IsolatedRunner(
+            slots=settings.judge_slots,
+            allow_weaker=settings.judge_allow_weaker,
+            cpu_shares=settings.judge_cpu_shares,
+        )
+    return PooledRunner(
+        slots=settings.judge_slots,
+        allow_weaker=settings.judge_allow_weaker,
+        cpu_shares=settings.judge_cpu_shares,
+    )
 
 
 def describe_isolation(settings: Settings) -> str:

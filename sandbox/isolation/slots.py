@@ -35,6 +35,9 @@ MAX_SLOT_UIDS = 256
 # a slot's job uid: UID_BASE + MAX_SLOT_UIDS .. UID_BASE + 2 * MAX_SLOT_UIDS - 1
 
 
+PROCESS_CPU_SHARES = 1024  # what CFS gives a process of niceness 0 (cgroup v1's cpu.shares)
+
+
 def job_uid_for(uid: int) -> int:
     """The uid the jobs of the slot with uid ``uid`` run as (never the zygote's)."""
     return uid + MAX_SLOT_UIDS
@@ -261,8 +264,12 @@ def cgroup_path(controller: str, slot_name: str) -> Path:
     return CGROUP_ROOT / controller / CGROUP_PARENT / slot_name
 
 
-def acquire_slot(caps: Capabilities) -> SlotResources:
-    """Lock a free slot uid on this host and create its cgroups."""
+def acquire_slot(caps: Capabilities, cpu_shares: int = PROCESS_CPU_SHARES) -> SlotResources:
+    """Lock a free slot uid on this host and create its cgroups.
+
+    ``cpu_shares``: the slot's CPU weight against the host's processes (its cgroup sits at the
+    root of the cpu hierarchy, see cgroup_path), PROCESS_CPU_SHARES weighing as one process.
+    """
     become_subreaper()
     LOCK_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     for uid in range(UID_BASE, UID_BASE + MAX_SLOT_UIDS):
@@ -284,6 +291,8 @@ def acquire_slot(caps: Capabilities) -> SlotResources:
                 )
                 if caps.present.get(layer):
                     slot.cgroups[controller] = _make_cgroup(cgroup_path(controller, slot.name))
+            if "cpu" in slot.cgroups:
+                _write(slot.cgroups["cpu"] / "cpu.shares", str(cpu_shares))
             if caps.present.get("cgroup_kill"):
                 slot.v2 = _make_cgroup(v2_root() / CGROUP_PARENT / slot.name)
                 if not slot.empty():

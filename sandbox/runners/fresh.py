@@ -14,7 +14,13 @@ from sandbox.errors import SandboxError
 from sandbox.isolation import bwrap, runtime, seccomp
 from sandbox.isolation.capabilities import check_strict, probe
 from sandbox.isolation.limits import Limits
-from sandbox.isolation.slots import SlotResources, acquire_slot, reap, reap_orphans
+from sandbox.isolation.slots import (
+    PROCESS_CPU_SHARES,
+    SlotResources,
+    acquire_slot,
+    reap,
+    reap_orphans,
+)
 from sandbox.runners.base import RunOutcome
 from sandbox.runners.supervise import classify, split_status, supervise_process
 from sandbox.wire import Job, encode_job
@@ -36,14 +42,16 @@ class IsolatedRunner:
         slots: int = 2,
         runtime_dir: Path = runtime.DEFAULT_DIR,
         allow_weaker: bool = False,
+        cpu_shares: int = PROCESS_CPU_SHARES,
     ) -> None:
         self._caps = probe()
+        self._cpu_shares = cpu_shares  # each slot's CPU weight (sandbox.isolation.slots)
         check_strict(self._caps, allow_weaker)
         self._rt = runtime.ensure(runtime_dir)
         self._free: queue.Queue[SlotResources] = queue.Queue()
         self._all: list[SlotResources] = []
         for _ in range(slots):
-            slot = acquire_slot(self._caps)
+            slot = acquire_slot(self._caps, self._cpu_shares)
             self._all.append(slot)
             self._free.put(slot)
 

@@ -18,7 +18,7 @@ from sandbox.errors import SandboxError
 from sandbox.isolation import r_runtime, runtime
 from sandbox.isolation.capabilities import check_strict, probe
 from sandbox.isolation.limits import Limits
-from sandbox.isolation.slots import SlotResources, acquire_slot
+from sandbox.isolation.slots import PROCESS_CPU_SHARES, SlotResources, acquire_slot
 from sandbox.runners import zygotes as pool
 from sandbox.runners.base import RunOutcome
 from sandbox.wire import LANGUAGES, Job, encode_job
@@ -42,9 +42,11 @@ class PooledRunner:
         slots: int = 2,
         runtime_dir: Path = runtime.DEFAULT_DIR,
         allow_weaker: bool = False,
+        cpu_shares: int = PROCESS_CPU_SHARES,
         recycle_after: int = 64,
     ) -> None:
         self._caps = probe()
+        self._cpu_shares = cpu_shares  # each slot's CPU weight (sandbox.isolation.slots)
         check_strict(self._caps, allow_weaker)
         self._rt = runtime.ensure(runtime_dir)
         self._size = slots
@@ -80,7 +82,7 @@ class PooledRunner:
         self._lanes[language] = lane
         try:
             for _ in range(self._size):
-                lane.slots.append(acquire_slot(self._caps))
+                lane.slots.append(acquire_slot(self._caps, self._cpu_shares))
             futures = [self._launcher.submit(self._restart, lane, s) for s in lane.slots]
             for future in futures:
                 future.result()
