@@ -90,9 +90,11 @@ def test_permission_holds_no_connection_when_the_route_runs(session: Session, pa
     member = factories.make_member(session, org.organization)
     client = TestClient(_probe_app(session))
     factories.sign_in_as(client, session, session.get_one(Account, member.account_id))
-    answer = client.get(path, headers={"Authorization": f"Bearer {org.api_key}"})
-    assert answer.status_code == 200, answer.text
-    assert answer.json() == {"held": False}
+    # Twice: a key's first use in a minute writes its last use, and that write commits.
+    for _ in range(2):
+        answer = client.get(path, headers={"Authorization": f"Bearer {org.api_key}"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"held": False}
 
 
 class Item(BaseModel):
