@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -43,11 +44,30 @@ class Seen:
     took: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # why they failed
+    # (when it ended, seconds) per endpoint: when in the run the slow requests were.
+    timeline: dict[str, list[tuple[float, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def add(self, what: str, seconds: float, ok: bool) -> None:
         self.took[what].append(seconds)
+        self.timeline[what].append((time.monotonic(), seconds))
         if not ok:
             self.failed[what] += 1
+
+    def windows(self, what: str, started: float, width: float = 10) -> str:
+        """p50/p99 of `what` per `width` seconds of the run, by when the request ended."""
+        slices: dict[int, list[float]] = defaultdict(list)
+        for ended, seconds in self.timeline[what]:
+            slices[int((ended - started) // width)].append(seconds)
+        lines = [f"  {what} by {width:.0f} s window (s: n, p50 ms, p99 ms)"]
+        for i in sorted(slices):
+            took = slices[i]
+            lines.append(
+                f"    {i * width:4.0f}-{(i + 1) * width:<4.0f} {len(took):6} "
+                f"{_pct(took, 50):8.1f} {_pct(took, 99):8.1f}"
+            )
+        return "\n".join(lines)
 
     def status(self, what: str, response: httpx.Response) -> None:
         if response.status_code >= 400:
@@ -292,6 +312,31 @@ def start_floor(cluster: Cluster, processes: int) -> list[tuple[Process, str]]:
     return floors
 
 
+AUTOSAVE_ROUTE = "/api/v1/take/{token}/answers/{question_id}"
+
+
+def api_side(cluster: Cluster, route: str, since: datetime) -> str:
+    """The APIs' own time for `route` since `since`, from their access logs: far below the
+    client's, a request waited before its API read it (a starved process), not in its work."""
+    took = []
+    for process, _ in cluster.apis:
+        for line in process.log_path.read_text().splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if (
+                event.get("event") == "request"
+                and event.get("route") == route
+                and datetime.fromisoformat(event["timestamp"]) >= since
+            ):
+                took.append(event["ms"] / 1000)
+    return (
+        f"  the APIs' own view of {route}: n {len(took)}, p50 {_pct(took, 50):.1f} ms, "
+        f"p95 {_pct(took, 95):.1f} ms, p99 {_pct(took, 99):.1f} ms"
+    )
+
+
 def report_db(cluster: Cluster, candidates: list[Candidate]) -> None:
     rows = cluster.rows(
         "SELECT extract(epoch FROM (graded_at - created_at)),"
@@ -383,6 +428,7 @@ async def run(args: argparse.Namespace, cluster: Cluster, candidates: list[Candi
         submitted: dict[str, float] = {}
         deadline = time.monotonic() + args.duration
         started, client_cpu = time.monotonic(), time.process_time()
+        wall_started = datetime.now(UTC)
         await asyncio.gather(
             *(
                 candidate_life(client, cluster.bases, c, args, deadline, seen, submitted)
@@ -401,6 +447,8 @@ async def run(args: argparse.Namespace, cluster: Cluster, candidates: list[Candi
         busy = (time.process_time() - client_cpu) / (time.monotonic() - started)
         print(f"  the client's CPU: {busy:.0%} of one core")
         print(seen.table())
+        print(seen.windows("PUT answer (autosave)", started))
+        print(api_side(cluster, AUTOSAVE_ROUTE, since=wall_started))
         for why, count in sorted(seen.errors.items()):
             print(f"  failed: {why} x{count}")
     print(f"\n  waiting for {len(submitted)} final gradings...")
