@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # grading_resend_seconds is sent to the broker again (a restart may have lost it); a worker
     # told to stop finishes its jobs for up to worker_grace_seconds, then releases them.
     worker_heartbeat_seconds: float = 2.0
+    # A worker's niceness: on a host it shares with APIs (one machine running the compose
+    # file), grading yields the cores to candidates' requests; alone on its host it changes
+    # nothing. Its sandbox slots weigh judge_cpu_shares whatever it is.
+    worker_niceness: int = Field(default=10, ge=0, le=19)
     worker_dead_seconds: float = 10.0
     grading_resend_seconds: float = 30.0
     worker_grace_seconds: float = 30.0

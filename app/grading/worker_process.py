@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import threading
@@ -33,6 +34,7 @@ def run_worker(settings: Settings, *, threads: int | None = None) -> int:
     if threads:
         settings = settings.model_copy(update={"grading_workers": threads})
     threads = settings.grading_threads
+    os.nice(settings.worker_niceness)
     try:
         runner = build_runner(settings)
     except SandboxError as exc:

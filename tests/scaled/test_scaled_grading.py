@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 from tests.e2e.stall import REFERENCE, sleeper
 from tests.scaled.candidates import Candidates
@@ -125,3 +126,14 @@ def _running_first_try(cluster: Cluster, started: float) -> tuple[object, Proces
             if victim is not None:
                 return submission_id, victim
         time.sleep(0.05)
+
+
+def test_workers_yield_the_cores_to_the_apis(cluster: Cluster) -> None:
+    """On a host they share, grading runs at WORKER_NICENESS (10) and the APIs at 0."""
+    assert {_niceness(w.pid) for w in cluster.workers} == {10}
+    assert {_niceness(api.pid) for api, _ in cluster.apis} == {0}
+
+
+def _niceness(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])  # field 19 of proc(5), counted after the command's name
