@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import random
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -193,6 +195,14 @@ def _ms(text: str) -> float:
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def browser(tls: ssl.SSLContext, *life: Any) -> None:
+    """A candidate's browser: a client, so a pool of connections, of its own. One pool for all
+    300 cost the load client a third of a core: httpcore scans every connection of its pool
+    for each request."""
+    async with httpx.AsyncClient(verify=tls, timeout=60) as client:
+        await candidate_life(client, *life)
 
 
 async def candidate_life(
@@ -378,80 +388,72 @@ def report_db(cluster: Cluster, candidates: list[Candidate]) -> None:
 
 
 async def run(args: argparse.Namespace, cluster: Cluster, candidates: list[Candidate]) -> None:
-    limits = httpx.Limits(max_connections=args.candidates + 50, max_keepalive_connections=400)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        # 1. Saturation: product vs floor, the same concept answers, the same concurrency.
-        pool = candidates[: args.concurrency]
-        product: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        floor: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        floors = start_floor(cluster, 2)
-        for i, c in enumerate(pool):
-            for choice in c.concepts[0]["choices"][:2]:  # type: ignore[index]
-                body = json.dumps({"response": {"choice": choice["id"]}})
-                qid = c.concepts[0]["id"]
-                product[cluster.bases[i % 2]].append(
-                    (f"/api/v1/take/{c.token}/answers/{qid}", body)
-                )
-                floor[floors[i % 2][1]].append((f"/floor/{c.attempt_id}/{qid}", body))
-        api_pids = [process.pid for process, _ in cluster.apis]
-        floor_pids = [process.pid for process, _ in floors]
-        saturate(product, api_pids, 3, 16)  # warm both
-        saturate(floor, floor_pids, 3, 16)
-        measured = {
-            "product autosave": saturate(product, api_pids, args.saturate, args.concurrency),
-            "floor (asyncpg)": saturate(floor, floor_pids, args.saturate, args.concurrency),
-        }
-        for process, _ in floors:
-            process.stop()
+    # 1. Saturation: product vs floor, the same concept answers, the same concurrency.
+    pool = candidates[: args.concurrency]
+    product: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    floor: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    floors = start_floor(cluster, 2)
+    for i, c in enumerate(pool):
+        for choice in c.concepts[0]["choices"][:2]:  # type: ignore[index]
+            body = json.dumps({"response": {"choice": choice["id"]}})
+            qid = c.concepts[0]["id"]
+            product[cluster.bases[i % 2]].append((f"/api/v1/take/{c.token}/answers/{qid}", body))
+            floor[floors[i % 2][1]].append((f"/floor/{c.attempt_id}/{qid}", body))
+    api_pids = [process.pid for process, _ in cluster.apis]
+    floor_pids = [process.pid for process, _ in floors]
+    saturate(product, api_pids, 3, 16)  # warm both
+    saturate(floor, floor_pids, 3, 16)
+    measured = {
+        "product autosave": saturate(product, api_pids, args.saturate, args.concurrency),
+        "floor (asyncpg)": saturate(floor, floor_pids, args.saturate, args.concurrency),
+    }
+    for process, _ in floors:
+        process.stop()
+    print(
+        f"\n== saturation: wrk, {args.concurrency} connections over 2 processes each, "
+        f"{args.saturate:.0f} s each (load {os.getloadavg()[0]:.1f})"
+    )
+    header = ("saves/s", "p50 ms", "p99 ms", "failed", "cpu ms/save")
+    print(f"  {'':18} " + " ".join(f"{h:>8}" for h in header))
+    for name, m in measured.items():
         print(
-            f"\n== saturation: wrk, {args.concurrency} connections over 2 processes each, "
-            f"{args.saturate:.0f} s each (load {os.getloadavg()[0]:.1f})"
+            f"  {name:18} {m.saves_per_second:8.0f} {m.p50_ms:8.1f} {m.p99_ms:8.1f}"
+            f" {m.failed:8} {m.cpu_ms_per_save:11.2f}"
         )
-        header = ("saves/s", "p50 ms", "p99 ms", "failed", "cpu ms/save")
-        print(f"  {'':18} " + " ".join(f"{h:>8}" for h in header))
-        for name, m in measured.items():
-            print(
-                f"  {name:18} {m.saves_per_second:8.0f} {m.p50_ms:8.1f} {m.p99_ms:8.1f}"
-                f" {m.failed:8} {m.cpu_ms_per_save:11.2f}"
-            )
-        ratio = measured["product autosave"].saves_per_second / max(
-            measured["floor (asyncpg)"].saves_per_second, 1
-        )
-        print(f"  product / floor    {ratio:8.0%}")
-        for c in pool:  # the saturation saves are not part of the scenario's accounting
-            c.acked.clear()
-        # TRUNCATE, not DELETE: the saturation's dead rows would be autovacuumed during the
-        # scenario's first seconds, a load no real run has.
-        cluster.execute("TRUNCATE answer_revision, answer")
+    ratio = measured["product autosave"].saves_per_second / max(
+        measured["floor (asyncpg)"].saves_per_second, 1
+    )
+    print(f"  product / floor    {ratio:8.0%}")
+    for c in pool:  # the saturation saves are not part of the scenario's accounting
+        c.acked.clear()
+    # TRUNCATE, not DELETE: the saturation's dead rows would be autovacuumed during the
+    # scenario's first seconds, a load no real run has.
+    cluster.execute("TRUNCATE answer_revision, answer")
 
-        # 2. The scenario.
-        seen: Seen = Seen()
-        submitted: dict[str, float] = {}
-        deadline = time.monotonic() + args.duration
-        started, client_cpu = time.monotonic(), time.process_time()
-        wall_started = datetime.now(UTC)
-        await asyncio.gather(
-            *(
-                candidate_life(client, cluster.bases, c, args, deadline, seen, submitted)
-                for c in candidates
-            )
-        )
-        requests = sum(len(v) for k, v in seen.took.items() if not k.startswith("run:"))
-        print(
-            f"\n== scenario: {len(candidates)} candidates, {args.duration:.0f} s, then all submit"
-        )
-        print(
-            f"  {requests} requests in {time.monotonic() - started:.0f} s "
-            f"({requests / (time.monotonic() - started):.0f} req/s)"
-        )
-        # One asyncio client plays every candidate: near a full core, it measures itself.
-        busy = (time.process_time() - client_cpu) / (time.monotonic() - started)
-        print(f"  the client's CPU: {busy:.0%} of one core")
-        print(seen.table())
-        print(seen.windows("PUT answer (autosave)", started))
-        print(api_side(cluster, AUTOSAVE_ROUTE, since=wall_started))
-        for why, count in sorted(seen.errors.items()):
-            print(f"  failed: {why} x{count}")
+    # 2. The scenario.
+    seen: Seen = Seen()
+    submitted: dict[str, float] = {}
+    deadline = time.monotonic() + args.duration
+    started, client_cpu = time.monotonic(), time.process_time()
+    wall_started = datetime.now(UTC)
+    tls = ssl.create_default_context()  # unused (http), but every client would load its own
+    await asyncio.gather(
+        *(browser(tls, cluster.bases, c, args, deadline, seen, submitted) for c in candidates)
+    )
+    requests = sum(len(v) for k, v in seen.took.items() if not k.startswith("run:"))
+    print(f"\n== scenario: {len(candidates)} candidates, {args.duration:.0f} s, then all submit")
+    print(
+        f"  {requests} requests in {time.monotonic() - started:.0f} s "
+        f"({requests / (time.monotonic() - started):.0f} req/s)"
+    )
+    # One asyncio client plays every candidate: near a full core, it measures itself.
+    busy = (time.process_time() - client_cpu) / (time.monotonic() - started)
+    print(f"  the client's CPU: {busy:.0%} of one core")
+    print(seen.table())
+    print(seen.windows("PUT answer (autosave)", started))
+    print(api_side(cluster, AUTOSAVE_ROUTE, since=wall_started))
+    for why, count in sorted(seen.errors.items()):
+        print(f"  failed: {why} x{count}")
     print(f"\n  waiting for {len(submitted)} final gradings...")
     wait_for(
         "every final submission graded",
