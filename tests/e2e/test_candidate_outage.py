@@ -253,6 +253,9 @@ def test_answers_given_while_the_test_waits_to_load_are_saved_once_it_loads(
     expect(page.get_by_role("status")).to_have_text("Not loaded yet — retrying")
     # The candidate answers meanwhile: the question is on the page, the script not ready yet.
     page.get_by_role("textbox", name=re.compile("^Your answer")).fill("2.5")
+    # Buttons that need the script say so instead of taking a click that would do nothing.
+    for name in ("Previous", "Flag for review", "Next", "Submit test"):
+        expect(page.get_by_role("button", name=name)).to_be_disabled()
     screenshot(page, "candidate-outage-loading", show=banner)
     while len(refused) < 3:
         page.wait_for_timeout(200)
@@ -261,6 +264,9 @@ def test_answers_given_while_the_test_waits_to_load_are_saved_once_it_loads(
     expect(banner).to_be_hidden(timeout=RECOVERY_MS)
     expect_saved(page)
     assert saved_answers(deployment, token)[deployment.numeric]["response"] == {"value": 2.5}
+    for name in ("Flag for review", "Next", "Submit test"):
+        expect(page.get_by_role("button", name=name)).to_be_enabled()
+    expect(page.get_by_role("button", name="Previous")).to_be_disabled()  # the first question
     # Retry-After 2 s, then the doubling backoff: never sooner.
     gaps = [later - earlier for earlier, later in itertools.pairwise(refused)]
     assert gaps[0] >= 2.0

@@ -123,6 +123,10 @@ export async function startTestPage(body) {
   setInterval(resyncClock, RESYNC_MS);
   window.addEventListener("online", resyncClock);
 
+  // The page is served with these buttons disabled: a click before the script is live would
+  // do nothing, silently (a slow connection, a busy machine). They come to life together here,
+  // unless a newer tab took over while the page was setting up.
+  if (!saver.suspended) for (const button of $$("[data-until-live]")) button.disabled = false;
   const first = ids.includes(location.hash.slice(1)) ? location.hash.slice(1) : ids[0];
   goTo(first, { focus: false });
   window.addEventListener("hashchange", () => {
