@@ -153,8 +153,11 @@ def _find_web_session(session: Session, token: str) -> WebSession | None:
 WebSessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 
 
-def verify_csrf(web_session: WebSessionDep, submitted: CsrfTokenDep) -> None:
-    """Guard a form shown before sign-in (sign-in, reset, join): its token or a 403 page."""
+async def verify_csrf(web_session: WebSessionDep, submitted: CsrfTokenDep) -> None:
+    """Guard a form shown before sign-in (sign-in, reset, join): its token or a 403 page.
+
+    Async: a comparison with a loaded column, not worth a trip through the thread pool.
+    """
     sessions.check_csrf(web_session, submitted)
 
 
