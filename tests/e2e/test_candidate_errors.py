@@ -102,6 +102,29 @@ def test_an_answer_over_the_size_limit_is_refused_and_the_last_save_kept(
     expect(editor).not_to_have_accessible_description(re.compile("Not saved"))
 
 
+def test_a_test_that_cannot_load_says_so_instead_of_saved(
+    server: Server, org: Org, context: BrowserContext
+) -> None:
+    invited = org.invite(org.assessment(["affine"], minutes=30))
+    page = context.new_page()
+    page.goto(invited.url)
+    page.get_by_role("button", name="Start the test").click()
+    expect_saved(page)
+    # A refusal that waiting will not cure (here a 404, as for a link no longer valid).
+    page.route(
+        f"{server.base}/api/v1/take/{invited.token}",
+        lambda route: route.fulfill(
+            status=404,
+            headers={"Content-Type": "application/problem+json"},
+            body='{"type": "/problems/not-found", "status": 404, "detail": "No such test."}',
+        ),
+    )
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text("The test could not be loaded.")
+    expect(page.get_by_role("status")).to_have_text("Not loaded")
+    expect(page.get_by_role("button", name="Submit test")).to_be_disabled()
+
+
 def test_too_many_runs_say_when_the_next_one_is_possible(
     server: Server, org: Org, context: BrowserContext
 ) -> None:

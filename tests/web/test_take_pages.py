@@ -79,6 +79,8 @@ def test_start_shows_the_questions_at_the_same_address(
     assert '<span class="math inline">2 \\cdot 2</span>' in html
     assert 'name="answer-wp-single" value="a"' in html
     assert 'role="timer"' in html
+    # Not "Saved" before the script has looked: edits kept on this device may still be waiting.
+    assert 'role="status" aria-live="polite" data-state="loading">Loading…</p>' in html
 
 
 def test_submitted_attempt_shows_the_end_page(client: TestClient, world: dict[str, Any]) -> None:

@@ -53,14 +53,13 @@ export async function startTestPage(body) {
       break;
     } catch (error) {
       if (!isTransient(error)) {
+        setLoadStatus("error", "Not loaded");
         showBanner("The test could not be loaded. Check your connection and reload the page; your saved answers are safe.");
         return;
       }
       if (failures === 1) {
-        // "Saved", as the page was served, would not be true of what the candidate enters now.
-        const status = $("#save-status");
-        status.dataset.state = "retrying";
-        status.textContent = "Not loaded yet — retrying";
+        // What the candidate enters now waits here until the test loads; the page says so.
+        setLoadStatus("retrying", "Not loaded yet — retrying");
         showBanner("The test could not be loaded yet: the server or your connection is unavailable. Your saved answers are safe; this page tries again by itself.");
       }
       await sleep(retryDelay(error, failures));
@@ -329,6 +328,13 @@ export async function startTestPage(body) {
     const on = flags.has(id);
     $(`[data-flag-for="${CSS.escape(id)}"]`).hidden = !on;
     $("[data-action='flag']", sectionOf(id)).setAttribute("aria-pressed", String(on));
+  }
+
+  // The save status before the autosaver exists to report it.
+  function setLoadStatus(state, text) {
+    const status = $("#save-status");
+    status.dataset.state = state;
+    status.textContent = text;
   }
 
   function showBanner(message, actions = []) {
