@@ -19,4 +19,6 @@ export function enableCopyButtons(root) {
       say(`The browser refused the clipboard. The link of ${name} is ${button.dataset.copy}`);
     }
   });
+  // Served disabled: before this script is live a click would do nothing, silently.
+  for (const button of root.querySelectorAll("button[data-copy]")) button.disabled = false;
 }
