@@ -12,6 +12,7 @@ from app.db import utcnow
 from app.models import Invitation
 from tests.e2e.browser import (
     RUN_LIMIT,
+    Invited,
     Org,
     Server,
     check_accessibility,
@@ -29,6 +30,15 @@ def expect_error_page(page: Page, url: str, status: int, heading: str) -> None:
     assert response.headers["content-type"].startswith("text/html")
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.locator("body")).not_to_contain_text("Traceback")
+
+
+def started_on_affine(org: Org, context: BrowserContext) -> tuple[Invited, Page]:
+    """A candidate who has just started a test of the one coding question, on its page."""
+    invited = org.invite(org.assessment(["affine"], minutes=30))
+    page = context.new_page()
+    page.goto(invited.url)
+    page.get_by_role("button", name="Start the test").click()
+    return invited, page
 
 
 def test_bad_links_get_readable_pages_with_their_status(
@@ -78,10 +88,7 @@ def test_bad_links_get_readable_pages_with_their_status(
 def test_an_answer_over_the_size_limit_is_refused_and_the_last_save_kept(
     server: Server, org: Org, context: BrowserContext
 ) -> None:
-    invited = org.invite(org.assessment(["affine"], minutes=30))
-    page = context.new_page()
-    page.goto(invited.url)
-    page.get_by_role("button", name="Start the test").click()
+    invited, page = started_on_affine(org, context)
     editor = page.get_by_role("textbox", name="Your code (Python)")
     editor.click()
     page.keyboard.press("Control+End")
@@ -105,10 +112,7 @@ def test_an_answer_over_the_size_limit_is_refused_and_the_last_save_kept(
 def test_a_test_that_cannot_load_says_so_instead_of_saved(
     server: Server, org: Org, context: BrowserContext
 ) -> None:
-    invited = org.invite(org.assessment(["affine"], minutes=30))
-    page = context.new_page()
-    page.goto(invited.url)
-    page.get_by_role("button", name="Start the test").click()
+    invited, page = started_on_affine(org, context)
     expect_saved(page)
     # A refusal that waiting will not cure (here a 404, as for a link no longer valid).
     page.route(
@@ -128,10 +132,7 @@ def test_a_test_that_cannot_load_says_so_instead_of_saved(
 def test_too_many_runs_say_when_the_next_one_is_possible(
     server: Server, org: Org, context: BrowserContext
 ) -> None:
-    invited = org.invite(org.assessment(["affine"], minutes=30))
-    page = context.new_page()
-    page.goto(invited.url)
-    page.get_by_role("button", name="Start the test").click()
+    invited, page = started_on_affine(org, context)
     page.get_by_role("textbox", name="Your code (Python)").click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")

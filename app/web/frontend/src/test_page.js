@@ -29,6 +29,7 @@ export async function startTestPage(body) {
     setTimeout(() => (announcer.textContent = message), 50);
   };
   const banner = $("[data-banner]");
+  const saveStatus = $("#save-status");
   const sections = $$("section.question");
   const ids = sections.map((s) => s.dataset.question);
   const editors = new Map();
@@ -53,13 +54,13 @@ export async function startTestPage(body) {
       break;
     } catch (error) {
       if (!isTransient(error)) {
-        setLoadStatus("error", "Not loaded");
+        showStatus("error", "Not loaded");
         showBanner("The test could not be loaded. Check your connection and reload the page; your saved answers are safe.");
         return;
       }
       if (failures === 1) {
         // What the candidate enters now waits here until the test loads; the page says so.
-        setLoadStatus("retrying", "Not loaded yet — retrying");
+        showStatus("retrying", "Not loaded yet — retrying");
         showBanner("The test could not be loaded yet: the server or your connection is unavailable. Your saved answers are safe; this page tries again by itself.");
       }
       await sleep(retryDelay(error, failures));
@@ -74,15 +75,11 @@ export async function startTestPage(body) {
   for (const id of take.flagged || []) flags.add(id);
 
   const store = new PendingStore(attemptId);
-  const status = $("#save-status");
   const saver = new Autosaver({
     api,
     store,
-    onStatus: (state) => {
-      status.dataset.state = state;
-      const text = state === "error" ? "Not saved — see the message on this page" : STATUS[state];
-      if (status.textContent !== text) status.textContent = text;
-    },
+    onStatus: (state) =>
+      showStatus(state, state === "error" ? "Not saved — see the message on this page" : STATUS[state]),
     onSaved: (id) => {
       // A refusal ("Not saved: ...") is over once a later version of the answer is saved.
       const error = $("[data-error]", sectionOf(id));
@@ -330,11 +327,10 @@ export async function startTestPage(body) {
     $("[data-action='flag']", sectionOf(id)).setAttribute("aria-pressed", String(on));
   }
 
-  // The save status before the autosaver exists to report it.
-  function setLoadStatus(state, text) {
-    const status = $("#save-status");
-    status.dataset.state = state;
-    status.textContent = text;
+  // The save status: the autosaver's once it exists, the test's loading before.
+  function showStatus(state, text) {
+    saveStatus.dataset.state = state;
+    if (saveStatus.textContent !== text) saveStatus.textContent = text; // unchanged: not announced again
   }
 
   function showBanner(message, actions = []) {
@@ -396,7 +392,7 @@ export async function startTestPage(body) {
     for (const editor of editors.values()) editor.lock();
     $(".test-layout").inert = true;
     $("[data-action='open-submit']").disabled = true;
-    $("#save-status").textContent = "Paused in this tab";
+    saveStatus.textContent = "Paused in this tab";
     showBanner(
       "This test is now open in another tab or window. This tab stopped saving so that no answer is overwritten. Continue in the other tab, or use this one instead.",
       [["Use this tab instead", () => window.location.reload()]],
